@@ -1,0 +1,190 @@
+//! Command-line definitions only: what can be typed, validated without touching the disk.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find leaked credentials in files and git repositories.
+#[derive(Debug, Parser)]
+#[command(
+    name = "scour",
+    version,
+    about = "Find leaked credentials in files and git repositories.",
+    long_about = "Find leaked credentials in files and git repositories.\n\n\
+        scour matches files against rules (patterns/*.toml, built in) that know Kubernetes \
+        Secrets, registry credentials, connection URLs, private keys, cloud and SaaS tokens \
+        and password assignments in configuration. Secrets are redacted in every output \
+        unless --show-secrets is given.",
+    after_help = "Exit status: 0 nothing found, 1 findings, 2 error.\n\n\
+        Examples:\n  scour scan .                      scan the working tree\n  \
+        scour scan --format json -o r.json infra/\n  \
+        kubectl get secret db -o yaml | scour scan -\n  \
+        scour rules list                  the built-in rules"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories on disk (or standard input, given as `-`).
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
+    /// List the rules, or check a rule file and its examples.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+const SCAN_HELP: &str = "\
+What is skipped by default, and how to include it:
+  files matched by .gitignore, .ignore or .scourignore (gitignore syntax)   --no-ignore
+  binary files (a NUL byte in the first 8 KiB)                              (never scanned)
+  files over 25 MiB                                                         --max-file-size
+  the .git directory and symlinks                                           (never followed)
+
+Noise control:
+  a line holding `scour:allow` is never reported;
+  --baseline REPORT.json hides the credentials an earlier JSON report holds.
+
+Exit status: 0 nothing found, 1 findings, 2 error.";
+
+/// Arguments of `scour scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Scan files that ignore files (.gitignore, .ignore, .scourignore) exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Skip files larger than this (bytes, or with a K, M, G suffix: 25M, 1G).
+    #[arg(long, value_name = "SIZE", default_value = "25M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Hide credentials that this earlier `--format json` report already lists.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where the rules come from.
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Add the rules of a TOML file, or of every *.toml in a directory (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub extra: Vec<PathBuf>,
+}
+
+/// How findings are written.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+
+    /// Write the report to FILE (created with mode 0600) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print secrets in full. Reports then hold live credentials: handle them as such.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Colour the human format.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Lines for a terminal, and a summary.
+    Human,
+    /// One JSON document with findings and summary.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+    /// SARIF 2.1.0 for code-scanning services.
+    Sarif,
+}
+
+/// When to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When standard output is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `scour rules ...`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule: id, severity, category and title.
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Validate rule files and run their examples and counterexamples.
+    Check {
+        /// Rule files or directories to check (together with the built-in rules).
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Parses `25M`, `1G`, `512K`, `100` (bytes); suffixes are powers of 1024, `B`/`iB` optional.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (examples: 1048576, 512K, 25M, 1G)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("'{text}': unknown unit '{unit}' (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{text}' is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("25M"), Ok(25 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("2k"), Ok(2048));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5X").is_err());
+    }
+}

@@ -1,0 +1,184 @@
+//! Regions of YAML that give values their meaning: a Secret's `data:` and `stringData:`, a
+//! SealedSecret's `encryptedData:`, a kustomize `secretGenerator:`.
+//!
+//! This is a line-and-indentation reading, not a YAML parse: it needs no valid document, never
+//! fails, and costs one pass over files that the prefilter already flagged.
+
+use std::ops::Range;
+
+/// What a region of a YAML document holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionKind {
+    /// A Secret's `data:`: base64 values.
+    SecretData,
+    /// A Secret's `stringData:`: plain values.
+    SecretStringData,
+    /// A SealedSecret's `encryptedData:`: ciphertext, safe to commit.
+    SealedData,
+    /// A kustomize `secretGenerator:` block with `literals:`.
+    SecretGenerator,
+}
+
+/// A byte range of the text and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// What the region holds.
+    pub kind: RegionKind,
+    /// Its bytes: whole lines, from the line after the key to the block's last line.
+    pub range: Range<usize>,
+}
+
+struct Line<'a> {
+    start: usize,
+    end: usize,
+    indent: usize,
+    content: &'a [u8],
+}
+
+fn lines(text: &[u8]) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+        let raw = &text[start..end];
+        let indent = raw.iter().take_while(|&&b| b == b' ').count();
+        let mut content = &raw[indent..];
+        while let [rest @ .., b'\r' | b' ' | b'\t'] = content {
+            content = rest;
+        }
+        out.push(Line {
+            start,
+            end,
+            indent,
+            content,
+        });
+        start = end + 1;
+    }
+    out
+}
+
+/// Finds the regions in `text`, in order.
+pub fn regions(text: &[u8]) -> Vec<Region> {
+    let lines = lines(text);
+    let mut out = Vec::new();
+    let mut doc_start = 0;
+    for i in 0..=lines.len() {
+        let boundary = i == lines.len() || lines[i].indent == 0 && lines[i].content.starts_with(b"---");
+        if boundary {
+            document(&lines[doc_start..i], &mut out);
+            doc_start = i + 1;
+        }
+    }
+    out
+}
+
+fn document(lines: &[Line<'_>], out: &mut Vec<Region>) {
+    let kind = lines.iter().find_map(|l| {
+        let rest = l.content.strip_prefix(b"kind:").filter(|_| l.indent == 0)?;
+        Some(unquote(trim(rest)))
+    });
+    let is_secret = kind == Some(b"Secret".as_slice());
+    let is_sealed = kind == Some(b"SealedSecret".as_slice());
+    for (i, line) in lines.iter().enumerate() {
+        let region = match line.content {
+            b"data:" if is_secret && line.indent == 0 => RegionKind::SecretData,
+            b"stringData:" if is_secret && line.indent == 0 => RegionKind::SecretStringData,
+            b"encryptedData:" if is_sealed => RegionKind::SealedData,
+            b"secretGenerator:" => RegionKind::SecretGenerator,
+            _ => continue,
+        };
+        match region {
+            // Secret values sit one per line at the block's first level; deeper lines belong
+            // to block scalars (whole files) that the ordinary rules read.
+            RegionKind::SecretData | RegionKind::SecretStringData => {
+                out.extend(entries(lines, i).map(|range| Region {
+                    kind: region,
+                    range,
+                }))
+            }
+            _ => {
+                if let Some(range) = block(lines, i) {
+                    out.push(Region {
+                        kind: region,
+                        range,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The lines nested under the key on line `key`: deeper indentation, or `- ` items at its level.
+fn block(lines: &[Line<'_>], key: usize) -> Option<Range<usize>> {
+    let level = lines[key].indent;
+    let mut last = None;
+    for line in &lines[key + 1..] {
+        let blank = line.content.is_empty() || line.content.starts_with(b"#");
+        if blank {
+            continue;
+        }
+        let nested = line.indent > level || line.indent == level && line.content.starts_with(b"- ");
+        if !nested {
+            break;
+        }
+        last = Some(line);
+    }
+    last.map(|l| lines[key + 1].start..l.end)
+}
+
+/// The lines at the first level of the block under line `key`, each as its own range.
+fn entries<'a>(lines: &'a [Line<'a>], key: usize) -> impl Iterator<Item = Range<usize>> + 'a {
+    let level = lines[key].indent;
+    let nested = lines[key + 1..]
+        .iter()
+        .filter(|l| !l.content.is_empty() && !l.content.starts_with(b"#"))
+        .take_while(move |l| l.indent > level);
+    let mut child = None;
+    nested.filter_map(move |l| {
+        let first = *child.get_or_insert(l.indent);
+        (l.indent == first).then(|| l.start..l.end)
+    })
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let s = &s[s.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+    let cut = s.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+    &s[..s.len() - cut]
+}
+
+fn unquote(s: &[u8]) -> &[u8] {
+    match s {
+        [b'"', inner @ .., b'"'] | [b'\'', inner @ .., b'\''] => inner,
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_blocks_in_multi_document_yaml() {
+        let text = b"apiVersion: v1\nkind: ConfigMap\ndata:\n  a: b\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  POSTGRES_PASSWORD: cGFzc3dvcmQ=\n\n  USER: cG9zdGdyZXM=\nstringData:\n  JWT_SECRET: x\ntype: Opaque\n";
+        let regions = regions(text);
+        assert_eq!(regions.len(), 3, "{regions:?}");
+        assert_eq!(regions[0].kind, RegionKind::SecretData);
+        let data = std::str::from_utf8(&text[regions[0].range.clone()]).unwrap();
+        assert_eq!(data, "  POSTGRES_PASSWORD: cGFzc3dvcmQ=");
+        assert_eq!(regions[1].kind, RegionKind::SecretData);
+        assert_eq!(regions[2].kind, RegionKind::SecretStringData);
+    }
+
+    #[test]
+    fn sealed_and_generator() {
+        let text = b"kind: SealedSecret\nspec:\n  encryptedData:\n    password: AgBy3i4OJSWK\n  template:\n    x: y\n";
+        let r = regions(text);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].kind, RegionKind::SealedData);
+        let k = b"resources:\n- a.yaml\nsecretGenerator:\n- name: db\n  literals:\n  - DB_PASSWORD=postgres\nimages: []\n";
+        let r = regions(k);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].kind, RegionKind::SecretGenerator);
+        assert!(std::str::from_utf8(&k[r[0].range.clone()]).unwrap().ends_with("DB_PASSWORD=postgres"));
+    }
+}

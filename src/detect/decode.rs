@@ -1,0 +1,131 @@
+//! Decoders: base64 in its common dialects, basic-auth pairs, and the search for base64 runs.
+
+use std::ops::Range;
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::{alphabet, Engine};
+
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+
+/// Decodes standard or URL-safe base64, padded or not; `None` when it is neither.
+pub fn base64(text: &[u8]) -> Option<Vec<u8>> {
+    let text = trim_ascii(text);
+    if text.is_empty() {
+        return None;
+    }
+    let url_safe = text.iter().any(|&b| b == b'-' || b == b'_');
+    let engine = if url_safe { &URL_SAFE } else { &STANDARD };
+    engine.decode(text).ok()
+}
+
+/// Decoded bytes as text, when they are UTF-8 without control characters other than whitespace.
+pub fn printable(bytes: Vec<u8>) -> Option<String> {
+    let text = String::from_utf8(bytes).ok()?;
+    let clean = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| !c.is_control() || c == '\n' || c == '\r' || c == '\t');
+    clean.then_some(text)
+}
+
+/// Splits a decoded basic-auth pair `user:secret` into its secret, when there is one.
+pub fn basic_auth_secret(decoded: &str) -> Option<(&str, &str)> {
+    let (user, secret) = decoded.split_once(':')?;
+    (!secret.is_empty()).then_some((user, secret))
+}
+
+/// Bytes that may appear in a base64 run (both alphabets; padding is handled apart).
+static BASE64_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// Runs of at least `min_len` base64 characters (plus trailing `=`) that may hide encoded text.
+///
+/// Identifiers are long runs too; a run must mix upper and lower case to be worth decoding,
+/// which every base64 encoding of text does and nearly no snake_case name does.
+pub fn base64_runs(text: &[u8], min_len: usize) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    let n = text.len();
+    while i < n {
+        if !BASE64_BYTE[text[i] as usize] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (mut upper, mut lower) = (false, false);
+        while i < n && BASE64_BYTE[text[i] as usize] {
+            upper |= text[i].is_ascii_uppercase();
+            lower |= text[i].is_ascii_lowercase();
+            i += 1;
+        }
+        let mut end = i;
+        while end < n && end - i < 2 && text[end] == b'=' {
+            end += 1;
+        }
+        if i - start >= min_len && upper && lower {
+            runs.push(start..end);
+        }
+        i = end;
+    }
+    runs
+}
+
+fn trim_ascii(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if first.is_ascii_whitespace() {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = s {
+        if last.is_ascii_whitespace() {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialects() {
+        assert_eq!(base64(b"cGFzc3dvcmQ=").unwrap(), b"password");
+        assert_eq!(base64(b"cGFzc3dvcmQ").unwrap(), b"password");
+        assert_eq!(base64(b"Pz8_").unwrap(), b"???");
+        assert!(base64(b"not base64!").is_none());
+        assert!(base64(b"").is_none());
+    }
+
+    #[test]
+    fn printable_rejects_binary() {
+        assert_eq!(printable(b"user:pass".to_vec()).as_deref(), Some("user:pass"));
+        assert!(printable(vec![0xa6, 0x8b, 0x2c]).is_none());
+        assert!(printable(vec![1, 2, 3]).is_none());
+    }
+
+    #[test]
+    fn runs_need_mixed_case_and_length() {
+        let text = b"x = \"cGFzc3dvcmQ6IGh1bnRlcjIgYW5kIG1vcmU=\" and some_long_snake_case_identifier_name_here";
+        let runs = base64_runs(text, 24);
+        assert_eq!(runs.len(), 1);
+        assert_eq!(&text[runs[0].clone()], b"cGFzc3dvcmQ6IGh1bnRlcjIgYW5kIG1vcmU=");
+    }
+}

@@ -1,0 +1,399 @@
+//! The detector: keyword prefilter, per-rule regex confirmation, judgement, and decoding.
+//!
+//! One call to [`Detector::scan`] reads one input once. The prefilter finds which rules to
+//! confirm on which windows; each rule's regex captures a `secret`; the capture is unquoted,
+//! decoded when the rule says so, and judged (references and masks are not secrets, weak values
+//! are dropped in source code, entropy and structure where the rule asks). Decoded text, and any
+//! base64 run that decodes to text, goes back through the same steps, with its layers recorded.
+
+pub mod context;
+pub mod decode;
+pub mod entropy;
+pub mod judge;
+pub mod kind;
+pub mod prefilter;
+pub mod validate;
+
+use std::ops::Range;
+use std::path::Path;
+
+pub use kind::FileKind;
+
+use crate::rules::{Decode, Rule, RuleSet, Scope};
+use context::{Region, RegionKind};
+use prefilter::Prefilter;
+
+/// How many decoding layers deep the detector looks.
+const MAX_LAYERS: usize = 3;
+/// The shortest base64 run worth decoding: 15 bytes of text, enough for `password=x1234`.
+const MIN_BASE64_RUN: usize = 20;
+/// Decoded text longer than this, or spanning lines, is a document rather than one credential.
+const MAX_VALUE_LEN: usize = 256;
+
+/// An encoding a secret was found under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    /// Base64, standard or URL-safe.
+    Base64,
+}
+
+impl Layer {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Base64 => "base64",
+        }
+    }
+}
+
+/// One input to scan: its bytes, and the path that decides which rules apply.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The whole content.
+    pub bytes: &'a [u8],
+    /// Where it came from, when it has a path.
+    pub path: Option<&'a Path>,
+    /// The kind of file, usually `FileKind::from_path(path)`.
+    pub kind: FileKind,
+}
+
+impl<'a> Input<'a> {
+    /// An input whose kind is judged from its path.
+    pub fn from_path(bytes: &'a [u8], path: &'a Path) -> Input<'a> {
+        Input {
+            bytes,
+            path: Some(path),
+            kind: FileKind::from_path(path),
+        }
+    }
+}
+
+/// A credential the detector found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the rule in the detector's rule set.
+    pub rule: usize,
+    /// Bytes of the outermost input that hold the secret (or its encoded form).
+    pub span: Range<usize>,
+    /// The secret, decoded.
+    pub secret: String,
+    /// The encodings it sat under, outermost first.
+    pub decoded: Vec<Layer>,
+}
+
+/// Something inside an input that a decoder could not read; the scan goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Offset in the outermost input.
+    pub offset: usize,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// What one scan of one input produced.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// The credentials, ordered by position.
+    pub matches: Vec<Match>,
+    /// Decoder problems, ordered by position.
+    pub issues: Vec<Issue>,
+}
+
+/// A compiled rule set and its prefilter; shared read-only across threads.
+#[derive(Debug)]
+pub struct Detector {
+    rules: RuleSet,
+    prefilter: Prefilter,
+}
+
+/// A capture that passed the rule's checks, before overlaps are resolved.
+struct Candidate {
+    rule: usize,
+    span: Range<usize>,
+    secret: String,
+    layers: Vec<Layer>,
+    /// Decoded text to scan again, for rules that decode.
+    inner: Option<String>,
+}
+
+impl Detector {
+    /// Compiles the prefilter for `rules`.
+    pub fn new(rules: RuleSet) -> Detector {
+        let prefilter = Prefilter::new(rules.rules());
+        Detector { rules, prefilter }
+    }
+
+    /// The rule set.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The rule a match refers to.
+    pub fn rule(&self, m: &Match) -> &Rule {
+        &self.rules.rules()[m.rule]
+    }
+
+    /// Scans one input.
+    pub fn scan(&self, input: Input<'_>) -> Scanned {
+        let applicable: Vec<bool> = self
+            .rules
+            .rules()
+            .iter()
+            .map(|r| r.applies_to(input.kind, input.path))
+            .collect();
+        let mut issues = Vec::new();
+        let mut matches = self.scan_layer(input.bytes, input.kind, &applicable, &[], &mut issues);
+        matches.retain(|m| !allowed(input.bytes, m.span.start));
+        matches.sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
+        matches.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.secret == b.secret);
+        issues.sort_by_key(|i| i.offset);
+        Scanned { matches, issues }
+    }
+
+    /// Scans one layer of text; spans in the result are offsets into `text`.
+    fn scan_layer(
+        &self,
+        text: &[u8],
+        kind: FileKind,
+        applicable: &[bool],
+        layers: &[Layer],
+        issues: &mut Vec<Issue>,
+    ) -> Vec<Match> {
+        let rules = self.rules.rules();
+        let hits = self.prefilter.hits(text, rules, applicable);
+        let regions = if hits.context {
+            context::regions(text)
+        } else {
+            Vec::new()
+        };
+        let mut candidates = Vec::new();
+        for (r, windows) in hits.windows.iter().enumerate() {
+            let rule = &rules[r];
+            if windows.is_empty() {
+                continue;
+            }
+            match region_kind(rule.scope) {
+                None => {
+                    for w in windows {
+                        self.confirm(r, text, w.clone(), kind, &regions, layers, issues, &mut candidates);
+                    }
+                }
+                Some(wanted) => {
+                    for region in regions.iter().filter(|g| g.kind == wanted) {
+                        self.confirm(r, text, region.range.clone(), kind, &regions, layers, issues, &mut candidates);
+                    }
+                }
+            }
+        }
+        let survivors = resolve_overlaps(candidates, rules);
+        let mut out = Vec::new();
+        let mut covered: Vec<Range<usize>> = Vec::with_capacity(survivors.len());
+        for c in survivors {
+            covered.push(c.span.clone());
+            match c.inner {
+                Some(inner) if layers.len() < MAX_LAYERS => {
+                    let mut deeper = c.layers.clone();
+                    let found = self.scan_layer(inner.as_bytes(), kind, applicable, &deeper, issues);
+                    if !found.is_empty() {
+                        out.extend(found.into_iter().map(|m| Match { span: c.span.clone(), ..m }));
+                    } else if is_value_like(&c.secret) {
+                        deeper.truncate(c.layers.len());
+                        out.push(Match { rule: c.rule, span: c.span, secret: c.secret, decoded: deeper });
+                    }
+                }
+                _ => out.push(Match {
+                    rule: c.rule,
+                    span: c.span,
+                    secret: c.secret,
+                    decoded: c.layers,
+                }),
+            }
+        }
+        if layers.len() < MAX_LAYERS {
+            self.scan_base64_runs(text, kind, applicable, layers, &covered, issues, &mut out);
+        }
+        out
+    }
+
+    /// Decodes base64 runs not already covered by a capture, and scans the text they hide.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_base64_runs(
+        &self,
+        text: &[u8],
+        kind: FileKind,
+        applicable: &[bool],
+        layers: &[Layer],
+        covered: &[Range<usize>],
+        issues: &mut Vec<Issue>,
+        out: &mut Vec<Match>,
+    ) {
+        for run in decode::base64_runs(text, MIN_BASE64_RUN) {
+            if covered.iter().any(|c| c.start < run.end && run.start < c.end) {
+                continue;
+            }
+            let Some(inner) = decode::base64(&text[run.clone()]).and_then(decode::printable) else {
+                continue;
+            };
+            let mut deeper = layers.to_vec();
+            deeper.push(Layer::Base64);
+            let found = self.scan_layer(inner.as_bytes(), kind, applicable, &deeper, issues);
+            out.extend(found.into_iter().map(|m| Match { span: run.clone(), ..m }));
+        }
+    }
+
+    /// Runs rule `r`'s regex over `window` and judges each capture.
+    #[allow(clippy::too_many_arguments)]
+    fn confirm(
+        &self,
+        r: usize,
+        text: &[u8],
+        window: Range<usize>,
+        kind: FileKind,
+        regions: &[Region],
+        layers: &[Layer],
+        issues: &mut Vec<Issue>,
+        out: &mut Vec<Candidate>,
+    ) {
+        let rule = &self.rules.rules()[r];
+        let base = window.start;
+        for caps in rule.regex.captures_iter(&text[window]) {
+            let Some(m) = caps.name("secret") else { continue };
+            let span = unquote(text, base + m.start()..base + m.end());
+            if span.is_empty() {
+                continue;
+            }
+            if rule.scope == Scope::Anywhere && in_claimed_region(regions, span.start) {
+                continue;
+            }
+            if let (Some(ignore), Some(key)) = (&rule.ignore_keys, caps.name("key")) {
+                if ignore.is_match(key.as_bytes()) {
+                    continue;
+                }
+            }
+            let raw = &text[span.clone()];
+            let mut candidate_layers = layers.to_vec();
+            let (secret, inner) = match rule.decode {
+                None => (String::from_utf8_lossy(raw).into_owned(), None),
+                Some(how) => {
+                    let Some(decoded) = decode::base64(raw).and_then(decode::printable) else {
+                        if layers.is_empty() {
+                            issues.push(Issue {
+                                offset: span.start,
+                                message: format!(
+                                    "{}: value is not base64-encoded text; skipped",
+                                    rule.id
+                                ),
+                            });
+                        }
+                        continue;
+                    };
+                    candidate_layers.push(Layer::Base64);
+                    match how {
+                        Decode::Base64 => {
+                            let value = decoded.trim_end_matches(['\n', '\r']).to_string();
+                            (value, Some(decoded))
+                        }
+                        Decode::BasicAuth => match decode::basic_auth_secret(&decoded) {
+                            Some((_, secret)) => (secret.to_string(), None),
+                            None => continue,
+                        },
+                    }
+                }
+            };
+            if judge::is_not_a_secret(&secret) {
+                continue;
+            }
+            if let Some(check) = rule.validate {
+                if !validate::passes(check, &secret) {
+                    continue;
+                }
+            }
+            if rule.min_entropy > 0.0 && entropy::shannon(secret.as_bytes()) < rule.min_entropy {
+                continue;
+            }
+            if kind == FileKind::Source && judge::is_weak(&secret) {
+                continue;
+            }
+            out.push(Candidate {
+                rule: r,
+                span,
+                secret,
+                layers: candidate_layers,
+                inner,
+            });
+        }
+    }
+}
+
+fn region_kind(scope: Scope) -> Option<RegionKind> {
+    match scope {
+        Scope::Anywhere => None,
+        Scope::SecretData => Some(RegionKind::SecretData),
+        Scope::SecretStringData => Some(RegionKind::SecretStringData),
+        Scope::SecretGenerator => Some(RegionKind::SecretGenerator),
+    }
+}
+
+/// Regions whose values only their own rules may judge: base64 Secret data and ciphertext.
+fn in_claimed_region(regions: &[Region], at: usize) -> bool {
+    regions.iter().any(|g| {
+        matches!(g.kind, RegionKind::SecretData | RegionKind::SealedData) && g.range.contains(&at)
+    })
+}
+
+/// Strips one pair of matching quotes and surrounding blanks from a captured span.
+fn unquote(text: &[u8], mut span: Range<usize>) -> Range<usize> {
+    while span.start < span.end && text[span.end - 1].is_ascii_whitespace() {
+        span.end -= 1;
+    }
+    while span.start < span.end && text[span.start].is_ascii_whitespace() {
+        span.start += 1;
+    }
+    if span.end - span.start >= 2 {
+        let (first, last) = (text[span.start], text[span.end - 1]);
+        if first == last && (first == b'"' || first == b'\'' || first == b'`') {
+            span.start += 1;
+            span.end -= 1;
+        }
+    }
+    span
+}
+
+fn is_value_like(secret: &str) -> bool {
+    secret.len() <= MAX_VALUE_LEN && !secret.contains('\n')
+}
+
+/// Whether the line holding `at` carries a `scour:allow` marker.
+fn allowed(text: &[u8], at: usize) -> bool {
+    let line = &text[prefilter::line_around(text, at)];
+    memchr::memmem::find(line, b"scour:allow").is_some()
+}
+
+/// Where captures overlap, keeps the one of higher priority, then the narrower one.
+fn resolve_overlaps(mut candidates: Vec<Candidate>, rules: &[Rule]) -> Vec<Candidate> {
+    candidates.sort_by_key(|c| (c.span.start, c.span.end));
+    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    'next: for c in candidates {
+        // Look back a short way: overlaps come from several rules on the same few bytes.
+        let lookback = kept.len().saturating_sub(16);
+        let mut i = kept.len();
+        while i > lookback {
+            i -= 1;
+            let k = &kept[i];
+            let overlaps = k.span.start < c.span.end && c.span.start < k.span.end;
+            if !overlaps {
+                continue;
+            }
+            let (pc, pk) = (rules[c.rule].priority, rules[k.rule].priority);
+            let c_wins = pc > pk || pc == pk && c.span.len() < k.span.len();
+            if c_wins {
+                kept.remove(i);
+            } else {
+                continue 'next;
+            }
+        }
+        kept.push(c);
+    }
+    kept.sort_by_key(|c| c.span.start);
+    kept
+}

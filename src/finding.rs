@@ -1,0 +1,204 @@
+//! Findings: a match placed in its file, with the ids that let it be tracked without its value.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::detect::{judge, Match};
+use crate::rules::{Category, Rule, RuleId, Severity};
+
+/// A credential found at one place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The rule that found it.
+    pub rule: RuleId,
+    /// The rule's title.
+    pub title: String,
+    /// What kind of credential it is.
+    pub category: Category,
+    /// How bad its leak is.
+    pub severity: Severity,
+    /// The raw secret; shown only through [`Finding::shown_secret`].
+    secret: String,
+    /// Hex SHA-256 of the raw secret.
+    pub secret_sha256: String,
+    /// Hex id of the credential: rule family plus secret.
+    pub fingerprint: String,
+    /// Encodings the secret sat under, outermost first.
+    pub decoded: Vec<&'static str>,
+    /// A default, placeholder or dictionary value.
+    pub weak: bool,
+    /// Path of the outermost file, as given or found by the walk.
+    pub path: String,
+    /// 1-based line in the outermost file.
+    pub line: usize,
+    /// 1-based column (in characters) in the outermost file.
+    pub column: usize,
+}
+
+impl Finding {
+    /// Places a detector match in the file `path` whose bytes are `text`.
+    pub fn new(rule: &Rule, m: &Match, path: &str, lines: &LineIndex<'_>) -> Finding {
+        let (line, column) = lines.position(m.span.start);
+        Finding {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            category: rule.category,
+            severity: rule.severity,
+            secret_sha256: sha256_hex(m.secret.as_bytes()),
+            fingerprint: fingerprint(&rule.id, &m.secret),
+            weak: judge::is_weak(&m.secret),
+            secret: m.secret.clone(),
+            decoded: m.decoded.iter().map(|l| l.as_str()).collect(),
+            path: path.to_string(),
+            line,
+            column,
+        }
+    }
+
+    /// The secret as it may be printed: redacted unless `show` is set.
+    pub fn shown_secret(&self, show: bool) -> String {
+        if show {
+            self.secret.clone()
+        } else {
+            redact(&self.secret)
+        }
+    }
+
+    /// The JSON record of this finding (the output contract in DESIGN.md).
+    pub fn record(&self, show_secrets: bool) -> Record<'_> {
+        Record {
+            rule: self.rule.as_str(),
+            title: &self.title,
+            category: self.category,
+            severity: self.severity,
+            secret: self.shown_secret(show_secrets),
+            secret_sha256: &self.secret_sha256,
+            fingerprint: &self.fingerprint,
+            decoded: &self.decoded,
+            weak: self.weak,
+            path: &self.path,
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+/// The serialised form of a finding.
+#[derive(Debug, Serialize)]
+pub struct Record<'a> {
+    rule: &'a str,
+    title: &'a str,
+    category: Category,
+    severity: Severity,
+    secret: String,
+    secret_sha256: &'a str,
+    fingerprint: &'a str,
+    decoded: &'a [&'static str],
+    weak: bool,
+    path: &'a str,
+    line: usize,
+    column: usize,
+}
+
+/// Just enough of an earlier JSON report to read its fingerprints back.
+#[derive(Debug, Deserialize)]
+pub struct RecordIds {
+    /// The finding's credential id.
+    pub fingerprint: String,
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The credential id: stable across runs and files, and reveals nothing of the secret.
+pub fn fingerprint(rule: &RuleId, secret: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"scour-fingerprint-v1\0");
+    h.update(rule.family().as_bytes());
+    h.update(b"\0");
+    h.update(secret.as_bytes());
+    hex(&h.finalize()[..16])
+}
+
+/// Redacts a secret: at most the first and last two characters survive, never its length.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let keep = match chars.len() {
+        0..=7 => 0,
+        8..=15 => 1,
+        _ => 2,
+    };
+    if keep == 0 {
+        return "****".to_string();
+    }
+    let head: String = chars[..keep].iter().collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Turns byte offsets into 1-based line and column numbers.
+#[derive(Debug)]
+pub struct LineIndex<'a> {
+    text: &'a [u8],
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &'a [u8]) -> LineIndex<'a> {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        LineIndex { text, starts }
+    }
+
+    /// The 1-based line and character column of byte `offset`.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let prefix = &self.text[start..offset.min(self.text.len())];
+        let column = String::from_utf8_lossy(prefix).chars().count() + 1;
+        (line, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_never_shows_more_than_two_each_end() {
+        assert_eq!(redact("abc"), "****");
+        assert_eq!(redact("postgres"), "p****s");
+        assert_eq!(redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "gh****89");
+        assert_eq!(redact(""), "****");
+    }
+
+    #[test]
+    fn positions() {
+        let idx = LineIndex::new("ab\ncdé f\n".as_bytes());
+        assert_eq!(idx.position(0), (1, 1));
+        assert_eq!(idx.position(3), (2, 1));
+        assert_eq!(idx.position(7), (2, 4));
+    }
+
+    #[test]
+    fn fingerprint_depends_on_family_and_secret() {
+        let a = RuleId::new("db.postgres-url").unwrap();
+        let b = RuleId::new("db.mysql-url").unwrap();
+        let c = RuleId::new("generic.yaml-password").unwrap();
+        assert_eq!(fingerprint(&a, "x"), fingerprint(&b, "x"));
+        assert_ne!(fingerprint(&a, "x"), fingerprint(&c, "x"));
+        assert_ne!(fingerprint(&a, "x"), fingerprint(&a, "y"));
+        assert_eq!(fingerprint(&a, "x").len(), 32);
+    }
+}

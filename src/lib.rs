@@ -1,0 +1,12 @@
+//! scour finds leaked credentials in files and git history.
+//!
+//! The library is organised as the data flows: [`source`] yields bytes, [`detect`] finds
+//! [`detect::Match`]es with the [`rules`], [`finding`] places them in files, [`scan`] drives a
+//! whole scan, and [`report`] writes the result. `main.rs` only wires the command line to these.
+
+pub mod detect;
+pub mod finding;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;

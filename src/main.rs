@@ -1,0 +1,204 @@
+//! The `scour` binary: parses the command line, runs one subcommand, maps the result to an exit
+//! code (0 nothing found, 1 findings, 2 error).
+
+mod cli;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+use cli::{Cli, ColorArg, Command, FormatArg, OutputArgs, RuleArgs, RulesCommand, ScanArgs};
+use scour::detect::Detector;
+use scour::report::{self, Format, Style};
+use scour::rules::{check, RuleSet};
+use scour::scan::{self, Baseline, Outcome, Warning};
+
+const FINDINGS: u8 = 1;
+const ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules(RulesCommand::List { rules }) => list_rules(&rules),
+        Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("scour: {err:#}");
+            ExitCode::from(ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn warn(w: Warning) {
+    eprintln!("scour: warning: {w}");
+}
+
+/// The built-in rules plus `--rules`, whose examples must pass before they are used.
+fn load_rules(args: &RuleArgs) -> Result<Detector> {
+    let mut set = RuleSet::builtin().context("built-in rules")?;
+    for path in &args.extra {
+        set.add_path(path)?;
+    }
+    let detector = Detector::new(set);
+    if !args.extra.is_empty() {
+        let failures = check::run(&detector, |r| !r.builtin);
+        if let Some(first) = failures.first() {
+            bail!(
+                "{first}{}",
+                match failures.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more; see `scour rules check`)", n - 1),
+                }
+            );
+        }
+    }
+    Ok(detector)
+}
+
+fn run_scan(args: ScanArgs) -> Result<u8> {
+    let detector = load_rules(&args.rules)?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()?;
+    let opts = scan::Options {
+        no_ignore: args.no_ignore,
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+    };
+    let stdin = args.paths.iter().any(|p| p == Path::new("-"));
+    let mut outcome = if stdin {
+        if args.paths.len() > 1 {
+            bail!("'-' (standard input) cannot be combined with other paths");
+        }
+        scan::scan_reader(&detector, io::stdin().lock(), &opts, &warn)?
+    } else {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        scan::scan_paths(&detector, &paths, &opts, &warn)?
+    };
+    if let Some(baseline) = &baseline {
+        outcome.apply_baseline(baseline);
+    }
+    emit(&outcome, &detector, &args.output)?;
+    Ok(if outcome.findings.is_empty() { 0 } else { FINDINGS })
+}
+
+/// Writes the report to `--output` (mode 0600) or standard output.
+fn emit(outcome: &Outcome, detector: &Detector, args: &OutputArgs) -> Result<()> {
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Sarif => Format::Sarif,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            args.output.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let style = Style {
+        format,
+        show_secrets: args.show_secrets,
+        color,
+    };
+    match &args.output {
+        Some(path) => {
+            let file = report::create_private(path)
+                .with_context(|| format!("report file '{}'", path.display()))?;
+            let mut out = io::BufWriter::new(file);
+            report::write(&mut out, outcome, detector.rules(), style)
+                .and_then(|_| out.flush())
+                .with_context(|| format!("report file '{}'", path.display()))?;
+            if format != Format::Human {
+                eprintln!("{}", report::human::summary_line(&outcome.summary));
+            }
+        }
+        None => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            report::write(&mut out, outcome, detector.rules(), style)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn list_rules(args: &RuleArgs) -> Result<u8> {
+    let detector = load_rules(args)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let rules = detector.rules().rules();
+    let width = rules.iter().map(|r| r.id.as_str().len()).max().unwrap_or(0);
+    for r in rules {
+        writeln!(
+            out,
+            "{:width$}  {:8}  {:17}  {}",
+            r.id.as_str(),
+            r.severity.as_str(),
+            r.category.as_str(),
+            r.title
+        )?;
+    }
+    writeln!(out, "\n{} rules", rules.len())?;
+    out.flush()?;
+    Ok(0)
+}
+
+fn check_rules(files: &[PathBuf]) -> Result<u8> {
+    let mut problems = 0usize;
+    for file in files {
+        // The file's rules come first, then the built-in ones it does not redefine: a copy of
+        // a built-in file can be checked, and decoded examples still meet the other rules.
+        let mut set = RuleSet::default();
+        if let Err(err) = set.add_path(file) {
+            eprintln!("scour: {err}");
+            problems += 1;
+            continue;
+        }
+        let added = set.len();
+        set.add_builtin(true).context("built-in rules")?;
+        let detector = Detector::new(set);
+        let mine = |r: &scour::rules::Rule| !r.builtin;
+        let failures = check::run(&detector, mine);
+        let examples: usize = detector
+            .rules()
+            .rules()
+            .iter()
+            .filter(|r| mine(r))
+            .map(|r| r.examples.len() + r.counterexamples.len())
+            .sum();
+        for f in &failures {
+            eprintln!("scour: {f}");
+        }
+        problems += failures.len();
+        if failures.is_empty() {
+            println!(
+                "{}: {added} rule{} ok, {examples} examples and counterexamples pass",
+                file.display(),
+                if added == 1 { "" } else { "s" }
+            );
+        }
+    }
+    Ok(if problems == 0 { 0 } else { ERROR })
+}

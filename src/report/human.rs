@@ -1,0 +1,126 @@
+//! The human report: `path:line:column`, rule, severity, redacted secret; then a summary.
+
+use std::io::{self, Write};
+
+use super::Style;
+use crate::rules::Severity;
+use crate::scan::{Outcome, Summary};
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Writes the findings, one per line, and the summary line.
+pub fn write(out: &mut dyn Write, outcome: &Outcome, style: Style) -> io::Result<()> {
+    let paint = Paint { on: style.color };
+    for f in &outcome.findings {
+        let severity = match f.severity {
+            Severity::Critical => paint.wrap("1;31", f.severity.as_str()),
+            Severity::High => paint.wrap("31", f.severity.as_str()),
+            Severity::Medium => paint.wrap("33", f.severity.as_str()),
+            Severity::Low => f.severity.as_str().to_string(),
+        };
+        let mut notes = Vec::new();
+        if !f.decoded.is_empty() {
+            notes.push(format!("decoded: {}", f.decoded.join(" > ")));
+        }
+        if f.weak {
+            notes.push("weak".to_string());
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", notes.join(", "))
+        };
+        writeln!(
+            out,
+            "{}:{}:{}  {}  {}  {}  {}{}",
+            paint.wrap("35", &f.path),
+            paint.wrap("32", &f.line.to_string()),
+            f.column,
+            severity,
+            paint.wrap("1", f.rule.as_str()),
+            f.title,
+            paint.wrap("36", &f.shown_secret(style.show_secrets)),
+            notes
+        )?;
+    }
+    if !outcome.findings.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary_line(&outcome.summary))
+}
+
+/// One line that says what was found and what was covered.
+pub fn summary_line(s: &Summary) -> String {
+    let mut line = format!(
+        "scour: {} finding{} ({} distinct credential{}); scanned {} file{}, {} in {:.2} s ({:.1} MB/s)",
+        s.findings,
+        plural(s.findings),
+        s.credentials,
+        plural(s.credentials),
+        s.files,
+        plural(s.files),
+        human_bytes(s.bytes),
+        s.seconds,
+        s.mb_per_second()
+    );
+    let mut skipped = Vec::new();
+    if s.skipped_binary > 0 {
+        skipped.push(format!("{} binary", s.skipped_binary));
+    }
+    if s.skipped_large > 0 {
+        skipped.push(format!("{} over the size cap", s.skipped_large));
+    }
+    if s.unreadable > 0 {
+        skipped.push(format!("{} unreadable", s.unreadable));
+    }
+    if !skipped.is_empty() {
+        line.push_str(&format!("; skipped {}", skipped.join(", ")));
+    }
+    if s.decode_warnings > 0 {
+        line.push_str(&format!(
+            "; {} undecodable value{}",
+            s.decode_warnings,
+            plural(s.decode_warnings)
+        ));
+    }
+    if s.baselined > 0 {
+        line.push_str(&format!("; {} suppressed by the baseline", s.baselined));
+    }
+    line
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Bytes in binary units, one decimal.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,97 @@
+//! SARIF 2.1.0, in the subset GitHub code scanning reads.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use crate::rules::{RuleSet, Severity};
+use crate::scan::Outcome;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub ranks alerts by this 0-10 score.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// Writes one SARIF log with one run; only rules that fired are described.
+pub fn write(out: &mut dyn Write, outcome: &Outcome, rules: &RuleSet, show_secrets: bool) -> io::Result<()> {
+    let mut used: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &outcome.findings {
+        let next = used.len();
+        used.entry(f.rule.as_str()).or_insert(next);
+    }
+    let mut ordered: Vec<(&str, usize)> = used.iter().map(|(k, v)| (*k, *v)).collect();
+    ordered.sort_by_key(|(_, i)| *i);
+    let descriptors: Vec<Value> = ordered
+        .iter()
+        .filter_map(|(id, _)| rules.get(id))
+        .map(|r| {
+            json!({
+                "id": r.id.as_str(),
+                "name": r.id.as_str(),
+                "shortDescription": {"text": r.title},
+                "fullDescription": {"text": format!("{} ({}).", r.title, r.category.as_str())},
+                "help": {"text": format!("Rotate the credential first, then remove it from history.\n\n{}", r.rotation)},
+                "defaultConfiguration": {"level": level(r.severity)},
+                "properties": {
+                    "tags": ["security", "secret", r.category.as_str()],
+                    "security-severity": security_severity(r.severity),
+                },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let decoded = if f.decoded.is_empty() {
+                String::new()
+            } else {
+                format!(", decoded from {}", f.decoded.join(" > "))
+            };
+            json!({
+                "ruleId": f.rule.as_str(),
+                "ruleIndex": used[f.rule.as_str()],
+                "level": level(f.severity),
+                "message": {"text": format!("{}: {}{}", f.title, f.shown_secret(show_secrets), decoded)},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.path.replace('\\', "/")},
+                        "region": {"startLine": f.line, "startColumn": f.column},
+                    }
+                }],
+                "partialFingerprints": {"scour/credential/v1": f.fingerprint},
+                "properties": {"secret_sha256": f.secret_sha256, "severity": f.severity.as_str()},
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "scour",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": descriptors,
+            }},
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
