@@ -140,10 +140,12 @@ pub fn redact(secret: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Turns byte offsets into 1-based line and column numbers.
@@ -179,7 +181,10 @@ mod tests {
     fn redaction_never_shows_more_than_two_each_end() {
         assert_eq!(redact("abc"), "****");
         assert_eq!(redact("postgres"), "p****s");
-        assert_eq!(redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "gh****89");
+        assert_eq!(
+            redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            "gh****89"
+        );
         assert_eq!(redact(""), "****");
     }
 

@@ -71,11 +71,7 @@ fn load_rules(args: &RuleArgs) -> Result<Detector> {
 
 fn run_scan(args: ScanArgs) -> Result<u8> {
     let detector = load_rules(&args.rules)?;
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(Baseline::load)
-        .transpose()?;
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let opts = scan::Options {
         no_ignore: args.no_ignore,
         max_file_size: args.max_file_size,
@@ -99,7 +95,11 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         outcome.apply_baseline(baseline);
     }
     emit(&outcome, &detector, &args.output)?;
-    Ok(if outcome.findings.is_empty() { 0 } else { FINDINGS })
+    Ok(if outcome.findings.is_empty() {
+        0
+    } else {
+        FINDINGS
+    })
 }
 
 /// Writes the report to `--output` (mode 0600) or standard output.

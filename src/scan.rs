@@ -109,7 +109,11 @@ impl Outcome {
 
     fn finish_counts(&mut self) {
         self.summary.findings = self.findings.len() as u64;
-        let distinct: HashSet<&str> = self.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+        let distinct: HashSet<&str> = self
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
         self.summary.credentials = distinct.len() as u64;
     }
 }
@@ -313,7 +317,13 @@ fn scan_file(
         counts.skipped_binary.fetch_add(1, Ordering::Relaxed);
         return Vec::new();
     }
-    scan_bytes(detector, Input::from_path(&bytes, path), &shown, counts, warn)
+    scan_bytes(
+        detector,
+        Input::from_path(&bytes, path),
+        &shown,
+        counts,
+        warn,
+    )
 }
 
 /// Runs the detector over one input and turns its matches into findings.

@@ -63,7 +63,8 @@ pub fn regions(text: &[u8]) -> Vec<Region> {
     let mut out = Vec::new();
     let mut doc_start = 0;
     for i in 0..=lines.len() {
-        let boundary = i == lines.len() || lines[i].indent == 0 && lines[i].content.starts_with(b"---");
+        let boundary =
+            i == lines.len() || lines[i].indent == 0 && lines[i].content.starts_with(b"---");
         if boundary {
             document(&lines[doc_start..i], &mut out);
             doc_start = i + 1;
@@ -136,13 +137,17 @@ fn entries<'a>(lines: &'a [Line<'a>], key: usize) -> impl Iterator<Item = Range<
     let mut child = None;
     nested.filter_map(move |l| {
         let first = *child.get_or_insert(l.indent);
-        (l.indent == first).then(|| l.start..l.end)
+        (l.indent == first).then_some(l.start..l.end)
     })
 }
 
 fn trim(s: &[u8]) -> &[u8] {
     let s = &s[s.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
-    let cut = s.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+    let cut = s
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
     &s[..s.len() - cut]
 }
 
@@ -179,6 +184,8 @@ mod tests {
         let r = regions(k);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].kind, RegionKind::SecretGenerator);
-        assert!(std::str::from_utf8(&k[r[0].range.clone()]).unwrap().ends_with("DB_PASSWORD=postgres"));
+        assert!(std::str::from_utf8(&k[r[0].range.clone()])
+            .unwrap()
+            .ends_with("DB_PASSWORD=postgres"));
     }
 }

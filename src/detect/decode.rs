@@ -54,31 +54,40 @@ static BASE64_BYTE: [bool; 256] = {
 /// Runs of at least `min_len` base64 characters (plus trailing `=`) that may hide encoded text.
 ///
 /// Identifiers are long runs too; a run must mix upper and lower case to be worth decoding,
-/// which every base64 encoding of text does and nearly no snake_case name does.
+/// which every base64 encoding of text does and nearly no snake_case name does. The scan looks
+/// at every `min_len`-th byte first: a run that long must cover it, so most text is skipped.
 pub fn base64_runs(text: &[u8], min_len: usize) -> Vec<Range<usize>> {
+    let is_b64 = |i: usize| BASE64_BYTE[text[i] as usize];
+    let n = text.len();
     let mut runs = Vec::new();
     let mut i = 0;
-    let n = text.len();
-    while i < n {
-        if !BASE64_BYTE[text[i] as usize] {
-            i += 1;
+    while min_len > 0 && i + min_len <= n {
+        let probe = i + min_len - 1;
+        if !is_b64(probe) {
+            i = probe + 1;
             continue;
         }
-        let start = i;
-        let (mut upper, mut lower) = (false, false);
-        while i < n && BASE64_BYTE[text[i] as usize] {
-            upper |= text[i].is_ascii_uppercase();
-            lower |= text[i].is_ascii_lowercase();
-            i += 1;
+        let mut start = probe;
+        while start > i && is_b64(start - 1) {
+            start -= 1;
         }
-        let mut end = i;
-        while end < n && end - i < 2 && text[end] == b'=' {
+        let mut end = probe + 1;
+        while end < n && is_b64(end) {
             end += 1;
         }
-        if i - start >= min_len && upper && lower {
-            runs.push(start..end);
+        if end - start >= min_len {
+            let run = &text[start..end];
+            let mixed =
+                run.iter().any(u8::is_ascii_uppercase) && run.iter().any(u8::is_ascii_lowercase);
+            if mixed {
+                let mut padded = end;
+                while padded < n && padded - end < 2 && text[padded] == b'=' {
+                    padded += 1;
+                }
+                runs.push(start..padded);
+            }
         }
-        i = end;
+        i = end + 1;
     }
     runs
 }
@@ -116,9 +125,24 @@ mod tests {
 
     #[test]
     fn printable_rejects_binary() {
-        assert_eq!(printable(b"user:pass".to_vec()).as_deref(), Some("user:pass"));
+        assert_eq!(
+            printable(b"user:pass".to_vec()).as_deref(),
+            Some("user:pass")
+        );
         assert!(printable(vec![0xa6, 0x8b, 0x2c]).is_none());
         assert!(printable(vec![1, 2, 3]).is_none());
+    }
+
+    #[test]
+    fn runs_at_every_position() {
+        for pad in 0..30 {
+            let text = format!("{}x \"cGFzc3dvcmQ6IGh1bnRlcjI=\" y", "-".repeat(pad));
+            let runs = base64_runs(text.as_bytes(), 20);
+            assert_eq!(runs.len(), 1, "pad {pad}");
+            assert_eq!(&text[runs[0].clone()], "cGFzc3dvcmQ6IGh1bnRlcjI=");
+        }
+        assert!(base64_runs(b"short", 20).is_empty());
+        assert_eq!(base64_runs(b"QUJDREVGR0hJSktMTU5PUFFS", 20), vec![0..24]);
     }
 
     #[test]
@@ -126,6 +150,9 @@ mod tests {
         let text = b"x = \"cGFzc3dvcmQ6IGh1bnRlcjIgYW5kIG1vcmU=\" and some_long_snake_case_identifier_name_here";
         let runs = base64_runs(text, 24);
         assert_eq!(runs.len(), 1);
-        assert_eq!(&text[runs[0].clone()], b"cGFzc3dvcmQ6IGh1bnRlcjIgYW5kIG1vcmU=");
+        assert_eq!(
+            &text[runs[0].clone()],
+            b"cGFzc3dvcmQ6IGh1bnRlcjIgYW5kIG1vcmU="
+        );
     }
 }

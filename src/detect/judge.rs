@@ -40,14 +40,21 @@ pub fn is_not_a_secret(value: &str) -> bool {
     if bytes[0] == b'<' && bytes[bytes.len() - 1] == b'>' {
         return true;
     }
-    if bytes[0] == b'!' || bytes[0] == b'&' || bytes[0] == b'*' && bytes.len() > 1 && bytes[1].is_ascii_alphabetic() {
+    if bytes[0] == b'!'
+        || bytes[0] == b'&'
+        || bytes[0] == b'*' && bytes.len() > 1 && bytes[1].is_ascii_alphabetic()
+    {
         return true;
     }
-    if matches!(v, "|" | ">" | "|-" | ">-" | "|+" | ">+" | "[]" | "{}" | "\"\"" | "''") {
+    if matches!(
+        v,
+        "|" | ">" | "|-" | ">-" | "|+" | ">+" | "[]" | "{}" | "\"\"" | "''"
+    ) {
         return true;
     }
     // Masks: one repeated character (`********`, `xxxxxx`), or a redaction marker.
-    if bytes.len() >= 3 && bytes.iter().all(|&b| b == bytes[0]) && !bytes[0].is_ascii_alphanumeric() {
+    if bytes.len() >= 3 && bytes.iter().all(|&b| b == bytes[0]) && !bytes[0].is_ascii_alphanumeric()
+    {
         return true;
     }
     if lower.chars().all(|c| c == 'x') && v.len() >= 3 {
@@ -81,14 +88,52 @@ pub fn is_weak(value: &str) -> bool {
 
 /// Values that say "nothing here" rather than hold a secret.
 const NON_VALUES: &[&str] = &[
-    "true", "false", "yes", "no", "on", "off", "null", "nil", "none", "~", "undefined", "empty",
-    "required", "optional", "string", "str", "bool", "int",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "nil",
+    "none",
+    "~",
+    "undefined",
+    "empty",
+    "required",
+    "optional",
+    "string",
+    "str",
+    "bool",
+    "int",
+    "read",
+    "write",
+    "read-all",
+    "write-all",
 ];
 
 /// Substrings of template and interpolation syntax.
 const TEMPLATE_MARKERS: &[&str] = &[
-    "${", "$(", "%(", "{{", "}}", "#{", "%{", "<%", "%>", "[[", "]]", "ENC[", "process.env",
-    "os.environ", "os.getenv", "getenv(", "env(", "ENV[", "secretKeyRef", "valueFrom",
+    "${",
+    "$(",
+    "%(",
+    "{{",
+    "}}",
+    "#{",
+    "%{",
+    "<%",
+    "%>",
+    "[[",
+    "]]",
+    "ENC[",
+    "process.env",
+    "os.environ",
+    "os.getenv",
+    "getenv(",
+    "env(",
+    "ENV[",
+    "secretKeyRef",
+    "valueFrom",
 ];
 
 /// Prefixes of references to secrets kept elsewhere.
@@ -114,18 +159,70 @@ const REFERENCE_PREFIXES: &[&str] = &[
 
 /// Common defaults and placeholders.
 const WEAK_VALUES: &[&str] = &[
-    "password", "passw0rd", "postgres", "postgresql", "mysql", "root", "admin", "administrator",
-    "secret", "changeme", "change_me", "changeit", "default", "guest", "test", "testing", "demo",
-    "example", "sample", "dev", "development", "local", "letmein", "welcome", "qwerty",
-    "123456", "12345678", "123456789", "1234567890", "pass", "pass123", "password123",
-    "admin123", "redis", "mongo", "rabbitmq", "user", "foobar", "foo", "bar", "hunter2",
+    "password",
+    "passw0rd",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "root",
+    "admin",
+    "administrator",
+    "secret",
+    "changeme",
+    "change_me",
+    "changeit",
+    "default",
+    "guest",
+    "test",
+    "testing",
+    "demo",
+    "example",
+    "sample",
+    "dev",
+    "development",
+    "local",
+    "letmein",
+    "welcome",
+    "qwerty",
+    "123456",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "pass",
+    "pass123",
+    "password123",
+    "admin123",
+    "redis",
+    "mongo",
+    "rabbitmq",
+    "user",
+    "foobar",
+    "foo",
+    "bar",
+    "hunter2",
 ];
 
 /// Words that mark a placeholder value.
 const WEAK_WORDS: &[&str] = &[
-    "changeme", "change-me", "change_me", "change-in-production", "change_in_production",
-    "replace-me", "replace_me", "replaceme", "placeholder", "your-", "your_", "example",
-    "dummy", "sample", "not-a-real", "notreal", "fake", "_dev", "-dev",
+    "changeme",
+    "change-me",
+    "change_me",
+    "change-in-production",
+    "change_in_production",
+    "replace-me",
+    "replace_me",
+    "replaceme",
+    "placeholder",
+    "your-",
+    "your_",
+    "example",
+    "dummy",
+    "sample",
+    "not-a-real",
+    "notreal",
+    "fake",
+    "_dev",
+    "-dev",
 ];
 
 #[cfg(test)]
@@ -135,11 +232,29 @@ mod tests {
     #[test]
     fn references_and_syntax_are_not_secrets() {
         for v in [
-            "", "  ", "true", "False", "null", "~", "${DB_PASSWORD}", "$(DB_PASSWORD)",
-            "{{ .Values.db.password }}", "<your-password>", "$DB_PASSWORD", "%DB_PASSWORD%",
-            "ENC[AES256_GCM,data:abc]", "vault:secret/data/db#password", "!vault |", "|",
-            "********", "xxxxxx", "***REMOVED***", "8", "443",
-            "op://vault/item/password", "{{ secrets.DB }}",
+            "",
+            "  ",
+            "true",
+            "False",
+            "null",
+            "~",
+            "${DB_PASSWORD}",
+            "$(DB_PASSWORD)",
+            "{{ .Values.db.password }}",
+            "<your-password>",
+            "$DB_PASSWORD",
+            "%DB_PASSWORD%",
+            "ENC[AES256_GCM,data:abc]",
+            "vault:secret/data/db#password",
+            "!vault |",
+            "|",
+            "********",
+            "xxxxxx",
+            "***REMOVED***",
+            "8",
+            "443",
+            "op://vault/item/password",
+            "{{ secrets.DB }}",
         ] {
             assert!(is_not_a_secret(v), "{v:?} should not be a secret");
         }
@@ -147,7 +262,14 @@ mod tests {
 
     #[test]
     fn audit_values_are_secrets_and_weak() {
-        for v in ["password", "postgres", "enclii_dev", "changeme", "replace-me-with-a-real-key", "admin"] {
+        for v in [
+            "password",
+            "postgres",
+            "enclii_dev",
+            "changeme",
+            "replace-me-with-a-real-key",
+            "admin",
+        ] {
             assert!(!is_not_a_secret(v), "{v:?}");
             assert!(is_weak(v), "{v:?} should be weak");
         }

@@ -144,7 +144,7 @@ impl Detector {
         let mut issues = Vec::new();
         let mut matches = self.scan_layer(input.bytes, input.kind, &applicable, &[], &mut issues);
         matches.retain(|m| !allowed(input.bytes, m.span.start));
-        matches.sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
+        matches.sort_by_key(|m| (m.span.start, m.rule));
         matches.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.secret == b.secret);
         issues.sort_by_key(|i| i.offset);
         Scanned { matches, issues }
@@ -175,12 +175,30 @@ impl Detector {
             match region_kind(rule.scope) {
                 None => {
                     for w in windows {
-                        self.confirm(r, text, w.clone(), kind, &regions, layers, issues, &mut candidates);
+                        self.confirm(
+                            r,
+                            text,
+                            w.clone(),
+                            kind,
+                            &regions,
+                            layers,
+                            issues,
+                            &mut candidates,
+                        );
                     }
                 }
                 Some(wanted) => {
                     for region in regions.iter().filter(|g| g.kind == wanted) {
-                        self.confirm(r, text, region.range.clone(), kind, &regions, layers, issues, &mut candidates);
+                        self.confirm(
+                            r,
+                            text,
+                            region.range.clone(),
+                            kind,
+                            &regions,
+                            layers,
+                            issues,
+                            &mut candidates,
+                        );
                     }
                 }
             }
@@ -193,12 +211,21 @@ impl Detector {
             match c.inner {
                 Some(inner) if layers.len() < MAX_LAYERS => {
                     let mut deeper = c.layers.clone();
-                    let found = self.scan_layer(inner.as_bytes(), kind, applicable, &deeper, issues);
+                    let found =
+                        self.scan_layer(inner.as_bytes(), kind, applicable, &deeper, issues);
                     if !found.is_empty() {
-                        out.extend(found.into_iter().map(|m| Match { span: c.span.clone(), ..m }));
+                        out.extend(found.into_iter().map(|m| Match {
+                            span: c.span.clone(),
+                            ..m
+                        }));
                     } else if is_value_like(&c.secret) {
                         deeper.truncate(c.layers.len());
-                        out.push(Match { rule: c.rule, span: c.span, secret: c.secret, decoded: deeper });
+                        out.push(Match {
+                            rule: c.rule,
+                            span: c.span,
+                            secret: c.secret,
+                            decoded: deeper,
+                        });
                     }
                 }
                 _ => out.push(Match {
@@ -209,7 +236,9 @@ impl Detector {
                 }),
             }
         }
-        if layers.len() < MAX_LAYERS {
+        // Encoded credentials live in configuration; in source code and prose, runs are
+        // identifiers, test vectors and images, and decoding them all costs a third of the scan.
+        if kind == FileKind::Config && layers.len() < MAX_LAYERS {
             self.scan_base64_runs(text, kind, applicable, layers, &covered, issues, &mut out);
         }
         out
@@ -228,7 +257,10 @@ impl Detector {
         out: &mut Vec<Match>,
     ) {
         for run in decode::base64_runs(text, MIN_BASE64_RUN) {
-            if covered.iter().any(|c| c.start < run.end && run.start < c.end) {
+            if covered
+                .iter()
+                .any(|c| c.start < run.end && run.start < c.end)
+            {
                 continue;
             }
             let Some(inner) = decode::base64(&text[run.clone()]).and_then(decode::printable) else {
@@ -237,7 +269,10 @@ impl Detector {
             let mut deeper = layers.to_vec();
             deeper.push(Layer::Base64);
             let found = self.scan_layer(inner.as_bytes(), kind, applicable, &deeper, issues);
-            out.extend(found.into_iter().map(|m| Match { span: run.clone(), ..m }));
+            out.extend(found.into_iter().map(|m| Match {
+                span: run.clone(),
+                ..m
+            }));
         }
     }
 
@@ -257,7 +292,9 @@ impl Detector {
         let rule = &self.rules.rules()[r];
         let base = window.start;
         for caps in rule.regex.captures_iter(&text[window]) {
-            let Some(m) = caps.name("secret") else { continue };
+            let Some(m) = caps.name("secret") else {
+                continue;
+            };
             let span = unquote(text, base + m.start()..base + m.end());
             if span.is_empty() {
                 continue;

@@ -1,25 +1,36 @@
-//! The literal prefilter: one Aho-Corasick automaton over every rule's keywords.
+//! The literal prefilter: which rules to confirm, on which windows.
 //!
-//! A rule's regex runs only on the windows around its keywords' hits, so the cost of a file
-//! that mentions no keyword is one automaton pass, whatever the number of rules.
+//! Two stages keep the per-byte cost low. A vectorised packed searcher (Teddy) looks for a small
+//! set of *anchors*: the keywords that contain no other keyword, each in the case it is written
+//! in and in lower, UPPER and Capitalised form. Only on a line where an anchor occurs does one
+//! Aho-Corasick automaton over every keyword (ASCII case-insensitive, overlapping) run, and each
+//! keyword it finds gives its rules a window. Files that mention no keyword cost one packed scan.
+//!
+//! The anchor stage misses a keyword only when it is written in an unusual mixed case
+//! (`PassWord`); where the packed searcher cannot be built (too many anchors, no SIMD), the
+//! automaton scans whole texts instead and nothing is missed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::packed::{self, MatchKind as PackedKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::rules::Rule;
 
 /// Keywords that say a file may hold YAML regions worth mapping (see `context`).
-const CONTEXT_KEYWORDS: &[&str] = &["kind: secret", "kind: sealedsecret", "secretgenerator:"];
+const CONTEXT_KEYWORDS: &[&str] = &["kind: Secret", "kind: SealedSecret", "secretGenerator:"];
 
-/// The compiled automaton and what each of its patterns triggers.
+/// The compiled searchers and what each keyword triggers.
 #[derive(Debug)]
 pub struct Prefilter {
+    /// Every keyword, case-insensitive.
     automaton: AhoCorasick,
-    /// For each pattern, the indices of the rules that list it.
+    /// The anchors' case forms, when a packed searcher could be built for them.
+    anchors: Option<packed::Searcher>,
+    /// For each keyword, the indices of the rules that list it.
     triggers: Vec<Vec<usize>>,
-    /// For each pattern, whether it marks possible YAML regions.
+    /// For each keyword, whether it marks possible YAML regions.
     context: Vec<bool>,
 }
 
@@ -33,51 +44,66 @@ pub struct Hits {
 }
 
 impl Prefilter {
-    /// Builds the automaton over the keywords of `rules`.
+    /// Builds the searchers over the keywords of `rules`.
     pub fn new(rules: &[Rule]) -> Prefilter {
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut patterns: Vec<String> = Vec::new();
+        let mut keywords: Vec<String> = Vec::new();
         let mut triggers: Vec<Vec<usize>> = Vec::new();
-        let mut context = Vec::new();
-        let mut intern = |kw: &str, patterns: &mut Vec<String>| -> usize {
-            *index.entry(kw.to_string()).or_insert_with(|| {
-                patterns.push(kw.to_string());
+        let mut context: Vec<bool> = Vec::new();
+        let mut written: Vec<BTreeSet<String>> = Vec::new();
+        let mut intern = |kw: &str| -> usize {
+            let id = *index.entry(kw.to_ascii_lowercase()).or_insert_with(|| {
+                keywords.push(kw.to_ascii_lowercase());
                 triggers.push(Vec::new());
                 context.push(false);
-                patterns.len() - 1
-            })
+                written.push(BTreeSet::new());
+                keywords.len() - 1
+            });
+            written[id].insert(kw.to_string());
+            id
         };
         let mut pairs = Vec::new();
         for (r, rule) in rules.iter().enumerate() {
             for kw in &rule.keywords {
-                pairs.push((intern(kw, &mut patterns), r));
+                pairs.push((intern(kw), r));
             }
         }
-        let context_ids: Vec<usize> = CONTEXT_KEYWORDS
-            .iter()
-            .map(|kw| intern(kw, &mut patterns))
-            .collect();
-        for (p, r) in pairs {
-            if !triggers[p].contains(&r) {
-                triggers[p].push(r);
-            }
+        let context_ids: Vec<usize> = CONTEXT_KEYWORDS.iter().map(|kw| intern(kw)).collect();
+        for k in context_ids {
+            context[k] = true;
         }
-        for p in context_ids {
-            context[p] = true;
+        for (k, r) in pairs {
+            if !triggers[k].contains(&r) {
+                triggers[k].push(r);
+            }
         }
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .build(&patterns)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
             .expect("keywords are short literals; the automaton always builds");
+        let anchors = anchor_forms(&keywords, &written).and_then(|forms| {
+            packed::Config::new()
+                .match_kind(PackedKind::LeftmostFirst)
+                .builder()
+                .extend(forms)
+                .build()
+        });
         Prefilter {
             automaton,
+            anchors,
             triggers,
             context,
         }
     }
 
-    /// Runs the automaton over `text`, giving each applicable rule its windows.
+    /// Whether the fast anchor stage is in use (false: the automaton scans every byte).
+    pub fn has_anchor_stage(&self) -> bool {
+        self.anchors.is_some()
+    }
+
+    /// Finds the windows of each applicable rule in `text`.
     pub fn hits(&self, text: &[u8], rules: &[Rule], applicable: &[bool]) -> Hits {
         let mut hits = Hits {
             windows: vec![Vec::new(); rules.len()],
@@ -89,27 +115,20 @@ impl Prefilter {
                 hits.windows[r].push(0..text.len());
             }
         }
-        let mut line_cache: Option<Range<usize>> = None;
-        for m in self.automaton.find_overlapping_iter(text) {
-            let p = m.pattern().as_usize();
-            hits.context |= self.context[p];
-            for &r in &self.triggers[p] {
-                if !applicable[r] {
-                    continue;
+        match &self.anchors {
+            Some(anchors) => {
+                let mut at = 0;
+                while at < text.len() {
+                    let Some(m) = anchors.find_in(text, aho_corasick::Span::from(at..text.len()))
+                    else {
+                        break;
+                    };
+                    let line = line_around(text, m.start());
+                    self.keywords_in(text, line.clone(), rules, applicable, &mut hits);
+                    at = line.end + 1;
                 }
-                let line = match &line_cache {
-                    Some(range) if range.start <= m.start() && m.start() <= range.end => {
-                        range.clone()
-                    }
-                    _ => {
-                        let range = line_around(text, m.start());
-                        line_cache = Some(range.clone());
-                        range
-                    }
-                };
-                let window = extend_lines(text, line, rules[r].lines_after);
-                push_merged(&mut hits.windows[r], window);
             }
+            None => self.keywords_in(text, 0..text.len(), rules, applicable, &mut hits),
         }
         for windows in &mut hits.windows {
             if windows.len() > 1 {
@@ -123,6 +142,119 @@ impl Prefilter {
         }
         hits
     }
+
+    /// Runs the full automaton over `span` of `text`, giving each hit's rules a window.
+    fn keywords_in(
+        &self,
+        text: &[u8],
+        span: Range<usize>,
+        rules: &[Rule],
+        applicable: &[bool],
+        hits: &mut Hits,
+    ) {
+        let mut line: Option<Range<usize>> = None;
+        let input = aho_corasick::Input::new(text).span(span);
+        for m in self.automaton.find_overlapping_iter(input) {
+            let k = m.pattern().as_usize();
+            hits.context |= self.context[k];
+            for &r in &self.triggers[k] {
+                if !applicable[r] {
+                    continue;
+                }
+                let current = match &line {
+                    Some(l) if l.start <= m.start() && m.start() <= l.end => l.clone(),
+                    _ => {
+                        let l = line_around(text, m.start());
+                        line = Some(l.clone());
+                        l
+                    }
+                };
+                let window = extend_lines(text, current, rules[r].lines_after);
+                push_merged(&mut hits.windows[r], window);
+            }
+        }
+    }
+}
+
+/// The forms of the anchors: short literals, as written, that every keyword contains.
+///
+/// A keyword that contains another keyword needs no anchor of its own; the rest collapse into
+/// shared prefixes (`postgres://` and `postgresql+` into `postg`) when the prefix is long enough
+/// to stay rare. Each anchor is searched in every case its keywords are written in, which is why
+/// rule files list `password`, `PASSWORD` and `Password`. `None` when there are more forms than
+/// a packed searcher takes.
+fn anchor_forms(keywords: &[String], written: &[BTreeSet<String>]) -> Option<Vec<Vec<u8>>> {
+    const PACKED_LIMIT: usize = 64;
+    let mut order: Vec<usize> = (0..keywords.len())
+        .filter(|&k| {
+            !keywords.iter().any(|other| {
+                other.len() < keywords[k].len() && keywords[k].contains(other.as_str())
+            })
+        })
+        .collect();
+    order.sort_by(|&a, &b| keywords[a].cmp(&keywords[b]));
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for k in order {
+        let kw = &keywords[k];
+        if let Some((prefix, members)) = groups.last_mut() {
+            let common = common_prefix(prefix, kw);
+            if rare_enough(common) {
+                *prefix = common.to_string();
+                members.push(k);
+                continue;
+            }
+        }
+        groups.push((kw.clone(), vec![k]));
+    }
+    let standalone: Vec<&(String, Vec<usize>)> = groups
+        .iter()
+        .filter(|(a, _)| {
+            !groups
+                .iter()
+                .any(|(other, _)| other.len() < a.len() && a.contains(other.as_str()))
+        })
+        .collect();
+    let mut forms: BTreeSet<String> = BTreeSet::new();
+    for (anchor, members) in &standalone {
+        for &k in members {
+            forms.extend(
+                written[k]
+                    .iter()
+                    .filter_map(|w| w.get(..anchor.len()))
+                    .map(str::to_string),
+            );
+        }
+    }
+    // A keyword written in a case no form covers lends that case to an anchor inside it:
+    // `PuTTY-User-Key-File-` makes `-Key` a form of the anchor `-key`.
+    for (k, kw) in keywords.iter().enumerate() {
+        for w in &written[k] {
+            if forms.iter().any(|f| w.contains(f.as_str())) {
+                continue;
+            }
+            let inside = standalone
+                .iter()
+                .find_map(|(a, _)| kw.find(a.as_str()).map(|at| (at, a.len())));
+            if let Some((at, len)) = inside {
+                forms.insert(w[at..at + len].to_string());
+            }
+        }
+    }
+    if std::env::var_os("SCOUR_DEBUG_ANCHORS").is_some() {
+        eprintln!("{} anchor forms: {forms:?}", forms.len());
+    }
+    (forms.len() <= PACKED_LIMIT).then(|| forms.into_iter().map(String::into_bytes).collect())
+}
+
+fn common_prefix<'a>(a: &'a str, b: &str) -> &'a str {
+    let n = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    &a[..n]
+}
+
+/// A prefix is rare enough to stand for its keywords at 4 letters, or 3 bytes with punctuation.
+fn rare_enough(prefix: &str) -> bool {
+    let alnum = prefix.bytes().all(|b| b.is_ascii_alphanumeric());
+    prefix.len() >= if alnum { 4 } else { 3 }
 }
 
 fn push_merged(windows: &mut Vec<Range<usize>>, w: Range<usize>) {
@@ -148,7 +280,8 @@ fn extend_lines(text: &[u8], mut line: Range<usize>, extra: u32) -> Range<usize>
         if line.end >= text.len() {
             break;
         }
-        line.end = memchr::memchr(b'\n', &text[line.end + 1..]).map_or(text.len(), |i| line.end + 1 + i);
+        line.end =
+            memchr::memchr(b'\n', &text[line.end + 1..]).map_or(text.len(), |i| line.end + 1 + i);
     }
     line
 }
@@ -156,6 +289,7 @@ fn extend_lines(text: &[u8], mut line: Range<usize>, extra: u32) -> Range<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RuleSet;
 
     #[test]
     fn line_bounds() {
@@ -164,5 +298,50 @@ mod tests {
         assert_eq!(extend_lines(t, 4..16, 1), 4..22);
         assert_eq!(extend_lines(t, 4..16, 5), 4..22);
         assert_eq!(line_around(t, 0), 0..3);
+    }
+
+    #[test]
+    fn builtin_rules_get_the_anchor_stage() {
+        let set = RuleSet::builtin().unwrap();
+        let prefilter = Prefilter::new(set.rules());
+        assert!(
+            prefilter.has_anchor_stage(),
+            "too many anchor forms for a packed searcher"
+        );
+        let keywords: Vec<String> = set
+            .rules()
+            .iter()
+            .flat_map(|r| r.keywords.clone())
+            .collect();
+        let lower: Vec<String> = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
+        let written: Vec<BTreeSet<String>> = keywords
+            .iter()
+            .map(|k| BTreeSet::from([k.clone()]))
+            .collect();
+        let forms = anchor_forms(&lower, &written).unwrap();
+        eprintln!(
+            "{} anchor forms: {:?}",
+            forms.len(),
+            forms
+                .iter()
+                .map(|f| String::from_utf8_lossy(f))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn anchors_cover_mixed_case_forms_of_longer_keywords() {
+        let set = RuleSet::builtin().unwrap();
+        let prefilter = Prefilter::new(set.rules());
+        let applicable = vec![true; set.len()];
+        let text = b"x: 1\nkind: Secret\npostgresPassword: x\nJWT_SECRET=y\n";
+        let hits = prefilter.hits(text, set.rules(), &applicable);
+        assert!(hits.context);
+        let helm = set
+            .rules()
+            .iter()
+            .position(|r| r.id.as_str() == "kubernetes.helm-password")
+            .unwrap();
+        assert_eq!(hits.windows[helm], vec![18..37]);
     }
 }

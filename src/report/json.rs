@@ -21,7 +21,11 @@ struct Report<'a> {
 pub fn write(out: &mut dyn Write, outcome: &Outcome, show_secrets: bool) -> io::Result<()> {
     let report = Report {
         version: VERSION,
-        findings: outcome.findings.iter().map(|f| f.record(show_secrets)).collect(),
+        findings: outcome
+            .findings
+            .iter()
+            .map(|f| f.record(show_secrets))
+            .collect(),
         summary: &outcome.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;

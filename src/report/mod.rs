@@ -36,7 +36,12 @@ pub struct Style {
 }
 
 /// Writes `outcome` to `out` in the chosen style.
-pub fn write(out: &mut dyn Write, outcome: &Outcome, rules: &RuleSet, style: Style) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    outcome: &Outcome,
+    rules: &RuleSet,
+    style: Style,
+) -> io::Result<()> {
     match style.format {
         Format::Human => human::write(out, outcome, style),
         Format::Json => json::write(out, outcome, style.show_secrets),

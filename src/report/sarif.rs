@@ -29,7 +29,12 @@ fn security_severity(severity: Severity) -> &'static str {
 }
 
 /// Writes one SARIF log with one run; only rules that fired are described.
-pub fn write(out: &mut dyn Write, outcome: &Outcome, rules: &RuleSet, show_secrets: bool) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    outcome: &Outcome,
+    rules: &RuleSet,
+    show_secrets: bool,
+) -> io::Result<()> {
     let mut used: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &outcome.findings {
         let next = used.len();

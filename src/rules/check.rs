@@ -75,14 +75,23 @@ mod tests {
         let detector = Detector::new(RuleSet::builtin().expect("built-in rules load"));
         let failures = super::run(&detector, |_| true);
         let report: Vec<String> = failures.iter().map(ToString::to_string).collect();
-        assert!(report.is_empty(), "{} failures:\n{}", report.len(), report.join("\n"));
+        assert!(
+            report.is_empty(),
+            "{} failures:\n{}",
+            report.len(),
+            report.join("\n")
+        );
     }
 
     #[test]
     fn every_builtin_rule_has_examples_of_both_kinds() {
         let set = RuleSet::builtin().expect("built-in rules load");
         for rule in set.rules() {
-            assert!(!rule.examples.is_empty() && !rule.counterexamples.is_empty(), "{}", rule.id);
+            assert!(
+                !rule.examples.is_empty() && !rule.counterexamples.is_empty(),
+                "{}",
+                rule.id
+            );
         }
     }
 }

@@ -21,8 +21,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "kubernetes.toml",
         include_str!("../../patterns/kubernetes.toml"),
     ),
-    ("registry.toml", include_str!("../../patterns/registry.toml")),
-    ("database.toml", include_str!("../../patterns/database.toml")),
+    (
+        "registry.toml",
+        include_str!("../../patterns/registry.toml"),
+    ),
+    (
+        "database.toml",
+        include_str!("../../patterns/database.toml"),
+    ),
     ("jwt.toml", include_str!("../../patterns/jwt.toml")),
     ("keys.toml", include_str!("../../patterns/keys.toml")),
     ("cloud.toml", include_str!("../../patterns/cloud.toml")),
@@ -274,7 +280,8 @@ pub struct Rule {
     pub category: Category,
     /// How bad a leak is.
     pub severity: Severity,
-    /// Literals for the prefilter, lowercased; empty for path-limited rules that read whole files.
+    /// Literals for the prefilter, as written (matched ignoring ASCII case); empty for
+    /// path-limited rules that read whole files.
     pub keywords: Vec<String>,
     /// The confirming regex; its `secret` group is the credential.
     pub regex: Regex,
@@ -339,7 +346,9 @@ impl Rule {
             ));
         }
         if spec.examples.is_empty() {
-            return Err(invalid("examples: give at least one text the rule must find".into()));
+            return Err(invalid(
+                "examples: give at least one text the rule must find".into(),
+            ));
         }
         if spec.counterexamples.is_empty() {
             return Err(invalid(
@@ -383,26 +392,21 @@ impl Rule {
                     .map_err(|e| invalid(format!("paths: {e}")))?,
             )
         };
-        let example_path = match (&spec.example_path, &paths) {
-            (Some(p), _) => p.clone(),
-            (None, Some(_)) => {
-                return Err(invalid(
+        let example_path =
+            match (&spec.example_path, &paths) {
+                (Some(p), _) => p.clone(),
+                (None, Some(_)) => return Err(invalid(
                     "example_path is required when paths is set (examples need a matching path)"
                         .into(),
-                ))
-            }
-            (None, None) => default_example_path(kinds).to_string(),
-        };
+                )),
+                (None, None) => default_example_path(kinds).to_string(),
+            };
         Ok(Rule {
             id,
             title: spec.title,
             category: spec.category,
             severity: spec.severity,
-            keywords: spec
-                .keywords
-                .iter()
-                .map(|k| k.to_ascii_lowercase())
-                .collect(),
+            keywords: spec.keywords,
             regex,
             min_entropy: spec.min_entropy,
             rotation: spec.rotation.trim().to_string(),
@@ -640,7 +644,10 @@ counterexamples = ["thing_short"]
             .add_text("[[rule]]\nid = ", Path::new("x.toml"))
             .unwrap_err();
         let msg = err.to_string();
-        assert!(!msg.contains('\n') && msg.starts_with("rule file 'x.toml'"), "{msg}");
+        assert!(
+            !msg.contains('\n') && msg.starts_with("rule file 'x.toml'"),
+            "{msg}"
+        );
     }
 
     #[test]
