@@ -361,7 +361,8 @@ impl Rule {
                 spec.min_entropy
             )));
         }
-        let regex = Regex::new(&spec.regex).map_err(|e| invalid(format!("regex: {e}")))?;
+        let regex =
+            Regex::new(&spec.regex).map_err(|e| invalid(format!("regex: {}", regex_error(&e))))?;
         if !regex.capture_names().any(|n| n == Some("secret")) {
             return Err(invalid(
                 "regex has no named group 'secret' (the credential it captures)".into(),
@@ -375,7 +376,10 @@ impl Rule {
                         "ignore_keys needs a named group 'key' in the regex".into(),
                     ));
                 }
-                Some(Regex::new(pattern).map_err(|e| invalid(format!("ignore_keys: {e}")))?)
+                Some(
+                    Regex::new(pattern)
+                        .map_err(|e| invalid(format!("ignore_keys: {}", regex_error(&e))))?,
+                )
             }
         };
         let kinds = KindSet::parse(&spec.kinds).map_err(invalid)?;
@@ -575,6 +579,17 @@ fn parse(text: &str, source: &Path) -> Result<Vec<Rule>, Error> {
         .into_iter()
         .map(|spec| Rule::compile(spec, source))
         .collect()
+}
+
+/// Regex syntax errors draw a caret under the pattern over several lines; keep the verdict.
+fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid regex");
+    last.trim().trim_start_matches("error: ").to_string()
 }
 
 /// TOML errors span several lines with a source excerpt; a fatal error is one line.

@@ -1,0 +1,143 @@
+//! Test harness: a throw-away git repository built with real `git` commands, and a way to run
+//! the `scour` binary in it and read its JSON report.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A git repository in a temporary directory, removed when dropped.
+pub struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    /// `git init` in a fresh directory, with a fixed identity.
+    pub fn new() -> Repo {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let repo = Repo { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.name", "Test Author"]);
+        repo.git(&["config", "user.email", "author@enclii.dev"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo
+    }
+
+    /// The repository's top directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating directories), relative to the top.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> &Repo {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a relative path has a parent"))
+            .expect("create directories");
+        std::fs::write(&path, content).expect("write file");
+        self
+    }
+
+    /// Runs git in the repository; panics with its stderr when it fails.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_DATE", "2024-11-19T10:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2024-11-19T10:00:00Z")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Stages everything and commits.
+    pub fn commit_all(&self, message: &str) -> &Repo {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+        self
+    }
+
+    /// Runs `scour ARGS` with the repository as working directory.
+    pub fn scour(&self, args: &[&str]) -> Output {
+        scour_in(self.path(), args)
+    }
+}
+
+/// The path of the binary under test.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_scour"))
+}
+
+/// Runs `scour ARGS` in `dir`, never in colour.
+pub fn scour_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("scour runs")
+}
+
+/// The exit code, with the output shown when it is not what a test expects.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("scour exits, it is not killed")
+}
+
+/// Parses a `--format json` report.
+pub fn report(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): stdout {} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The findings of a JSON report as (path, line, rule) triples, sorted.
+pub fn triples(report: &Value) -> Vec<(String, u64, String)> {
+    let mut v: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Prints expected and actual side by side when they differ.
+#[macro_export]
+macro_rules! eqnice {
+    ($expected:expr, $got:expr) => {{
+        let expected = $expected;
+        let got = $got;
+        if expected != got {
+            panic!(
+                "\n\nexpected:\n{:#?}\n\ngot:\n{:#?}\n\nmissing: {:#?}\n\nextra: {:#?}\n",
+                expected,
+                got,
+                expected
+                    .iter()
+                    .filter(|e| !got.contains(e))
+                    .collect::<Vec<_>>(),
+                got.iter()
+                    .filter(|g| !expected.contains(g))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }};
+}
