@@ -181,10 +181,9 @@ mod tests {
     fn redaction_never_shows_more_than_two_each_end() {
         assert_eq!(redact("abc"), "****");
         assert_eq!(redact("postgres"), "p****s");
-        assert_eq!(
-            redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
-            "gh****89"
-        );
+        // A token-shaped test string: the allow marker keeps `scour scan .` quiet on it.
+        let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"; // scour:allow
+        assert_eq!(redact(token), "gh****89");
         assert_eq!(redact(""), "****");
     }
 

@@ -69,7 +69,7 @@ pub struct Summary {
     pub decode_warnings: u64,
     /// Findings reported.
     pub findings: u64,
-    /// Distinct credentials among them (distinct fingerprints).
+    /// Distinct secret values among them.
     pub credentials: u64,
     /// Findings suppressed by the baseline.
     pub baselined: u64,
@@ -112,7 +112,7 @@ impl Outcome {
         let distinct: HashSet<&str> = self
             .findings
             .iter()
-            .map(|f| f.fingerprint.as_str())
+            .map(|f| f.secret_sha256.as_str())
             .collect();
         self.summary.credentials = distinct.len() as u64;
     }

@@ -86,6 +86,19 @@ pub fn is_weak(value: &str) -> bool {
     lower.len() < 8 || shannon(lower.as_bytes()) < 2.5
 }
 
+/// Whether `value` is only its key's name respelled (`JwtSecret => "jwt-secret"`): in code,
+/// that maps a name, it does not hold a secret.
+pub fn names_itself(key: &[u8], value: &str) -> bool {
+    let letters = |b: &[u8]| -> Vec<u8> {
+        b.iter()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let (k, v) = (letters(key), letters(value.as_bytes()));
+    !v.is_empty() && (k == v || k.ends_with(&v) && v.len() >= 6)
+}
+
 /// Values that say "nothing here" rather than hold a secret.
 const NON_VALUES: &[&str] = &[
     "true",
@@ -258,6 +271,13 @@ mod tests {
         ] {
             assert!(is_not_a_secret(v), "{v:?} should not be a secret");
         }
+    }
+
+    #[test]
+    fn names_that_respell_their_key() {
+        assert!(names_itself(b"JwtSecret", "jwt-secret"));
+        assert!(names_itself(b"DB_PASSWORD", "db_password"));
+        assert!(!names_itself(b"JWT_SECRET", "9f8e7d6c5b4a"));
     }
 
     #[test]

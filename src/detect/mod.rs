@@ -302,8 +302,9 @@ impl Detector {
             if rule.scope == Scope::Anywhere && in_claimed_region(regions, span.start) {
                 continue;
             }
-            if let (Some(ignore), Some(key)) = (&rule.ignore_keys, caps.name("key")) {
-                if ignore.is_match(key.as_bytes()) {
+            let key = caps.name("key").map(|k| k.as_bytes());
+            if let (Some(ignore), Some(key)) = (&rule.ignore_keys, key) {
+                if ignore.is_match(key) {
                     continue;
                 }
             }
@@ -348,7 +349,9 @@ impl Detector {
             if rule.min_entropy > 0.0 && entropy::shannon(secret.as_bytes()) < rule.min_entropy {
                 continue;
             }
-            if kind == FileKind::Source && judge::is_weak(&secret) {
+            if kind == FileKind::Source
+                && (judge::is_weak(&secret) || key.is_some_and(|k| judge::names_itself(k, &secret)))
+            {
                 continue;
             }
             out.push(Candidate {
