@@ -33,6 +33,9 @@ pub enum Command {
     /// Scan files and directories on disk (or standard input, given as `-`).
     #[command(after_help = SCAN_HELP)]
     Scan(ScanArgs),
+    /// Scan every blob and message in a git repository's history, each unique blob once.
+    #[command(after_help = HISTORY_HELP)]
+    History(HistoryArgs),
     /// List the rules, or check a rule file and its examples.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -50,6 +53,83 @@ Noise control:
   --baseline REPORT.json hides the credentials an earlier JSON report holds.
 
 Exit status: 0 nothing found, 1 findings, 2 error.";
+
+const HISTORY_HELP: &str = "\
+What is scanned:
+  every blob reachable from every ref (branches, remote-tracking branches, tags, notes,
+  refs/stash and its parents), and every commit and annotated tag message;
+  with --all-objects, every object in the database: unreachable blobs (amended or rebased
+  away, dropped stashes, reflog-only commits) are found too and marked `unreachable`.
+Each unique blob is read and scanned once, however many commits and paths hold it; a finding
+is reported once per path, with the earliest commit holding it there, its author and date,
+whether HEAD still holds it, and the refs that reach it.
+
+Skipped: binary blobs, blobs over --max-file-size, submodule entries.
+
+Examples:
+  scour history                          the repository you are in
+  scour history --all-objects /srv/git/platform.git
+  scour history --range origin/main..HEAD   only what a branch adds (for CI)
+  scour history --refs 'refs/heads/*'    branches only
+
+Exit status: 0 nothing found, 1 findings, 2 error.";
+
+/// Arguments of `scour history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The repository: a work tree, a bare repository or a mirror (default: the current one).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Scan every object in the database, not only what refs reach.
+    #[arg(long)]
+    pub all_objects: bool,
+
+    /// Only blobs introduced by commits that REV does not reach.
+    #[arg(long, value_name = "REV", conflicts_with = "range")]
+    pub since: Option<String>,
+
+    /// Only blobs introduced by the commits of the range A..B.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+
+    /// Only refs whose full name matches this glob (repeatable), e.g. 'refs/heads/*'.
+    #[arg(long = "refs", value_name = "GLOB")]
+    pub refs: Vec<String>,
+
+    /// Skip blobs larger than this (bytes, or with a K, M, G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "25M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Show a progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+
+    /// Hide credentials that this earlier `--format json` report already lists.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// When to show progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// When standard error is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
 
 /// Arguments of `scour scan`.
 #[derive(Debug, Args)]

@@ -33,12 +33,40 @@ pub struct Finding {
     pub line: usize,
     /// 1-based column (in characters) in the outermost file.
     pub column: usize,
+    /// Where in git history it sits, for findings from `scour history`.
+    pub git: Option<Provenance>,
+}
+
+/// Where a finding sits in git history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// Hex id of the blob (or, for a message, of the commit or tag) holding the secret.
+    pub blob: String,
+    /// Earliest commit whose tree holds the blob at this path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// That commit's author, `Name <email>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// That commit's author date, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// How many commits hold the blob at this path.
+    pub commits: usize,
+    /// Whether HEAD still holds it.
+    pub in_head: bool,
+    /// Found only among objects no ref reaches (`--all-objects`).
+    pub unreachable: bool,
+    /// Refs whose history holds it (capped; `refs_total` has the count).
+    pub refs: Vec<String>,
+    /// How many refs reach it.
+    pub refs_total: usize,
 }
 
 impl Finding {
-    /// Places a detector match in the file `path` whose bytes are `text`.
-    pub fn new(rule: &Rule, m: &Match, path: &str, lines: &LineIndex<'_>) -> Finding {
-        let (line, column) = lines.position(m.span.start);
+    /// Places a detector match at `position` (1-based line and column) of `path`.
+    pub fn new(rule: &Rule, m: &Match, path: &str, position: (usize, usize)) -> Finding {
+        let (line, column) = position;
         Finding {
             rule: rule.id.clone(),
             title: rule.title.clone(),
@@ -52,6 +80,7 @@ impl Finding {
             path: path.to_string(),
             line,
             column,
+            git: None,
         }
     }
 
@@ -79,6 +108,7 @@ impl Finding {
             path: &self.path,
             line: self.line,
             column: self.column,
+            git: self.git.as_ref(),
         }
     }
 }
@@ -98,6 +128,8 @@ pub struct Record<'a> {
     path: &'a str,
     line: usize,
     column: usize,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    git: Option<&'a Provenance>,
 }
 
 /// Just enough of an earlier JSON report to read its fingerprints back.

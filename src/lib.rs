@@ -6,6 +6,7 @@
 
 pub mod detect;
 pub mod finding;
+pub mod history;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use cli::{Cli, ColorArg, Command, FormatArg, OutputArgs, RuleArgs, RulesCommand, ScanArgs};
+use cli::{
+    Cli, ColorArg, Command, FormatArg, HistoryArgs, OutputArgs, ProgressArg, RuleArgs,
+    RulesCommand, ScanArgs,
+};
 use scour::detect::Detector;
 use scour::report::{self, Format, Style};
 use scour::rules::{check, RuleSet};
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::History(args) => run_history(args),
         Command::Rules(RulesCommand::List { rules }) => list_rules(&rules),
         Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
     };
@@ -91,6 +95,43 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         };
         scan::scan_paths(&detector, &paths, &opts, &warn)?
     };
+    if let Some(baseline) = &baseline {
+        outcome.apply_baseline(baseline);
+    }
+    emit(&outcome, &detector, &args.output)?;
+    Ok(if outcome.findings.is_empty() {
+        0
+    } else {
+        FINDINGS
+    })
+}
+
+fn run_history(args: HistoryArgs) -> Result<u8> {
+    let detector = load_rules(&args.rules)?;
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let refs = if args.refs.is_empty() {
+        None
+    } else {
+        let mut builder = globset::GlobSetBuilder::new();
+        for glob in &args.refs {
+            builder.add(globset::Glob::new(glob).with_context(|| format!("--refs '{glob}'"))?);
+        }
+        Some(builder.build().context("--refs")?)
+    };
+    let opts = scour::history::Options {
+        all_objects: args.all_objects,
+        refs,
+        since: args.since.clone(),
+        range: args.range.clone(),
+        threads: args.threads,
+        max_file_size: args.max_file_size,
+        progress: match args.progress {
+            ProgressArg::Always => true,
+            ProgressArg::Never => false,
+            ProgressArg::Auto => io::stderr().is_terminal(),
+        },
+    };
+    let mut outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
     if let Some(baseline) = &baseline {
         outcome.apply_baseline(baseline);
     }

@@ -75,6 +75,9 @@ pub struct Summary {
     pub baselined: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// What a history scan covered (`files` then counts unique blobs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<crate::history::GitSummary>,
 }
 
 impl Summary {
@@ -107,7 +110,8 @@ impl Outcome {
         self.finish_counts();
     }
 
-    fn finish_counts(&mut self) {
+    /// Recomputes the finding counts after findings changed.
+    pub(crate) fn finish_counts(&mut self) {
         self.summary.findings = self.findings.len() as u64;
         let distinct: HashSet<&str> = self
             .findings
@@ -354,6 +358,6 @@ fn scan_bytes(
     scanned
         .matches
         .iter()
-        .map(|m| Finding::new(detector.rule(m), m, shown, &lines))
+        .map(|m| Finding::new(detector.rule(m), m, shown, lines.position(m.span.start)))
         .collect()
 }

@@ -141,9 +141,52 @@ impl Detector {
             .iter()
             .map(|r| r.applies_to(input.kind, input.path))
             .collect();
+        self.run(input.bytes, input.kind, &applicable)
+    }
+
+    /// Scans a blob that history holds under `paths` (none for a blob no tree names): one
+    /// scan however many paths, judged as the most permissive of their kinds. Each match comes
+    /// with the indices of the paths whose kind and name its rule applies to.
+    pub fn scan_blob(&self, bytes: &[u8], paths: &[&Path]) -> (Scanned, Vec<Vec<usize>>) {
+        if paths.is_empty() {
+            let scanned = self.run(bytes, FileKind::Config, &vec![true; self.rules.len()]);
+            let none = vec![Vec::new(); scanned.matches.len()];
+            return (scanned, none);
+        }
+        let kinds: Vec<FileKind> = paths.iter().map(|p| FileKind::from_path(p)).collect();
+        let rules = self.rules.rules();
+        let applicable: Vec<bool> = rules
+            .iter()
+            .map(|r| {
+                kinds
+                    .iter()
+                    .zip(paths)
+                    .any(|(k, p)| r.applies_to(*k, Some(p)))
+            })
+            .collect();
+        let kind = [FileKind::Config, FileKind::Source, FileKind::Prose]
+            .into_iter()
+            .find(|k| kinds.contains(k))
+            .unwrap_or(kinds[0]);
+        let scanned = self.run(bytes, kind, &applicable);
+        let per_path = scanned
+            .matches
+            .iter()
+            .map(|m| {
+                let rule = &rules[m.rule];
+                (0..paths.len())
+                    .filter(|&i| rule.applies_to(kinds[i], Some(paths[i])))
+                    .filter(|&i| !(kinds[i] == FileKind::Source && judge::is_weak(&m.secret)))
+                    .collect()
+            })
+            .collect();
+        (scanned, per_path)
+    }
+
+    fn run(&self, bytes: &[u8], kind: FileKind, applicable: &[bool]) -> Scanned {
         let mut issues = Vec::new();
-        let mut matches = self.scan_layer(input.bytes, input.kind, &applicable, &[], &mut issues);
-        matches.retain(|m| !allowed(input.bytes, m.span.start));
+        let mut matches = self.scan_layer(bytes, kind, applicable, &[], &mut issues);
+        matches.retain(|m| !allowed(bytes, m.span.start));
         matches.sort_by_key(|m| (m.span.start, m.rule));
         matches.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.secret == b.secret);
         issues.sort_by_key(|i| i.offset);

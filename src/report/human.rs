@@ -37,6 +37,19 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, style: Style) -> io::Result
         if f.weak {
             notes.push("weak".to_string());
         }
+        if let Some(git) = &f.git {
+            if git.unreachable {
+                notes.push(format!("unreachable, blob {}", short(&git.blob)));
+            } else if let (Some(commit), Some(date)) = (&git.commit, &git.date) {
+                let day = date.split('T').next().unwrap_or(date);
+                notes.push(format!("since {} {day}", short(commit)));
+                notes.push(if git.in_head {
+                    "at HEAD".into()
+                } else {
+                    "not at HEAD".into()
+                });
+            }
+        }
         let notes = if notes.is_empty() {
             String::new()
         } else {
@@ -61,16 +74,32 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, style: Style) -> io::Result
     writeln!(out, "{}", summary_line(&outcome.summary))
 }
 
+fn short(hex: &str) -> &str {
+    &hex[..hex.len().min(10)]
+}
+
 /// One line that says what was found and what was covered.
 pub fn summary_line(s: &Summary) -> String {
+    let covered = match &s.git {
+        None => format!("{} file{}", s.files, plural(s.files)),
+        Some(g) => format!(
+            "{} unique blob{} and {} message{} from {} commit{} and {} ref{}",
+            s.files,
+            plural(s.files),
+            g.messages,
+            plural(g.messages),
+            g.commits,
+            plural(g.commits),
+            g.refs,
+            plural(g.refs)
+        ),
+    };
     let mut line = format!(
-        "scour: {} finding{} ({} distinct credential{}); scanned {} file{}, {} in {:.2} s ({:.1} MB/s)",
+        "scour: {} finding{} ({} distinct credential{}); scanned {covered}, {} in {:.2} s ({:.1} MB/s)",
         s.findings,
         plural(s.findings),
         s.credentials,
         plural(s.credentials),
-        s.files,
-        plural(s.files),
         human_bytes(s.bytes),
         s.seconds,
         s.mb_per_second()
@@ -94,6 +123,14 @@ pub fn summary_line(s: &Summary) -> String {
             s.decode_warnings,
             plural(s.decode_warnings)
         ));
+    }
+    if let Some(g) = &s.git {
+        if g.missing_blobs > 0 {
+            line.push_str(&format!("; {} blobs missing", g.missing_blobs));
+        }
+        if g.submodules > 0 {
+            line.push_str(&format!("; {} submodule entries skipped", g.submodules));
+        }
     }
     if s.baselined > 0 {
         line.push_str(&format!("; {} suppressed by the baseline", s.baselined));

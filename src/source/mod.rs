@@ -1,5 +1,6 @@
 //! Sources of bytes to scan: files on disk, standard input (and, later, git objects).
 
+pub mod git;
 pub mod stdin;
 pub mod worktree;
 

@@ -41,12 +41,17 @@ impl Repo {
 
     /// Runs git in the repository; panics with its stderr when it fails.
     pub fn git(&self, args: &[&str]) -> String {
+        self.git_at("2024-11-19T10:00:00Z", args)
+    }
+
+    /// Runs git with author and committer dates set to `date`.
+    pub fn git_at(&self, date: &str, args: &[&str]) -> String {
         let out = Command::new("git")
             .args(args)
             .current_dir(self.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_DATE", "2024-11-19T10:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2024-11-19T10:00:00Z")
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
             .output()
             .expect("git runs");
         assert!(
@@ -61,6 +66,19 @@ impl Repo {
     pub fn commit_all(&self, message: &str) -> &Repo {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "-m", message]);
+        self
+    }
+
+    /// Stages everything and commits with author and committer dates set to `date`.
+    pub fn commit_at(&self, date: &str, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git_at(date, &["commit", "-q", "-m", message]);
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    /// Removes a file relative to the top.
+    pub fn remove(&self, rel: &str) -> &Repo {
+        std::fs::remove_file(self.path().join(rel)).expect("remove file");
         self
     }
 

@@ -1,0 +1,399 @@
+//! `scour history` on real repositories built with `git`: every ref, tag, stash and merge;
+//! deleted, renamed and duplicated files; binary blobs and submodule entries; objects only
+//! `--all-objects` reaches; narrowing; bare, shallow, partial and corrupt repositories.
+
+mod common;
+
+use common::{code, report, Repo};
+use serde_json::Value;
+
+const DELETED: &str = "POSTGRES_PASSWORD=enclii_dev";
+const BRANCH_TOKEN: &str = "ghp_R8aK2mQ9xL4vT7bN1cW5yH3jD6fG0sP2eZ4u";
+const STASHED: &str = "REDIS_PASSWORD=st4shedRedis";
+const AMENDED: &str = "API_PASSWORD=amendedAway1";
+const SHARED: &str = "JWT_SECRET: replace-me-with-a-real-key\n";
+const TAG_TOKEN: &str = "glpat-xR8aK2mQ9xL4vT7bN1cW";
+
+struct Fixture {
+    repo: Repo,
+    deleted_commit: String,
+}
+
+/// The repository the issue describes, built step by step.
+fn fixture() -> Fixture {
+    let repo = Repo::new();
+    repo.write("README.md", "# platform\n");
+    repo.write("infra/.env", format!("{DELETED}\n"));
+    repo.write("infra/shared/a.yaml", SHARED);
+    repo.write("infra/shared/b.yaml", SHARED);
+    repo.write("old/name.env", "DB_PASSWORD=r3namedPass\n");
+    let mut binary = b"\x00\x01\x02".to_vec();
+    binary.extend_from_slice(format!("TOKEN={BRANCH_TOKEN}").as_bytes());
+    repo.write("assets/logo.bin", &binary);
+    let deleted_commit = repo.commit_at("2023-03-01T09:00:00Z", "initial platform");
+
+    // A submodule entry (gitlink) without a real submodule behind it.
+    repo.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        "160000,1111111111111111111111111111111111111111,vendor/lib",
+    ]);
+    repo.git_at(
+        "2023-04-01T09:00:00Z",
+        &["commit", "-q", "-m", "add submodule"],
+    );
+
+    // Delete the secret and rename a file in a later commit.
+    repo.remove("infra/.env");
+    repo.git(&["mv", "old/name.env", "renamed.env"]);
+    repo.commit_at("2023-06-01T09:00:00Z", "remove .env, rename");
+
+    // A branch with its own secret, merged later; another branch never merged.
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "ci/deploy.sh",
+        format!("export GITHUB_TOKEN={BRANCH_TOKEN}\n"),
+    );
+    repo.commit_at("2023-07-01T09:00:00Z", "ci token on a branch");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["checkout", "-q", "-b", "merged"]);
+    repo.write("docs/notes.txt", "nothing secret\n");
+    repo.commit_at("2023-07-02T09:00:00Z", "docs");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_at(
+        "2023-07-03T09:00:00Z",
+        &["merge", "-q", "--no-ff", "-m", "merge docs", "merged"],
+    );
+
+    // Tags: an annotated one with a secret in its message, and a lightweight one.
+    repo.git_at(
+        "2023-08-01T09:00:00Z",
+        &[
+            "tag",
+            "-a",
+            "v1.0",
+            "-m",
+            &format!("release; CI_TOKEN={TAG_TOKEN}"),
+        ],
+    );
+    repo.git(&["tag", "v1.0-light"]);
+
+    // A stash holding a secret that no branch has.
+    repo.write("stash.env", format!("{STASHED}\n"));
+    repo.git(&["add", "stash.env"]);
+    repo.git(&["stash", "-q"]);
+
+    // A commit amended away: its blob stays in the object database, unreachable.
+    repo.write("tmp.env", format!("{AMENDED}\n"));
+    repo.commit_at("2023-09-01T09:00:00Z", "wip");
+    repo.write("tmp.env", "API_PASSWORD=${API_PASSWORD}\n");
+    repo.git(&["add", "-A"]);
+    repo.git_at(
+        "2023-09-01T09:05:00Z",
+        &["commit", "-q", "--amend", "-m", "wip, cleaned"],
+    );
+    repo.git(&["reflog", "expire", "--expire=now", "--all"]);
+    Fixture {
+        repo,
+        deleted_commit,
+    }
+}
+
+fn findings(report: &Value) -> Vec<Value> {
+    report["findings"].as_array().unwrap().clone()
+}
+
+fn by_path<'a>(findings: &'a [Value], path: &str) -> Vec<&'a Value> {
+    findings.iter().filter(|f| f["path"] == path).collect()
+}
+
+fn history(repo: &Repo, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec![
+        "history",
+        "--format",
+        "json",
+        "--show-secrets",
+        "--progress",
+        "never",
+    ];
+    all.extend_from_slice(args);
+    let out = repo.scour(&all);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (code(&out), report(&out), stderr)
+}
+
+#[test]
+fn deleted_secret_has_its_introducing_commit_and_is_not_at_head() {
+    let f = fixture();
+    let (status, report, stderr) = history(&f.repo, &[]);
+    assert_eq!(status, 1, "{stderr}");
+    let all = findings(&report);
+    let deleted = by_path(&all, "infra/.env");
+    assert_eq!(deleted.len(), 1, "{all:#?}");
+    let d = deleted[0];
+    assert_eq!(d["rule"], "generic.env-password");
+    assert_eq!(d["secret"], "enclii_dev");
+    assert_eq!(d["commit"], f.deleted_commit.as_str());
+    assert_eq!(d["author"], "Test Author <author@enclii.dev>");
+    assert_eq!(d["date"], "2023-03-01T09:00:00+00:00");
+    assert_eq!(d["in_head"], false);
+    assert_eq!(d["unreachable"], false);
+    assert_eq!(d["line"], 1);
+    let refs: Vec<&str> = d["refs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        refs.contains(&"refs/heads/main") && refs.contains(&"refs/tags/v1.0"),
+        "{refs:?}"
+    );
+}
+
+#[test]
+fn branch_stash_and_tag_message_secrets_are_found() {
+    let f = fixture();
+    let (_, report, _) = history(&f.repo, &[]);
+    let all = findings(&report);
+    let branch = by_path(&all, "ci/deploy.sh");
+    assert_eq!(branch.len(), 1, "{all:#?}");
+    assert_eq!(branch[0]["secret"], BRANCH_TOKEN);
+    assert_eq!(branch[0]["refs"], serde_json::json!(["refs/heads/feature"]));
+    let stash = by_path(&all, "stash.env");
+    assert_eq!(stash.len(), 1, "{all:#?}");
+    assert_eq!(stash[0]["secret"], "st4shedRedis");
+    assert!(stash[0]["refs"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("refs/stash")));
+    let tag = by_path(&all, "(tag message)");
+    assert_eq!(tag.len(), 1, "{all:#?}");
+    assert_eq!(tag[0]["rule"], "vcs.gitlab-pat");
+}
+
+#[test]
+fn a_blob_at_two_paths_and_a_renamed_file_are_scanned_once_reported_per_path() {
+    let f = fixture();
+    let (_, report, _) = history(&f.repo, &[]);
+    let all = findings(&report);
+    let shared: Vec<&Value> = all
+        .iter()
+        .filter(|x| x["rule"] == "jwt.signing-key")
+        .collect();
+    let mut paths: Vec<&str> = shared.iter().map(|x| x["path"].as_str().unwrap()).collect();
+    paths.sort();
+    assert_eq!(paths, vec!["infra/shared/a.yaml", "infra/shared/b.yaml"]);
+    assert_eq!(shared[0]["blob"], shared[1]["blob"]);
+    assert_eq!(shared[0]["in_head"], true);
+    let renamed: Vec<&str> = all
+        .iter()
+        .filter(|x| x["secret"] == "r3namedPass")
+        .map(|x| x["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(renamed.len(), 2, "{renamed:?}");
+    assert!(renamed.contains(&"old/name.env") && renamed.contains(&"renamed.env"));
+    // Unique blobs with text: README, .env, the shared YAML (once), the renamed file (once),
+    // the branch script, the docs note, the stashed file and the cleaned tmp.env; the binary
+    // blob is skipped.
+    let summary = &report["summary"];
+    assert_eq!(summary["files"], 8, "{summary}");
+    assert_eq!(summary["skipped_binary"], 1, "{summary}");
+    assert!(
+        summary["git"]["submodules"].as_u64().unwrap() >= 1,
+        "{summary}"
+    );
+}
+
+#[test]
+fn amended_away_secret_needs_all_objects_and_is_marked_unreachable() {
+    let f = fixture();
+    let (_, report, _) = history(&f.repo, &[]);
+    assert!(
+        !findings(&report)
+            .iter()
+            .any(|x| x["secret"] == "amendedAway1"),
+        "reachable scan must not see the amended-away blob"
+    );
+    let (_, report, stderr) = history(&f.repo, &["--all-objects"]);
+    let all = findings(&report);
+    let amended: Vec<&Value> = all
+        .iter()
+        .filter(|x| x["secret"] == "amendedAway1")
+        .collect();
+    assert_eq!(amended.len(), 1, "{stderr}\n{all:#?}");
+    assert_eq!(amended[0]["unreachable"], true);
+    assert_eq!(amended[0]["path"], "(unreachable blob)");
+    // What refs reach is still placed in history under --all-objects.
+    let deleted = by_path(&all, "infra/.env");
+    assert_eq!(deleted[0]["commit"], f.deleted_commit.as_str());
+}
+
+#[test]
+fn narrowing_by_range_since_and_refs() {
+    let f = fixture();
+    let feature_base = f.repo.git(&["merge-base", "main", "feature"]);
+    let range = format!("{}..feature", feature_base.trim());
+    let (_, report, stderr) = history(&f.repo, &["--range", &range]);
+    let paths: Vec<String> = findings(&report)
+        .iter()
+        .map(|x| x["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, vec!["ci/deploy.sh"], "{stderr}");
+
+    let (_, report, _) = history(&f.repo, &["--since", "main", "--refs", "refs/heads/*"]);
+    let paths: Vec<String> = findings(&report)
+        .iter()
+        .map(|x| x["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, vec!["ci/deploy.sh"]);
+
+    let (_, report, _) = history(&f.repo, &["--refs", "refs/heads/main"]);
+    let all = findings(&report);
+    assert!(by_path(&all, "ci/deploy.sh").is_empty());
+    assert!(by_path(&all, "stash.env").is_empty());
+    assert_eq!(by_path(&all, "infra/.env").len(), 1);
+}
+
+#[test]
+fn bare_mirror_gives_the_same_findings() {
+    let f = fixture();
+    let mirror = tempfile::tempdir().unwrap();
+    let dest = mirror.path().join("platform.git");
+    f.repo
+        .git(&["clone", "-q", "--mirror", ".", dest.to_str().unwrap()]);
+    let out = common::scour_in(
+        mirror.path(),
+        &[
+            "history",
+            "platform.git",
+            "--format",
+            "json",
+            "--progress",
+            "never",
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let got = findings(&report(&out));
+    assert!(!by_path(&got, "infra/.env").is_empty());
+    assert!(!by_path(&got, "ci/deploy.sh").is_empty());
+}
+
+#[test]
+fn shallow_clone_warns_and_scans_what_it_has() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", f.repo.path().display());
+    let dest = dir.path().join("shallow");
+    f.repo
+        .git(&["clone", "-q", "--depth", "1", &url, dest.to_str().unwrap()]);
+    let out = common::scour_in(
+        &dest,
+        &["history", "--format", "json", "--progress", "never"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shallow clone"), "{stderr}");
+    assert_eq!(code(&out), 1, "{stderr}");
+    let got = findings(&report(&out));
+    assert!(!by_path(&got, "infra/shared/a.yaml").is_empty());
+    assert!(
+        by_path(&got, "infra/.env").is_empty(),
+        "deleted before the boundary"
+    );
+}
+
+#[test]
+fn partial_clone_counts_missing_blobs() {
+    let f = fixture();
+    f.repo.git(&["config", "uploadpack.allowFilter", "true"]);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", f.repo.path().display());
+    let dest = dir.path().join("partial");
+    f.repo.git(&[
+        "clone",
+        "-q",
+        "--filter=blob:none",
+        "--no-checkout",
+        &url,
+        dest.to_str().unwrap(),
+    ]);
+    let out = common::scour_in(
+        &dest,
+        &["history", "--format", "json", "--progress", "never"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not in the object database"), "{stderr}");
+    let report = report(&out);
+    assert!(report["summary"]["git"]["missing_blobs"].as_u64().unwrap() > 0);
+    assert_ne!(code(&out), 2);
+}
+
+#[test]
+fn corrupt_loose_object_is_a_warning_not_a_stop() {
+    let repo = Repo::new();
+    repo.write("a.env", "DB_PASSWORD=g00dPass1\n");
+    repo.commit_all("good");
+    repo.write("b.env", "OTHER_PASSWORD=c0rruptMe\n");
+    let blob = repo.git(&["hash-object", "-w", "b.env"]).trim().to_string();
+    let path = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+    std::fs::write(&path, b"this is not zlib").unwrap();
+    let out = repo.scour(&[
+        "history",
+        "--all-objects",
+        "--format",
+        "json",
+        "--progress",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&blob), "{stderr}");
+    assert_eq!(code(&out), 1, "{stderr}");
+    let got = findings(&report(&out));
+    assert_eq!(by_path(&got, "a.env").len(), 1);
+}
+
+#[test]
+fn not_a_repository_is_one_line_exit_two_and_empty_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::scour_in(dir.path(), &["history", "--progress", "never"]);
+    assert_eq!(code(&out), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("is not a git repository"), "{err}");
+
+    let empty = Repo::new();
+    let out = empty.scour(&["history", "--progress", "never"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no commits"));
+}
+
+#[test]
+fn human_output_says_since_when_and_whether_at_head() {
+    let f = fixture();
+    let out = f
+        .repo
+        .scour(&["history", "--progress", "never", "--color", "never"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("infra/.env:1:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains(&format!("since {}", &f.deleted_commit[..10])),
+        "{line}"
+    );
+    assert!(
+        line.contains("2023-03-01") && line.contains("not at HEAD"),
+        "{line}"
+    );
+    assert!(text.contains("unique blobs"), "{text}");
+}
