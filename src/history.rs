@@ -1,9 +1,10 @@
 //! `scour history`: every blob git holds, scanned once, then placed in history.
 //!
-//! Three steps: walk the refs' commits and trees to learn which blobs to scan and under which
-//! paths (the path decides which rules apply); decode every object of the database once,
-//! scanning the wanted blobs as they stream by; and, for the blobs that matched only, find the
-//! commits, paths and refs that hold them.
+//! One pass decodes every object of the database (packs by delta-tree traversal, on all cores):
+//! blobs are scanned as they stream by, before anyone knows their paths; commits, tags and
+//! trees go into an in-memory [`Index`]. From the index, the refs' history is walked, and only
+//! the blobs that matched are placed: every path and commit that holds them, judged per path
+//! (the path decides which rules apply), with the refs that reach them.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -12,7 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use gix::bstr::{BString, ByteSlice};
-use gix::objs::{CommitRef, Kind, TagRef};
+use gix::objs::Kind;
 use gix::ObjectId;
 use globset::GlobSet;
 use serde::Serialize;
@@ -20,7 +21,7 @@ use serde::Serialize;
 use crate::detect::{Detector, FileKind, Input, Match};
 use crate::finding::{Finding, LineIndex, Provenance};
 use crate::scan::{Outcome, Summary, Warning};
-use crate::source::git::{self, Graph, Occurrence, Selection, Wanted};
+use crate::source::git::{self, Graph, Index, Obj, Occurrence, RefReach, Selection};
 use crate::source::is_binary;
 
 pub use git::Error;
@@ -28,7 +29,7 @@ pub use git::Error;
 /// What to scan and how.
 #[derive(Debug, Default)]
 pub struct Options {
-    /// Scan every object in the database, unreachable ones too.
+    /// Report what only unreachable objects hold, too.
     pub all_objects: bool,
     /// Only refs whose full name matches.
     pub refs: Option<GlobSet>,
@@ -47,7 +48,7 @@ pub struct Options {
 /// What a history scan covered, beside the common counts.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct GitSummary {
-    /// Commits walked.
+    /// Commits walked from the refs.
     pub commits: u64,
     /// Refs followed.
     pub refs: u64,
@@ -55,7 +56,7 @@ pub struct GitSummary {
     pub messages: u64,
     /// Objects decoded from the database.
     pub objects: u64,
-    /// Blobs that should have been scanned but are not in the database (partial clone, corruption).
+    /// Blobs history names that are not in the database (partial clone, corruption).
     pub missing_blobs: u64,
     /// Submodule entries skipped.
     pub submodules: u64,
@@ -67,16 +68,32 @@ pub struct GitSummary {
 struct Hit {
     /// Blob id, or commit/tag id for a message.
     id: ObjectId,
-    /// What holds it.
     holder: Holder,
-    /// Matches with their position and the indices of the paths they apply to.
-    matches: Vec<(Match, (usize, usize), Vec<usize>)>,
+    /// What matched.
+    matches: Vec<Match>,
+    /// Each match's 1-based line and column.
+    positions: Vec<(usize, usize)>,
 }
 
+#[derive(Clone)]
 enum Holder {
+    /// A blob scanned before its paths were known.
     Blob,
+    /// A blob scanned again at a known path (files only rules without keywords read).
+    PathBlob(BString),
     Commit,
     Tag,
+}
+
+/// Counters shared by the pass's threads.
+#[derive(Default)]
+struct Counts {
+    blobs: AtomicU64,
+    bytes: AtomicU64,
+    skipped_binary: AtomicU64,
+    skipped_large: AtomicU64,
+    decode_warnings: AtomicU64,
+    messages: AtomicU64,
 }
 
 /// Scans the history of the repository at `path`.
@@ -94,184 +111,146 @@ pub fn scan_history(
             message,
         })
     };
-    let mut selection = Selection {
-        refs: opts.refs.clone(),
-        ..Selection::default()
+    let timings = std::env::var_os("SCOUR_TIMINGS").is_some();
+    let phase = |name: &str, since: Instant| {
+        if timings {
+            eprintln!(
+                "scour: timing: {name}: {:.3} s",
+                since.elapsed().as_secs_f64()
+            );
+        }
     };
-    if let Some(since) = &opts.since {
-        selection.exclude.push(git::resolve(&repo, since)?);
-    }
-    if let Some(range) = &opts.range {
-        let (a, b) = range.split_once("..").ok_or_else(|| Error::Revision {
-            spec: range.clone(),
-            message: "expected a range A..B".into(),
-        })?;
-        selection.exclude.push(git::resolve(&repo, a)?);
-        selection
-            .include
-            .push(git::resolve(&repo, if b.is_empty() { "HEAD" } else { b })?);
-    }
-    let graph = Graph::build(&repo, &selection)?;
-    for w in &graph.warnings {
-        warn_git(w.clone());
-    }
-    if graph.shallow {
-        warn_git("shallow clone: commits behind the shallow boundary are not in this repository and are not scanned".into());
-    }
-    if graph.commits.is_empty() && graph.blobs.is_empty() && !opts.all_objects {
-        warn_git("no commits to scan (an empty repository, or refs that match nothing)".into());
-    }
+    let selection = selection(&repo, opts)?;
+    let tips = git::tips(&repo, opts.refs.as_ref())?;
+    let head = repo.head_id().ok().map(|id| id.detach());
+    let shallow = repo.is_shallow().unwrap_or(false);
+    let hash = repo.object_hash();
 
+    // The pass: every object once.
+    let t = Instant::now();
+    let index = Mutex::new(Index::default());
     let hits: Mutex<Vec<Hit>> = Mutex::new(Vec::new());
-    let blobs = AtomicU64::new(0);
-    let bytes = AtomicU64::new(0);
-    let skipped_binary = AtomicU64::new(0);
-    let skipped_large = AtomicU64::new(0);
-    let decode_warnings = AtomicU64::new(0);
-    let messages = AtomicU64::new(0);
-
-    // Messages reached through the refs are in the graph already.
-    for message in &graph.messages {
-        messages.fetch_add(1, Ordering::Relaxed);
-        if let Some(hit) = scan_message(detector, message.id, message.tag, &message.text) {
+    let counts = Counts::default();
+    let keep = |hit: Option<Hit>| {
+        if let Some(hit) = hit {
             hits.lock()
                 .expect("no panics while holding the hits")
                 .push(hit);
         }
-    }
-
-    let claims: HashMap<ObjectId, AtomicBool> = graph
-        .blobs
-        .keys()
-        .map(|id| (*id, AtomicBool::new(false)))
-        .collect();
-    let known: HashSet<ObjectId> = graph.messages.iter().map(|m| m.id).collect();
-    let wanted = if opts.all_objects {
-        Wanted::Everything { known: &known }
-    } else {
-        Wanted::Blobs(&claims)
+    };
+    let visit = |id: ObjectId, kind: Kind, data: &[u8]| match kind {
+        Kind::Blob => {
+            index
+                .lock()
+                .expect("no panics while holding the index")
+                .add_blob(id);
+            keep(scan_blob(detector, id, data, opts.max_file_size, &counts));
+        }
+        Kind::Tree => index
+            .lock()
+            .expect("no panics while holding the index")
+            .add_tree(id, data, hash),
+        Kind::Commit => match git::decode_commit(data, hash) {
+            Some(commit) => {
+                index
+                    .lock()
+                    .expect("no panics while holding the index")
+                    .add_commit(id, &commit);
+                counts.messages.fetch_add(1, Ordering::Relaxed);
+                keep(scan_message(detector, id, Holder::Commit, commit.message));
+            }
+            None => index
+                .lock()
+                .expect("no panics while holding the index")
+                .corrupt
+                .push(id),
+        },
+        Kind::Tag => {
+            if let Some(tag) = git::decode_tag(data, hash) {
+                if let Ok(target) = ObjectId::from_hex(tag.target) {
+                    index
+                        .lock()
+                        .expect("no panics while holding the index")
+                        .add_tag(id, target);
+                }
+                counts.messages.fetch_add(1, Ordering::Relaxed);
+                keep(scan_message(detector, id, Holder::Tag, tag.message));
+            }
+        }
     };
     let dirs = git::object_dirs(&repo);
-    let counts = git::PassCounts::default();
+    let pass_counts = git::PassCounts::default();
     let interrupt = AtomicBool::new(false);
-    let total = git::packed_object_count(&dirs, repo.object_hash());
-    let hash = repo.object_hash();
-    let visit = |found: git::Found<'_>| match found.kind {
-        Kind::Blob => {
-            let data = found.data;
-            if data.len() as u64 > opts.max_file_size {
-                skipped_large.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            if is_binary(data) {
-                skipped_binary.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            blobs.fetch_add(1, Ordering::Relaxed);
-            bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-            let paths: Vec<&Path> = graph
-                .blobs
-                .get(&found.id)
-                .map(|p| p.iter().filter_map(|p| p.to_path().ok()).collect())
-                .unwrap_or_default();
-            let (scanned, per_path) = detector.scan_blob(data, &paths);
-            if !scanned.issues.is_empty() {
-                decode_warnings.fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
-            }
-            if scanned.matches.is_empty() {
-                return;
-            }
-            let lines = LineIndex::new(data);
-            let matches = scanned
-                .matches
-                .into_iter()
-                .zip(per_path)
-                .filter(|(_, p)| paths.is_empty() || !p.is_empty())
-                .map(|(m, p)| {
-                    let pos = lines.position(m.span.start);
-                    (m, pos, p)
-                })
-                .collect::<Vec<_>>();
-            if !matches.is_empty() {
-                hits.lock()
-                    .expect("no panics while holding the hits")
-                    .push(Hit {
-                        id: found.id,
-                        holder: Holder::Blob,
-                        matches,
-                    });
-            }
-        }
-        Kind::Commit | Kind::Tag => {
-            let text = if found.kind == Kind::Commit {
-                CommitRef::from_bytes(found.data, hash).map(|c| c.message.to_owned())
-            } else {
-                TagRef::from_bytes(found.data, hash).map(|t| t.message.to_owned())
-            };
-            if let Ok(text) = text {
-                messages.fetch_add(1, Ordering::Relaxed);
-                if let Some(hit) = scan_message(detector, found.id, found.kind == Kind::Tag, &text)
-                {
-                    hits.lock()
-                        .expect("no panics while holding the hits")
-                        .push(hit);
-                }
-            }
-        }
-        Kind::Tree => {}
-    };
+    let total = git::packed_object_count(&dirs, hash);
     let pass_warnings = std::thread::scope(|scope| {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         if opts.progress {
-            let (objects, bytes) = (&counts.objects, &bytes);
+            let (objects, bytes) = (&pass_counts.objects, &counts.bytes);
             scope.spawn(move || show_progress(stopped, total, objects, bytes));
         }
-        let warnings = git::pass(
-            &repo,
-            &dirs,
-            &wanted,
-            opts.threads,
-            &counts,
-            &interrupt,
-            visit,
-        );
+        let warnings = git::pass(&repo, &dirs, opts.threads, &pass_counts, &interrupt, visit);
         drop(stop);
         warnings
     });
+    phase("object pass", t);
     for w in pass_warnings {
         warn_git(w);
     }
-    let missing = claims
-        .values()
-        .filter(|c| !c.load(Ordering::Relaxed))
-        .count() as u64;
-    let missing = if opts.all_objects { 0 } else { missing };
+    let index = index
+        .into_inner()
+        .expect("no panics while holding the index");
+    for id in &index.corrupt {
+        warn_git(format!("object {id} is corrupt; skipped"));
+    }
+
+    // The graph: what the refs reach.
+    let t = Instant::now();
+    let graph = Graph::build(&index, &tips, head, &selection);
+    if shallow {
+        warn_git("shallow clone: commits behind the shallow boundary are not in this repository and are not scanned".into());
+    } else if graph.missing_commits > 0 {
+        warn_git(format!(
+            "{} commit{} that history names could not be read (missing or corrupt); what lies behind them is not scanned",
+            graph.missing_commits,
+            plural(graph.missing_commits)
+        ));
+    }
+    if graph.commits.is_empty() && graph.blobs.is_empty() {
+        warn_git("no commits to scan (an empty repository, or refs that match nothing)".into());
+    }
+    let missing = graph.blobs.iter().filter(|&&b| !index.has_blob(b)).count() as u64;
     if missing > 0 {
         warn_git(format!(
             "{missing} blob{} named by history are not in the object database (a partial clone, or corruption); they were not scanned",
-            if missing == 1 { "" } else { "s" }
+            plural(missing)
         ));
     }
+    let mut hits = hits.into_inner().expect("no panics while holding the hits");
+    hits.extend(scan_dedicated_files(
+        detector, &repo, &index, &graph, &counts,
+    ));
+    phase("graph", t);
 
-    let hits = hits.into_inner().expect("no panics while holding the hits");
-    let findings = place(detector, &repo, &graph, hits);
+    let t = Instant::now();
+    let findings = place(detector, &index, &graph, hits, opts.all_objects);
+    phase("provenance", t);
     let mut outcome = Outcome {
         findings,
         summary: Summary {
-            files: blobs.into_inner(),
-            bytes: bytes.into_inner(),
-            skipped_binary: skipped_binary.into_inner(),
-            skipped_large: skipped_large.into_inner(),
-            decode_warnings: decode_warnings.into_inner(),
+            files: counts.blobs.into_inner(),
+            bytes: counts.bytes.into_inner(),
+            skipped_binary: counts.skipped_binary.into_inner(),
+            skipped_large: counts.skipped_large.into_inner(),
+            decode_warnings: counts.decode_warnings.into_inner(),
             seconds: started.elapsed().as_secs_f64(),
             git: Some(GitSummary {
                 commits: graph.commits.len() as u64,
                 refs: graph.refs.len() as u64,
-                messages: messages.into_inner(),
-                objects: counts.objects.into_inner(),
+                messages: counts.messages.into_inner(),
+                objects: pass_counts.objects.into_inner(),
                 missing_blobs: missing,
                 submodules: graph.submodules,
-                shallow: graph.shallow,
+                shallow,
             }),
             ..Summary::default()
         },
@@ -280,114 +259,307 @@ pub fn scan_history(
     Ok(outcome)
 }
 
-fn scan_message(detector: &Detector, id: ObjectId, tag: bool, text: &BString) -> Option<Hit> {
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The commits `--since` and `--range` select.
+fn selection(repo: &gix::Repository, opts: &Options) -> Result<Selection, Error> {
+    let mut selection = Selection::default();
+    if let Some(since) = &opts.since {
+        selection.exclude.push(git::resolve(repo, since)?);
+    }
+    if let Some(range) = &opts.range {
+        let (a, b) = range.split_once("..").ok_or_else(|| Error::Revision {
+            spec: range.clone(),
+            message: "expected a range A..B".into(),
+        })?;
+        selection.exclude.push(git::resolve(repo, a)?);
+        selection
+            .include
+            .push(git::resolve(repo, if b.is_empty() { "HEAD" } else { b })?);
+    }
+    Ok(selection)
+}
+
+/// Scans one blob from the pass, whose paths are not known yet.
+fn scan_blob(
+    detector: &Detector,
+    id: ObjectId,
+    data: &[u8],
+    max: u64,
+    counts: &Counts,
+) -> Option<Hit> {
+    if data.len() as u64 > max {
+        counts.skipped_large.fetch_add(1, Ordering::Relaxed);
+        return None;
+    }
+    if is_binary(data) {
+        counts.skipped_binary.fetch_add(1, Ordering::Relaxed);
+        return None;
+    }
+    counts.blobs.fetch_add(1, Ordering::Relaxed);
+    counts.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+    let scanned = detector.scan_unplaced(data);
+    counts
+        .decode_warnings
+        .fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
+    hit(id, Holder::Blob, data, scanned.matches)
+}
+
+fn scan_message(
+    detector: &Detector,
+    id: ObjectId,
+    holder: Holder,
+    text: &gix::bstr::BStr,
+) -> Option<Hit> {
     let scanned = detector.scan(Input {
-        bytes: text.as_slice(),
+        bytes: text.as_bytes(),
         path: None,
         kind: FileKind::Config,
     });
-    if scanned.matches.is_empty() {
+    hit(id, holder, text.as_bytes(), scanned.matches)
+}
+
+fn hit(id: ObjectId, holder: Holder, text: &[u8], matches: Vec<Match>) -> Option<Hit> {
+    if matches.is_empty() {
         return None;
     }
-    let lines = LineIndex::new(text.as_slice());
+    let lines = LineIndex::new(text);
+    let positions = matches
+        .iter()
+        .map(|m| lines.position(m.span.start))
+        .collect();
     Some(Hit {
         id,
-        holder: if tag { Holder::Tag } else { Holder::Commit },
-        matches: scanned
-            .matches
-            .into_iter()
-            .map(|m| {
-                let pos = lines.position(m.span.start);
-                (m, pos, Vec::new())
-            })
-            .collect(),
+        holder,
+        matches,
+        positions,
     })
 }
 
-/// Turns hits into findings: one per match and path, with where history holds it.
-fn place(
+/// Files that only rules without keywords read (`.pgpass`, `.htpasswd`): found by name in
+/// the graph's trees, read again and scanned with their path.
+fn scan_dedicated_files(
     detector: &Detector,
     repo: &gix::Repository,
+    index: &Index,
+    graph: &Graph,
+    counts: &Counts,
+) -> Vec<Hit> {
+    let mut wanted: Vec<(Obj, BString)> = Vec::new();
+    let mut seen_trees: HashSet<Obj> = HashSet::new();
+    let mut seen_blobs: HashSet<Obj> = HashSet::new();
+    for &c in &graph.commits {
+        let Some(commit) = index.commit(c) else {
+            continue;
+        };
+        let mut stack = vec![(commit.tree, BString::default())];
+        while let Some((t, prefix)) = stack.pop() {
+            if !seen_trees.insert(t) {
+                continue;
+            }
+            let Some(entries) = index.tree(t) else {
+                continue;
+            };
+            for e in entries {
+                let name = index.name(e);
+                let path = if prefix.is_empty() {
+                    name.to_owned()
+                } else {
+                    let mut p = prefix.clone();
+                    p.push(b'/');
+                    p.extend_from_slice(name);
+                    p
+                };
+                match e.kind {
+                    git::EntryKind::Tree => stack.push((e.id, path)),
+                    git::EntryKind::Blob => {
+                        let dedicated = name.to_path().is_ok_and(|n| detector.wants_path_scan(n));
+                        if dedicated && graph.blobs.contains(&e.id) && seen_blobs.insert(e.id) {
+                            wanted.push((e.id, path));
+                        }
+                    }
+                    git::EntryKind::Submodule => {}
+                }
+            }
+        }
+    }
+    let mut hits = Vec::new();
+    for (blob, path) in wanted {
+        let id = index.id(blob);
+        let Ok(object) = repo.find_object(id) else {
+            continue;
+        };
+        let Ok(fs_path) = path.to_path() else {
+            continue;
+        };
+        if is_binary(&object.data) {
+            continue;
+        }
+        let scanned = detector.scan(Input::from_path(&object.data, fs_path));
+        let only_new: Vec<Match> = scanned
+            .matches
+            .into_iter()
+            .filter(|m| detector.rule(m).keywords.is_empty())
+            .collect();
+        counts
+            .decode_warnings
+            .fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
+        hits.extend(hit(
+            id,
+            Holder::PathBlob(path.clone()),
+            &object.data,
+            only_new,
+        ));
+    }
+    hits
+}
+
+/// Turns hits into findings: one per match and path where the match stands, placed in history.
+fn place(
+    detector: &Detector,
+    index: &Index,
     graph: &Graph,
     hits: Vec<Hit>,
+    all_objects: bool,
 ) -> Vec<Finding> {
-    let targets: HashSet<ObjectId> = hits
-        .iter()
-        .filter(|h| matches!(h.holder, Holder::Blob) && graph.blobs.contains_key(&h.id))
-        .map(|h| h.id)
-        .collect();
-    let located = if targets.is_empty() {
-        HashMap::new()
-    } else {
-        git::locate(repo, graph, &targets)
+    let reach = RefReach::compute(index, graph);
+    let blob_of = |h: &Hit| {
+        index
+            .get(&h.id)
+            .filter(|_| matches!(h.holder, Holder::Blob | Holder::PathBlob(_)))
     };
-    let reach = git::RefReach::compute(graph);
+    let reachable: HashSet<Obj, _> = hits
+        .iter()
+        .filter_map(blob_of)
+        .filter(|b| graph.blobs.contains(b))
+        .collect();
+    let unreachable: HashSet<Obj, _> = hits
+        .iter()
+        .filter_map(blob_of)
+        .filter(|b| !graph.blobs.contains(b))
+        .collect();
+    let mut located = git::locate(index, &graph.commits, graph.head, &reachable);
+    let walked: HashSet<Obj> = graph.commits.iter().copied().collect();
+    if all_objects && !unreachable.is_empty() {
+        let mut others: Vec<Obj> = index
+            .all_commits()
+            .filter(|c| !walked.contains(c))
+            .collect();
+        others.sort_unstable();
+        located.extend(git::locate(index, &others, None, &unreachable));
+    }
+    let mut by_blob: HashMap<Obj, Vec<(&BString, &Occurrence)>> = HashMap::new();
+    for ((blob, path), occurrence) in &located {
+        by_blob.entry(*blob).or_default().push((path, occurrence));
+    }
+    for list in by_blob.values_mut() {
+        list.sort_by(|a, b| a.0.cmp(b.0));
+    }
+
     let mut findings = Vec::new();
-    for hit in hits {
-        let blob_hex = hit.id.to_hex().to_string();
-        let reachable_blob = graph.blobs.get(&hit.id);
-        for (m, position, path_indices) in &hit.matches {
-            let rule = detector.rule(m);
-            let mut emit = |path: String, git: Provenance| {
-                let mut f = Finding::new(rule, m, &path, *position);
-                f.git = Some(git);
-                findings.push(f);
-            };
-            match (&hit.holder, reachable_blob) {
-                (Holder::Blob, Some(paths)) if !paths.is_empty() => {
-                    for &i in path_indices {
-                        let path = &paths[i];
-                        let occurrence = located.get(&(hit.id, path.clone()));
+    let mut emit = |m: &Match, position: (usize, usize), path: &str, git: Provenance| {
+        let mut f = Finding::new(detector.rule(m), m, path, position);
+        f.git = Some(git);
+        findings.push(f);
+    };
+    for hit in &hits {
+        let hex = hit.id.to_hex().to_string();
+        match &hit.holder {
+            Holder::Blob | Holder::PathBlob(_) => {
+                let Some(blob) = index.get(&hit.id) else {
+                    continue;
+                };
+                let is_reachable = graph.blobs.contains(&blob);
+                if !is_reachable && !all_objects {
+                    continue;
+                }
+                let places = by_blob.get(&blob).map(Vec::as_slice).unwrap_or(&[]);
+                for (path, occurrence) in places {
+                    if let Holder::PathBlob(p) = &hit.holder {
+                        if p != *path {
+                            continue;
+                        }
+                    }
+                    let first = index.commit(occurrence.first);
+                    let (refs, refs_total) = reach.names(graph, &occurrence.holders);
+                    let git = Provenance {
+                        blob: hex.clone(),
+                        commit: Some(index.id(occurrence.first).to_hex().to_string()),
+                        author: first.map(|c| c.author.clone()),
+                        date: first.map(|c| c.date.clone()),
+                        commits: occurrence.commits,
+                        in_head: occurrence.in_head,
+                        unreachable: !is_reachable,
+                        refs,
+                        refs_total,
+                    };
+                    for i in detector.select_for_path(&hit.matches, path.to_path().ok()) {
                         emit(
-                            path.to_str_lossy().into_owned(),
-                            blob_provenance(graph, &blob_hex, occurrence),
+                            &hit.matches[i],
+                            hit.positions[i],
+                            &path.to_str_lossy(),
+                            git.clone(),
                         );
                     }
                 }
-                (Holder::Blob, Some(_)) => emit(
-                    "(blob named by a ref)".into(),
-                    blob_provenance(graph, &blob_hex, None),
-                ),
-                (Holder::Blob, None) => emit(
-                    "(unreachable blob)".into(),
-                    Provenance {
-                        blob: blob_hex.clone(),
-                        commit: None,
-                        author: None,
-                        date: None,
-                        commits: 0,
-                        in_head: false,
-                        unreachable: true,
-                        refs: Vec::new(),
-                        refs_total: 0,
-                    },
-                ),
-                (Holder::Commit | Holder::Tag, _) => {
-                    let index = graph.index.get(&hit.id).copied();
-                    let node = index.map(|i| &graph.commits[i]);
-                    let (refs, refs_total) =
-                        index.map(|i| reach.names(graph, &[i])).unwrap_or_default();
-                    let reachable =
-                        index.is_some() || graph.messages.iter().any(|msg| msg.id == hit.id);
-                    let what = if matches!(hit.holder, Holder::Tag) {
-                        "(tag message)"
+                if places.is_empty() {
+                    let what = if is_reachable {
+                        "(blob named by a ref)"
                     } else {
-                        "(commit message)"
+                        "(unreachable blob)"
                     };
-                    emit(
-                        what.into(),
-                        Provenance {
-                            blob: blob_hex.clone(),
-                            commit: Some(blob_hex.clone()),
-                            author: node.map(|n| n.author.clone()),
-                            date: node.map(|n| n.date.clone()),
-                            commits: usize::from(index.is_some()),
-                            in_head: index.is_some() && index == graph.head,
-                            unreachable: !reachable,
-                            refs,
-                            refs_total,
-                        },
-                    )
+                    for i in detector.select_for_path(&hit.matches, None) {
+                        emit(
+                            &hit.matches[i],
+                            hit.positions[i],
+                            what,
+                            bare_provenance(&hex, !is_reachable),
+                        );
+                    }
+                }
+            }
+            Holder::Commit | Holder::Tag => {
+                let o = index.get(&hit.id);
+                let is_commit = matches!(hit.holder, Holder::Commit);
+                let is_reachable = o.is_some_and(|o| {
+                    if is_commit {
+                        walked.contains(&o)
+                    } else {
+                        graph.tags.contains(&o)
+                    }
+                });
+                if !is_reachable && !all_objects {
+                    continue;
+                }
+                let data = o.and_then(|o| index.commit(o));
+                let (refs, refs_total) = match (o, is_commit) {
+                    (Some(o), true) => reach.names(graph, &[o]),
+                    _ => (Vec::new(), 0),
+                };
+                let git = Provenance {
+                    blob: hex.clone(),
+                    commit: is_commit.then(|| hex.clone()),
+                    author: data.map(|c| c.author.clone()),
+                    date: data.map(|c| c.date.clone()),
+                    commits: usize::from(is_commit),
+                    in_head: is_commit && o.is_some() && o == graph.head,
+                    unreachable: !is_reachable,
+                    refs,
+                    refs_total,
+                };
+                let what = if is_commit {
+                    "(commit message)"
+                } else {
+                    "(tag message)"
+                };
+                for (m, pos) in hit.matches.iter().zip(&hit.positions) {
+                    emit(m, *pos, what, git.clone());
                 }
             }
         }
@@ -407,21 +579,27 @@ fn place(
             &b.rule,
         ))
     });
+    findings.dedup_by(|a, b| {
+        a.path == b.path
+            && a.line == b.line
+            && a.column == b.column
+            && a.rule == b.rule
+            && a.git == b.git
+    });
     findings
 }
 
-fn blob_provenance(graph: &Graph, blob: &str, occurrence: Option<&Occurrence>) -> Provenance {
-    let first = occurrence.map(|o| &graph.commits[o.first]);
+fn bare_provenance(blob: &str, unreachable: bool) -> Provenance {
     Provenance {
         blob: blob.to_string(),
-        commit: first.map(|c| c.id.to_hex().to_string()),
-        author: first.map(|c| c.author.clone()),
-        date: first.map(|c| c.date.clone()),
-        commits: occurrence.map_or(0, |o| o.commits),
-        in_head: occurrence.is_some_and(|o| o.in_head),
-        unreachable: false,
-        refs: occurrence.map(|o| o.refs.clone()).unwrap_or_default(),
-        refs_total: occurrence.map_or(0, |o| o.refs_total),
+        commit: None,
+        author: None,
+        date: None,
+        commits: 0,
+        in_head: false,
+        unreachable,
+        refs: Vec::new(),
+        refs_total: 0,
     }
 }
 

@@ -194,11 +194,11 @@ fn a_blob_at_two_paths_and_a_renamed_file_are_scanned_once_reported_per_path() {
         .collect();
     assert_eq!(renamed.len(), 2, "{renamed:?}");
     assert!(renamed.contains(&"old/name.env") && renamed.contains(&"renamed.env"));
-    // Unique blobs with text: README, .env, the shared YAML (once), the renamed file (once),
-    // the branch script, the docs note, the stashed file and the cleaned tmp.env; the binary
-    // blob is skipped.
+    // Every blob of the database is read once: README, .env, the shared YAML (once), the
+    // renamed file (once), the branch script, the docs note, the stashed file, the cleaned
+    // tmp.env and the amended-away one; the binary blob is skipped.
     let summary = &report["summary"];
-    assert_eq!(summary["files"], 8, "{summary}");
+    assert_eq!(summary["files"], 9, "{summary}");
     assert_eq!(summary["skipped_binary"], 1, "{summary}");
     assert!(
         summary["git"]["submodules"].as_u64().unwrap() >= 1,
@@ -224,7 +224,10 @@ fn amended_away_secret_needs_all_objects_and_is_marked_unreachable() {
         .collect();
     assert_eq!(amended.len(), 1, "{stderr}\n{all:#?}");
     assert_eq!(amended[0]["unreachable"], true);
-    assert_eq!(amended[0]["path"], "(unreachable blob)");
+    // The amended-away commit is still in the database: it gives the path and the date.
+    assert_eq!(amended[0]["path"], "tmp.env");
+    assert_eq!(amended[0]["date"], "2023-09-01T09:00:00+00:00");
+    assert_eq!(amended[0]["in_head"], false);
     // What refs reach is still placed in history under --all-objects.
     let deleted = by_path(&all, "infra/.env");
     assert_eq!(deleted[0]["commit"], f.deleted_commit.as_str());

@@ -79,6 +79,8 @@ pub struct Match {
     pub secret: String,
     /// The encodings it sat under, outermost first.
     pub decoded: Vec<Layer>,
+    /// Found by decoding a base64 run (which only configuration files get).
+    pub in_run: bool,
 }
 
 /// Something inside an input that a decoder could not read; the scan goes on.
@@ -144,48 +146,75 @@ impl Detector {
         self.run(input.bytes, input.kind, &applicable)
     }
 
-    /// Scans a blob that history holds under `paths` (none for a blob no tree names): one
-    /// scan however many paths, judged as the most permissive of their kinds. Each match comes
-    /// with the indices of the paths whose kind and name its rule applies to.
-    pub fn scan_blob(&self, bytes: &[u8], paths: &[&Path]) -> (Scanned, Vec<Vec<usize>>) {
-        if paths.is_empty() {
-            let scanned = self.run(bytes, FileKind::Config, &vec![true; self.rules.len()]);
-            let none = vec![Vec::new(); scanned.matches.len()];
-            return (scanned, none);
-        }
-        let kinds: Vec<FileKind> = paths.iter().map(|p| FileKind::from_path(p)).collect();
-        let rules = self.rules.rules();
-        let applicable: Vec<bool> = rules
+    /// Scans bytes whose path is not known yet (a blob streaming out of a pack): every rule
+    /// that has keywords, judged as configuration, the most permissive kind. Once the paths are
+    /// known, [`Detector::keeps`] says which matches stand at each path, so a blob is scanned
+    /// once however many paths hold it. Rules without keywords read whole dedicated files
+    /// (`.pgpass`) and are left to [`Detector::scan`] with the path.
+    pub fn scan_unplaced(&self, bytes: &[u8]) -> Scanned {
+        let applicable: Vec<bool> = self
+            .rules
+            .rules()
             .iter()
-            .map(|r| {
-                kinds
-                    .iter()
-                    .zip(paths)
-                    .any(|(k, p)| r.applies_to(*k, Some(p)))
-            })
+            .map(|r| !r.keywords.is_empty())
             .collect();
-        let kind = [FileKind::Config, FileKind::Source, FileKind::Prose]
+        self.run_with(bytes, FileKind::Config, &applicable, Overlaps::KeepAll)
+    }
+
+    /// The matches of [`Detector::scan_unplaced`] that stand for a file at `path` (`None`: a
+    /// blob no tree names): those whose rule applies there, with overlaps resolved among them.
+    /// Returns their indices in `matches`.
+    pub fn select_for_path(&self, matches: &[Match], path: Option<&Path>) -> Vec<usize> {
+        let applicable: Vec<Indexed<'_>> = matches
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| self.keeps(m, path))
+            .map(|(i, m)| Indexed(i, m))
+            .collect();
+        resolve_overlaps(applicable, self.rules.rules())
             .into_iter()
-            .find(|k| kinds.contains(k))
-            .unwrap_or(kinds[0]);
-        let scanned = self.run(bytes, kind, &applicable);
-        let per_path = scanned
-            .matches
+            .map(|Indexed(i, _)| i)
+            .collect()
+    }
+
+    /// Whether a match of [`Detector::scan_unplaced`] stands for a file at `path` (`None`: a
+    /// blob no tree names, kept as it was judged).
+    fn keeps(&self, m: &Match, path: Option<&Path>) -> bool {
+        let Some(path) = path else { return true };
+        let kind = FileKind::from_path(path);
+        let rule = &self.rules.rules()[m.rule];
+        rule.applies_to(kind, Some(path))
+            && !(m.in_run && kind != FileKind::Config)
+            && !(kind == FileKind::Source && judge::is_weak(&m.secret))
+    }
+
+    /// Whether any rule without keywords reads files at `path` (they need a scan with the path).
+    pub fn wants_path_scan(&self, path: &Path) -> bool {
+        let kind = FileKind::from_path(path);
+        self.rules
+            .rules()
             .iter()
-            .map(|m| {
-                let rule = &rules[m.rule];
-                (0..paths.len())
-                    .filter(|&i| rule.applies_to(kinds[i], Some(paths[i])))
-                    .filter(|&i| !(kinds[i] == FileKind::Source && judge::is_weak(&m.secret)))
-                    .collect()
-            })
-            .collect();
-        (scanned, per_path)
+            .any(|r| r.keywords.is_empty() && r.applies_to(kind, Some(path)))
     }
 
     fn run(&self, bytes: &[u8], kind: FileKind, applicable: &[bool]) -> Scanned {
+        self.run_with(bytes, kind, applicable, Overlaps::Resolve)
+    }
+
+    fn run_with(
+        &self,
+        bytes: &[u8],
+        kind: FileKind,
+        applicable: &[bool],
+        overlaps: Overlaps,
+    ) -> Scanned {
         let mut issues = Vec::new();
-        let mut matches = self.scan_layer(bytes, kind, applicable, &[], &mut issues);
+        let layer = Layering {
+            kind,
+            applicable,
+            overlaps,
+        };
+        let mut matches = self.scan_layer(bytes, &layer, &[], &mut issues);
         matches.retain(|m| !allowed(bytes, m.span.start));
         matches.sort_by_key(|m| (m.span.start, m.rule));
         matches.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.secret == b.secret);
@@ -197,11 +226,11 @@ impl Detector {
     fn scan_layer(
         &self,
         text: &[u8],
-        kind: FileKind,
-        applicable: &[bool],
+        layer: &Layering<'_>,
         layers: &[Layer],
         issues: &mut Vec<Issue>,
     ) -> Vec<Match> {
+        let (kind, applicable) = (layer.kind, layer.applicable);
         let rules = self.rules.rules();
         let hits = self.prefilter.hits(text, rules, applicable);
         let regions = if hits.context {
@@ -246,7 +275,10 @@ impl Detector {
                 }
             }
         }
-        let survivors = resolve_overlaps(candidates, rules);
+        let survivors = match layer.overlaps {
+            Overlaps::Resolve => resolve_overlaps(candidates, rules),
+            Overlaps::KeepAll => candidates,
+        };
         let mut out = Vec::new();
         let mut covered: Vec<Range<usize>> = Vec::with_capacity(survivors.len());
         for c in survivors {
@@ -254,8 +286,7 @@ impl Detector {
             match c.inner {
                 Some(inner) if layers.len() < MAX_LAYERS => {
                     let mut deeper = c.layers.clone();
-                    let found =
-                        self.scan_layer(inner.as_bytes(), kind, applicable, &deeper, issues);
+                    let found = self.scan_layer(inner.as_bytes(), layer, &deeper, issues);
                     if !found.is_empty() {
                         out.extend(found.into_iter().map(|m| Match {
                             span: c.span.clone(),
@@ -268,6 +299,7 @@ impl Detector {
                             span: c.span,
                             secret: c.secret,
                             decoded: deeper,
+                            in_run: false,
                         });
                     }
                 }
@@ -276,13 +308,14 @@ impl Detector {
                     span: c.span,
                     secret: c.secret,
                     decoded: c.layers,
+                    in_run: false,
                 }),
             }
         }
         // Encoded credentials live in configuration; in source code and prose, runs are
         // identifiers, test vectors and images, and decoding them all costs a third of the scan.
         if kind == FileKind::Config && layers.len() < MAX_LAYERS {
-            self.scan_base64_runs(text, kind, applicable, layers, &covered, issues, &mut out);
+            self.scan_base64_runs(text, layer, layers, &covered, issues, &mut out);
         }
         out
     }
@@ -292,8 +325,7 @@ impl Detector {
     fn scan_base64_runs(
         &self,
         text: &[u8],
-        kind: FileKind,
-        applicable: &[bool],
+        layer: &Layering<'_>,
         layers: &[Layer],
         covered: &[Range<usize>],
         issues: &mut Vec<Issue>,
@@ -311,7 +343,7 @@ impl Detector {
             };
             let mut deeper = layers.to_vec();
             deeper.push(Layer::Base64);
-            let found = self.scan_layer(inner.as_bytes(), kind, applicable, &deeper, issues);
+            let found = self.scan_layer(inner.as_bytes(), layer, &deeper, issues);
             out.extend(found.into_iter().map(|m| Match {
                 span: run.clone(),
                 ..m
@@ -452,10 +484,53 @@ fn allowed(text: &[u8], at: usize) -> bool {
     memchr::memmem::find(line, b"scour:allow").is_some()
 }
 
+/// Whether overlapping captures of different rules are resolved in the layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overlaps {
+    /// Keep the winner (the file's kind and path are known).
+    Resolve,
+    /// Keep all: which rules apply is decided per path later.
+    KeepAll,
+}
+
+/// How a layer is scanned.
+struct Layering<'a> {
+    kind: FileKind,
+    applicable: &'a [bool],
+    overlaps: Overlaps,
+}
+
+/// A capture or match: a rule and the span it reports.
+trait Spanned {
+    fn rule(&self) -> usize;
+    fn span(&self) -> &Range<usize>;
+}
+
+impl Spanned for Candidate {
+    fn rule(&self) -> usize {
+        self.rule
+    }
+    fn span(&self) -> &Range<usize> {
+        &self.span
+    }
+}
+
+/// A match and its index in the slice it came from.
+struct Indexed<'a>(usize, &'a Match);
+
+impl Spanned for Indexed<'_> {
+    fn rule(&self) -> usize {
+        self.1.rule
+    }
+    fn span(&self) -> &Range<usize> {
+        &self.1.span
+    }
+}
+
 /// Where captures overlap, keeps the one of higher priority, then the narrower one.
-fn resolve_overlaps(mut candidates: Vec<Candidate>, rules: &[Rule]) -> Vec<Candidate> {
-    candidates.sort_by_key(|c| (c.span.start, c.span.end));
-    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+fn resolve_overlaps<T: Spanned>(mut candidates: Vec<T>, rules: &[Rule]) -> Vec<T> {
+    candidates.sort_by_key(|c| (c.span().start, c.span().end));
+    let mut kept: Vec<T> = Vec::with_capacity(candidates.len());
     'next: for c in candidates {
         // Look back a short way: overlaps come from several rules on the same few bytes.
         let lookback = kept.len().saturating_sub(16);
@@ -463,12 +538,12 @@ fn resolve_overlaps(mut candidates: Vec<Candidate>, rules: &[Rule]) -> Vec<Candi
         while i > lookback {
             i -= 1;
             let k = &kept[i];
-            let overlaps = k.span.start < c.span.end && c.span.start < k.span.end;
+            let overlaps = k.span().start < c.span().end && c.span().start < k.span().end;
             if !overlaps {
                 continue;
             }
-            let (pc, pk) = (rules[c.rule].priority, rules[k.rule].priority);
-            let c_wins = pc > pk || pc == pk && c.span.len() < k.span.len();
+            let (pc, pk) = (rules[c.rule()].priority, rules[k.rule()].priority);
+            let c_wins = pc > pk || pc == pk && c.span().len() < k.span().len();
             if c_wins {
                 kept.remove(i);
             } else {
@@ -477,6 +552,6 @@ fn resolve_overlaps(mut candidates: Vec<Candidate>, rules: &[Rule]) -> Vec<Candi
         }
         kept.push(c);
     }
-    kept.sort_by_key(|c| c.span.start);
+    kept.sort_by_key(|c| c.span().start);
     kept
 }

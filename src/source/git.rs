@@ -1,17 +1,19 @@
-//! The git object graph, read with gix: refs and their tips, the commits and trees they reach,
-//! the blobs to scan, a fast pass over every object in the packs, and provenance for the blobs
-//! that matched.
+//! The git object database, read with gix in one pass, and the history graph built from it.
 //!
-//! The scan reads blobs by traversing each pack's delta tree (every object inflated once,
-//! in parallel) rather than looking them up one by one, which is several times slower. Commits
-//! and trees are looked up by id, each unique tree once.
+//! [`pass`] decodes every object of every pack by traversing the pack's delta tree (each object
+//! inflated once, on all cores), then the loose objects, and hands each to a visitor; looking
+//! objects up one by one is several times slower. The visitor keeps commits, tags and an
+//! interned copy of the trees in an [`Index`] (identical tree entries are stored once, so the
+//! hundreds of versions of a root tree cost a few bytes each), and scans the blobs. From the
+//! index, [`Graph`] then finds what the refs reach and where each blob sits, without reading
+//! the database again.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
 
-use gix::bstr::{BString, ByteSlice};
+use gix::bstr::{BStr, BString, ByteSlice};
 use gix::objs::{CommitRef, Kind, TagRef, TreeRefIter};
 use gix::ObjectId;
 use globset::GlobSet;
@@ -29,9 +31,6 @@ pub enum Error {
     #[error("repository '{path}': {message}")]
     Unreadable { path: PathBuf, message: String },
 }
-
-/// How many distinct paths of one blob are remembered for judging its file kind.
-const MAX_PATHS_PER_BLOB: usize = 8;
 
 /// Opens the repository holding `path` (a work tree, a bare repository or a mirror).
 pub fn open(path: &Path) -> Result<gix::Repository, Error> {
@@ -103,15 +102,58 @@ pub fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
         })
 }
 
-/// A commit of the graph.
+/// A fast hasher for keys that are already random-looking (object ids, tree entries).
+#[derive(Default)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// An object, by its index in [`Index::ids`].
+pub type Obj = u32;
+
+/// One interned tree entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// Index into [`Index::names`].
+    pub name: u32,
+    /// The object it names.
+    pub id: Obj,
+    /// What it is.
+    pub kind: EntryKind,
+}
+
+/// What a tree entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A subtree.
+    Tree,
+    /// A file (or symlink target text).
+    Blob,
+    /// A submodule commit (gitlink).
+    Submodule,
+}
+
+/// A commit, as the graph needs it.
 #[derive(Debug, Clone)]
-pub struct CommitNode {
-    /// The commit's id.
-    pub id: ObjectId,
+pub struct CommitData {
     /// Its root tree.
-    pub tree: ObjectId,
-    /// Indices of its parents that are in the graph (a shallow boundary cuts the others).
-    pub parents: Vec<usize>,
+    pub tree: Obj,
+    /// Its parents.
+    pub parents: Vec<Obj>,
     /// `Name <email>` of the author.
     pub author: String,
     /// Author date, RFC 3339.
@@ -120,432 +162,190 @@ pub struct CommitNode {
     pub seconds: i64,
 }
 
-/// A commit or tag message to scan.
-#[derive(Debug, Clone)]
-pub struct Message {
-    /// The commit or tag object holding it.
-    pub id: ObjectId,
-    /// Whether it is a tag's message.
-    pub tag: bool,
-    /// The text.
-    pub text: BString,
+/// Everything the pass keeps of the database: ids, commits, tag targets and interned trees.
+#[derive(Default)]
+pub struct Index {
+    ids: Vec<ObjectId>,
+    by_id: FxMap<ObjectId, Obj>,
+    names: Vec<BString>,
+    by_name: FxMap<BString, u32>,
+    entries: Vec<Entry>,
+    by_entry: FxMap<Box<[u8]>, u32>,
+    trees: FxMap<Obj, Box<[u32]>>,
+    commits: FxMap<Obj, CommitData>,
+    tags: FxMap<Obj, Obj>,
+    blobs: HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    /// Trees or commits that did not decode.
+    pub corrupt: Vec<ObjectId>,
 }
 
-/// What to walk.
-#[derive(Debug, Default)]
-pub struct Selection {
-    /// Limit the refs to names matching these globs.
-    pub refs: Option<GlobSet>,
-    /// Start from these commits instead of the refs (the `B` of `A..B`).
-    pub include: Vec<ObjectId>,
-    /// Leave out commits reachable from these (the `A` of `A..B`, or `--since`).
-    pub exclude: Vec<ObjectId>,
-}
-
-/// The part of the object graph that the refs reach.
-#[derive(Debug, Default)]
-pub struct Graph {
-    /// The commits, in the order they were first reached.
-    pub commits: Vec<CommitNode>,
-    /// Commit id to index in `commits`.
-    pub index: HashMap<ObjectId, usize>,
-    /// Each ref and the commit it leads to (after peeling tags), when it leads to one.
-    pub refs: Vec<(String, Option<usize>)>,
-    /// The commit HEAD points at.
-    pub head: Option<usize>,
-    /// Every blob to scan, with up to a few of its paths (empty for a blob a ref names directly).
-    pub blobs: HashMap<ObjectId, Vec<BString>>,
-    /// Commit and tag messages to scan.
-    pub messages: Vec<Message>,
-    /// Problems met on the way, already phrased for the user.
-    pub warnings: Vec<String>,
-    /// Submodule entries (gitlinks) that were skipped.
-    pub submodules: u64,
-    /// Whether the repository is a shallow clone.
-    pub shallow: bool,
-    /// Commits that `exclude` removed; their blobs are not new.
-    excluded: HashSet<ObjectId>,
-}
-
-impl Graph {
-    /// Walks every commit, tree and tag reachable from the selection; each tree is read once.
-    pub fn build(repo: &gix::Repository, selection: &Selection) -> Result<Graph, Error> {
-        let mut graph = Graph {
-            shallow: repo.is_shallow().unwrap_or(false),
-            ..Graph::default()
-        };
-        let hash = repo.object_hash();
-        let tips: Vec<Tip> = if selection.include.is_empty() {
-            tips(repo, selection.refs.as_ref())?
-        } else {
-            selection
-                .include
-                .iter()
-                .map(|id| Tip {
-                    name: id.to_hex().to_string(),
-                    target: *id,
-                })
-                .collect()
-        };
-        graph.excluded = ancestors(repo, &selection.exclude);
-        let head = repo.head_id().ok().map(|id| id.detach());
-
-        let mut commit_stack: Vec<ObjectId> = Vec::new();
-        let mut root_trees: Vec<ObjectId> = Vec::new();
-        for tip in &tips {
-            let peeled = graph.peel(repo, tip.target, hash);
-            match peeled {
-                Some((id, Kind::Commit)) => {
-                    commit_stack.push(id);
-                    graph.refs.push((tip.name.clone(), None));
-                }
-                Some((id, Kind::Tree)) => root_trees.push(id),
-                Some((id, Kind::Blob)) => {
-                    graph.blobs.entry(id).or_default();
-                }
-                _ => {}
-            }
+impl Index {
+    /// The index of `id`, interning it.
+    pub fn intern(&mut self, id: ObjectId) -> Obj {
+        if let Some(&i) = self.by_id.get(&id) {
+            return i;
         }
-        let parent_ids = graph.walk_commits(repo, commit_stack, hash);
-        for (node, parents) in graph.commits.iter_mut().zip(&parent_ids) {
-            node.parents = parents
-                .iter()
-                .filter_map(|p| graph.index.get(p).copied())
-                .collect();
-        }
-        // Resolve each ref's commit now that every commit has an index.
-        let mut r = 0;
-        for tip in &tips {
-            if let Some((id, Kind::Commit)) = graph.peel_quiet(repo, tip.target, hash) {
-                if let Some(entry) = graph.refs.get_mut(r) {
-                    entry.1 = graph.index.get(&id).copied();
-                }
-                r += 1;
-            }
-        }
-        graph.head = head.and_then(|h| graph.index.get(&h).copied());
-
-        let introduced_only = !graph.excluded.is_empty();
-        let mut seen_trees: HashSet<ObjectId> = HashSet::new();
-        for (i, parents) in parent_ids.iter().enumerate() {
-            let tree = graph.commits[i].tree;
-            if introduced_only {
-                graph.collect_introduced(repo, tree, parents, hash);
-            } else {
-                graph.collect_tree(repo, tree, &mut seen_trees, hash);
-            }
-        }
-        for tree in root_trees {
-            graph.collect_tree(repo, tree, &mut seen_trees, hash);
-        }
-        Ok(graph)
+        let i = self.ids.len() as Obj;
+        self.ids.push(id);
+        self.by_id.insert(id, i);
+        i
     }
 
-    /// Follows annotated tags to the object they name, keeping their messages.
-    fn peel(
-        &mut self,
-        repo: &gix::Repository,
-        mut id: ObjectId,
-        hash: gix::hash::Kind,
-    ) -> Option<(ObjectId, Kind)> {
-        for _ in 0..32 {
-            let object = match repo.find_object(id) {
-                Ok(o) => o,
-                Err(e) => {
-                    self.warnings.push(format!("object {id}: {e}; skipped"));
-                    return None;
-                }
+    /// The index of `id`, if it was seen.
+    pub fn get(&self, id: &ObjectId) -> Option<Obj> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The id of object `o`.
+    pub fn id(&self, o: Obj) -> ObjectId {
+        self.ids[o as usize]
+    }
+
+    /// The name of an entry.
+    pub fn name(&self, e: &Entry) -> &BStr {
+        self.names[e.name as usize].as_bstr()
+    }
+
+    /// The entries of tree `o`, when it was in the database.
+    pub fn tree(&self, o: Obj) -> Option<impl Iterator<Item = &Entry> + '_> {
+        self.trees
+            .get(&o)
+            .map(|list| list.iter().map(|&e| &self.entries[e as usize]))
+    }
+
+    /// The commit `o`, when it was in the database.
+    pub fn commit(&self, o: Obj) -> Option<&CommitData> {
+        self.commits.get(&o)
+    }
+
+    /// Whether blob `o` was in the database.
+    pub fn has_blob(&self, o: Obj) -> bool {
+        self.blobs.contains(&o)
+    }
+
+    /// Every commit in the database.
+    pub fn all_commits(&self) -> impl Iterator<Item = Obj> + '_ {
+        self.commits.keys().copied()
+    }
+
+    /// Records a tree, sharing entries identical to ones seen before.
+    pub fn add_tree(&mut self, id: ObjectId, data: &[u8], hash: gix::hash::Kind) {
+        let o = self.intern(id);
+        let mut list = Vec::new();
+        let mut rest = data;
+        let hash_len = hash.len_in_bytes();
+        while !rest.is_empty() {
+            // An entry is `<mode> <name>\0<id>`; intern it as raw bytes, decode it once.
+            let Some(nul) = memchr::memchr(0, rest) else {
+                break;
             };
-            if object.kind != Kind::Tag {
-                return Some((id, object.kind));
+            let end = nul + 1 + hash_len;
+            if end > rest.len() {
+                break;
             }
-            let tag = TagRef::from_bytes(&object.data, hash).ok()?;
-            if !self.messages.iter().any(|m| m.id == id) {
-                self.messages.push(Message {
-                    id,
-                    tag: true,
-                    text: tag.message.to_owned(),
-                });
-            }
-            id = ObjectId::from_hex(tag.target).ok()?;
-        }
-        None
-    }
-
-    fn peel_quiet(
-        &self,
-        repo: &gix::Repository,
-        mut id: ObjectId,
-        hash: gix::hash::Kind,
-    ) -> Option<(ObjectId, Kind)> {
-        for _ in 0..32 {
-            let object = repo.find_object(id).ok()?;
-            if object.kind != Kind::Tag {
-                return Some((id, object.kind));
-            }
-            id = ObjectId::from_hex(TagRef::from_bytes(&object.data, hash).ok()?.target).ok()?;
-        }
-        None
-    }
-
-    /// Reads every commit reachable from `stack`, depth first; returns each one's parent ids.
-    fn walk_commits(
-        &mut self,
-        repo: &gix::Repository,
-        mut stack: Vec<ObjectId>,
-        hash: gix::hash::Kind,
-    ) -> Vec<Vec<ObjectId>> {
-        let mut parent_ids = Vec::new();
-        let mut missing = 0u64;
-        while let Some(id) = stack.pop() {
-            if self.index.contains_key(&id) || self.excluded.contains(&id) {
+            let raw = &rest[..end];
+            rest = &rest[end..];
+            if let Some(&e) = self.by_entry.get(raw) {
+                list.push(e);
                 continue;
             }
-            let object = match repo.find_object(id) {
-                Ok(o) if o.kind == Kind::Commit => o,
-                Ok(_) => continue,
-                Err(_) => {
-                    missing += 1;
-                    continue;
+            let Some(entry) = TreeRefIter::from_bytes(raw, hash)
+                .next()
+                .and_then(Result::ok)
+            else {
+                self.corrupt.push(id);
+                break;
+            };
+            let kind = if entry.mode.is_tree() {
+                EntryKind::Tree
+            } else if entry.mode.is_commit() {
+                EntryKind::Submodule
+            } else {
+                EntryKind::Blob
+            };
+            let name = match self.by_name.get(entry.filename) {
+                Some(&n) => n,
+                None => {
+                    let n = self.names.len() as u32;
+                    self.names.push(entry.filename.to_owned());
+                    self.by_name.insert(entry.filename.to_owned(), n);
+                    n
                 }
             };
-            let commit = match CommitRef::from_bytes(&object.data, hash) {
-                Ok(c) => c,
-                Err(e) => {
-                    self.warnings
-                        .push(format!("commit {id} is corrupt ({e}); skipped"));
-                    continue;
-                }
-            };
-            let parents: Vec<ObjectId> = commit.parents().collect();
-            let (author, date, seconds) = match commit.author() {
-                Ok(a) => {
-                    let time = a.time().unwrap_or_default();
-                    (
-                        format!(
-                            "{} <{}>",
-                            a.name.trim().to_str_lossy(),
-                            a.email.trim().to_str_lossy()
-                        ),
-                        time.format_or_unix(gix::date::time::format::ISO8601_STRICT),
-                        time.seconds,
-                    )
-                }
-                Err(_) => (String::new(), String::new(), 0),
-            };
-            self.messages.push(Message {
-                id,
-                tag: false,
-                text: commit.message.to_owned(),
+            let target = self.intern(entry.oid.to_owned());
+            let e = self.entries.len() as u32;
+            self.entries.push(Entry {
+                name,
+                id: target,
+                kind,
             });
-            self.index.insert(id, self.commits.len());
-            self.commits.push(CommitNode {
-                id,
-                tree: commit.tree(),
-                parents: Vec::new(),
+            self.by_entry.insert(raw.into(), e);
+            list.push(e);
+        }
+        self.trees.insert(o, list.into_boxed_slice());
+    }
+
+    /// Records a commit.
+    pub fn add_commit(&mut self, id: ObjectId, commit: &CommitRef<'_>) {
+        let o = self.intern(id);
+        let tree = self.intern(commit.tree());
+        let parents = commit.parents().map(|p| self.intern(p)).collect();
+        let (author, date, seconds) = match commit.author() {
+            Ok(a) => {
+                let time = a.time().unwrap_or_default();
+                (
+                    format!(
+                        "{} <{}>",
+                        a.name.trim().to_str_lossy(),
+                        a.email.trim().to_str_lossy()
+                    ),
+                    time.format_or_unix(gix::date::time::format::ISO8601_STRICT),
+                    time.seconds,
+                )
+            }
+            Err(_) => (String::new(), String::new(), 0),
+        };
+        self.commits.insert(
+            o,
+            CommitData {
+                tree,
+                parents,
                 author,
                 date,
                 seconds,
-            });
-            stack.extend(parents.iter().copied());
-            parent_ids.push(parents);
-        }
-        if missing > 0 && !self.shallow {
-            self.warnings.push(format!(
-                "{missing} commit{} could not be read (missing or corrupt); history behind them is not scanned",
-                if missing == 1 { "" } else { "s" }
-            ));
-        }
-        parent_ids
+            },
+        );
     }
 
-    /// Records every blob under `root`, reading each tree not seen before.
-    fn collect_tree(
-        &mut self,
-        repo: &gix::Repository,
-        root: ObjectId,
-        seen: &mut HashSet<ObjectId>,
-        hash: gix::hash::Kind,
-    ) {
-        if !seen.insert(root) {
-            return;
-        }
-        let mut stack: Vec<(ObjectId, BString)> = vec![(root, BString::default())];
-        while let Some((tree, prefix)) = stack.pop() {
-            let Some(data) = self.read_tree(repo, tree) else {
-                continue;
-            };
-            for entry in TreeRefIter::from_bytes(&data, hash) {
-                let Ok(entry) = entry else {
-                    self.warnings
-                        .push(format!("tree {tree} is corrupt; the rest of it is skipped"));
-                    break;
-                };
-                let path = join(&prefix, entry.filename);
-                let id = entry.oid.to_owned();
-                if entry.mode.is_tree() {
-                    if seen.insert(id) {
-                        stack.push((id, path));
-                    }
-                } else if entry.mode.is_commit() {
-                    self.submodules += 1;
-                } else if entry.mode.is_blob() {
-                    self.add_blob(id, path);
-                }
+    /// Records an annotated tag's target.
+    pub fn add_tag(&mut self, id: ObjectId, target: ObjectId) {
+        let o = self.intern(id);
+        let t = self.intern(target);
+        self.tags.insert(o, t);
+    }
+
+    /// Records that a blob is present.
+    pub fn add_blob(&mut self, id: ObjectId) {
+        let o = self.intern(id);
+        self.blobs.insert(o);
+    }
+
+    /// Follows annotated tags from `o`.
+    pub fn peel(&self, mut o: Obj) -> Obj {
+        for _ in 0..32 {
+            match self.tags.get(&o) {
+                Some(&t) => o = t,
+                None => break,
             }
         }
+        o
     }
-
-    /// Records the blobs of `tree` that none of `parents`' trees holds at the same path.
-    fn collect_introduced(
-        &mut self,
-        repo: &gix::Repository,
-        tree: ObjectId,
-        parents: &[ObjectId],
-        hash: gix::hash::Kind,
-    ) {
-        let parent_trees: Vec<ObjectId> = parents
-            .iter()
-            .filter_map(|p| repo.find_object(*p).ok())
-            .filter_map(|o| CommitRef::from_bytes(&o.data, hash).ok().map(|c| c.tree()))
-            .collect();
-        let mut stack: Vec<(ObjectId, Vec<ObjectId>, BString)> =
-            vec![(tree, parent_trees, BString::default())];
-        while let Some((tree, olds, prefix)) = stack.pop() {
-            if olds.contains(&tree) {
-                continue;
-            }
-            let Some(data) = self.read_tree(repo, tree) else {
-                continue;
-            };
-            let old_entries: Vec<HashMap<BString, (ObjectId, bool)>> = olds
-                .iter()
-                .filter_map(|t| self.read_tree(repo, *t))
-                .map(|d| {
-                    TreeRefIter::from_bytes(&d, hash)
-                        .filter_map(Result::ok)
-                        .map(|e| (e.filename.to_owned(), (e.oid.to_owned(), e.mode.is_tree())))
-                        .collect()
-                })
-                .collect();
-            for entry in TreeRefIter::from_bytes(&data, hash).filter_map(Result::ok) {
-                let id = entry.oid.to_owned();
-                let path = join(&prefix, entry.filename);
-                let before: Vec<(ObjectId, bool)> = old_entries
-                    .iter()
-                    .filter_map(|m| m.get(entry.filename).copied())
-                    .collect();
-                if before.iter().any(|(old, _)| *old == id) {
-                    continue;
-                }
-                if entry.mode.is_tree() {
-                    let old_subtrees = before.iter().filter(|(_, t)| *t).map(|(o, _)| *o).collect();
-                    stack.push((id, old_subtrees, path));
-                } else if entry.mode.is_commit() {
-                    self.submodules += 1;
-                } else if entry.mode.is_blob() {
-                    self.add_blob(id, path);
-                }
-            }
-        }
-    }
-
-    fn read_tree(&mut self, repo: &gix::Repository, id: ObjectId) -> Option<Vec<u8>> {
-        match repo.find_object(id) {
-            Ok(o) if o.kind == Kind::Tree => Some(o.detach().data),
-            Ok(_) => None,
-            Err(e) => {
-                self.warnings.push(format!("tree {id}: {e}; skipped"));
-                None
-            }
-        }
-    }
-
-    fn add_blob(&mut self, id: ObjectId, path: BString) {
-        let paths = self.blobs.entry(id).or_default();
-        if paths.len() < MAX_PATHS_PER_BLOB && !paths.contains(&path) {
-            paths.push(path);
-        }
-    }
-}
-
-fn join(prefix: &BString, name: &gix::bstr::BStr) -> BString {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        let mut path = prefix.clone();
-        path.push(b'/');
-        path.extend_from_slice(name);
-        path
-    }
-}
-
-/// Every commit reachable from `starts` (used to subtract the `A` of `A..B`).
-fn ancestors(repo: &gix::Repository, starts: &[ObjectId]) -> HashSet<ObjectId> {
-    let hash = repo.object_hash();
-    let mut seen = HashSet::new();
-    let mut stack: Vec<ObjectId> = starts.to_vec();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        let Ok(object) = repo.find_object(id) else {
-            continue;
-        };
-        match object.kind {
-            Kind::Commit => {
-                if let Ok(commit) = CommitRef::from_bytes(&object.data, hash) {
-                    stack.extend(commit.parents());
-                }
-            }
-            Kind::Tag => {
-                if let Ok(tag) = TagRef::from_bytes(&object.data, hash) {
-                    if let Ok(target) = ObjectId::from_hex(tag.target) {
-                        seen.remove(&id);
-                        stack.push(target);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    seen
-}
-
-/// Which objects the pass over the object database hands to the scanner.
-pub enum Wanted<'a> {
-    /// Only these blobs (each claimed once, however many packs hold it).
-    Blobs(&'a HashMap<ObjectId, AtomicBool>),
-    /// Every blob, and every commit and tag not in `known` (their messages).
-    Everything {
-        /// Commits and tags whose messages were already read from the graph.
-        known: &'a HashSet<ObjectId>,
-    },
-}
-
-/// An object handed to the scanner.
-pub struct Found<'a> {
-    /// Its id.
-    pub id: ObjectId,
-    /// Blob, commit or tag.
-    pub kind: Kind,
-    /// Its content.
-    pub data: &'a [u8],
-}
-
-/// Counts from the pass over the object database.
-#[derive(Debug, Default)]
-pub struct PassCounts {
-    /// Objects decoded from packs and loose files.
-    pub objects: AtomicU64,
-    /// Objects that could not be decoded.
-    pub corrupt: AtomicU64,
 }
 
 /// Every object directory to read: the repository's own, then its alternates.
 pub fn object_dirs(repo: &gix::Repository) -> Vec<PathBuf> {
     let own = repo.common_dir().join("objects");
-    let mut dirs = vec![own.clone()];
+    let mut dirs = vec![own];
     let mut i = 0;
     while i < dirs.len() && dirs.len() < 16 {
         let alternates = dirs[i].join("info").join("alternates");
@@ -595,45 +395,43 @@ fn pack_indices(dirs: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-/// Decodes every object in the packs (each pack's delta tree, in parallel) and the loose
-/// objects of `dirs`, handing the wanted ones to `visit`. Returns problems as warnings.
+/// Counts kept while the pass runs, for progress and the summary.
+#[derive(Debug, Default)]
+pub struct PassCounts {
+    /// Objects decoded.
+    pub objects: AtomicU64,
+}
+
+/// Decodes every object in the packs of `dirs` (each pack's delta tree, on `threads` threads)
+/// and every loose object, calling `visit(id, kind, data)` once per object id. Returns problems
+/// as warnings; none of them stops the pass.
 pub fn pass<F>(
     repo: &gix::Repository,
     dirs: &[PathBuf],
-    wanted: &Wanted<'_>,
     threads: usize,
     counts: &PassCounts,
     interrupt: &AtomicBool,
     visit: F,
 ) -> Vec<String>
 where
-    F: Fn(Found<'_>) + Send + Sync + Clone,
+    F: Fn(ObjectId, Kind, &[u8]) + Send + Sync + Clone,
 {
     use gix::odb::pack::index::traverse::{Algorithm, Options, SafetyCheck};
     let hash = repo.object_hash();
     let mut warnings = Vec::new();
-    let all_seen: Mutex<HashSet<ObjectId>> = Mutex::new(HashSet::new());
-    let handle = |id: ObjectId, kind: Kind, data: &[u8]| {
-        counts.objects.fetch_add(1, Ordering::Relaxed);
-        let take = match (wanted, kind) {
-            (Wanted::Blobs(set), Kind::Blob) => set
-                .get(&id)
-                .is_some_and(|claimed| !claimed.swap(true, Ordering::AcqRel)),
-            (Wanted::Blobs(_), _) => false,
-            (Wanted::Everything { known }, kind) => {
-                (kind == Kind::Blob || !known.contains(&id))
-                    && kind != Kind::Tree
-                    && all_seen
-                        .lock()
-                        .expect("no panics while holding the set")
-                        .insert(id)
-            }
-        };
-        if take {
-            visit(Found { id, kind, data });
-        }
+    let packs = pack_indices(dirs);
+    // An object in two packs (an incomplete repack) is visited once.
+    let duplicates_possible = packs.len() > 1;
+    let seen: std::sync::Mutex<HashSet<ObjectId, BuildHasherDefault<FxHasher>>> =
+        Default::default();
+    let first_time = |id: &ObjectId| {
+        !duplicates_possible
+            || seen
+                .lock()
+                .expect("no panics while holding the set")
+                .insert(*id)
     };
-    for idx in pack_indices(dirs) {
+    for idx in packs {
         if interrupt.load(Ordering::Relaxed) {
             break;
         }
@@ -649,7 +447,10 @@ where
                          entry: &gix::odb::pack::index::Entry,
                          _: &dyn gix::Progress|
          -> gix::Result<()> {
-            handle(entry.oid, kind, data);
+            counts.objects.fetch_add(1, Ordering::Relaxed);
+            if first_time(&entry.oid) {
+                visit(entry.oid, kind, data);
+            }
             Ok(())
         };
         let options = Options {
@@ -672,18 +473,20 @@ where
             ));
         }
     }
-    for dir in dirs {
-        for id in loose_ids(dir) {
-            if interrupt.load(Ordering::Relaxed) {
-                break;
+    let loose_dirs = dirs.iter().flat_map(|d| loose_ids(d));
+    for id in loose_dirs {
+        if interrupt.load(Ordering::Relaxed) {
+            break;
+        }
+        if duplicates_possible && !first_time(&id) {
+            continue;
+        }
+        match repo.find_object(id) {
+            Ok(object) => {
+                counts.objects.fetch_add(1, Ordering::Relaxed);
+                visit(id, object.kind, &object.data);
             }
-            match repo.find_object(id) {
-                Ok(object) => handle(id, object.kind, &object.data),
-                Err(_) => {
-                    counts.corrupt.fetch_add(1, Ordering::Relaxed);
-                    warnings.push(format!("loose object {id} is corrupt; skipped"));
-                }
-            }
+            Err(_) => warnings.push(format!("loose object {id} is corrupt; skipped")),
         }
     }
     warnings
@@ -717,135 +520,427 @@ fn loose_ids(dir: &Path) -> Vec<ObjectId> {
     ids
 }
 
+/// Decodes a commit for the index, or says why not.
+pub fn decode_commit(data: &[u8], hash: gix::hash::Kind) -> Option<CommitRef<'_>> {
+    CommitRef::from_bytes(data, hash).ok()
+}
+
+/// Decodes a tag for the index.
+pub fn decode_tag(data: &[u8], hash: gix::hash::Kind) -> Option<TagRef<'_>> {
+    TagRef::from_bytes(data, hash).ok()
+}
+
+/// What to walk.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// Start from these commits instead of the refs (the `B` of `A..B`).
+    pub include: Vec<ObjectId>,
+    /// Leave out commits reachable from these (the `A` of `A..B`, or `--since`).
+    pub exclude: Vec<ObjectId>,
+}
+
+/// What the refs reach, computed from the [`Index`].
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// Reachable commits, as object indices.
+    pub commits: Vec<Obj>,
+    /// Each ref and the commit it leads to (after peeling tags), when it leads to one.
+    pub refs: Vec<(String, Option<Obj>)>,
+    /// The commit HEAD points at.
+    pub head: Option<Obj>,
+    /// Blobs to report: those the selected commits' trees hold (or introduce, when narrowed).
+    pub blobs: HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    /// Annotated tags the refs go through (their messages count as reachable).
+    pub tags: HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    /// Commits the refs reach but the database lacks (shallow boundary, corruption).
+    pub missing_commits: u64,
+    /// Submodule entries met.
+    pub submodules: u64,
+}
+
+impl Graph {
+    /// Walks the index from the tips: every reachable commit once, every tree once.
+    pub fn build(
+        index: &Index,
+        tips: &[Tip],
+        head: Option<ObjectId>,
+        selection: &Selection,
+    ) -> Graph {
+        let mut graph = Graph::default();
+        let excluded = index_ancestors(index, &selection.exclude);
+        let mut stack: Vec<Obj> = Vec::new();
+        let starts: Vec<(String, ObjectId)> = if selection.include.is_empty() {
+            tips.iter().map(|t| (t.name.clone(), t.target)).collect()
+        } else {
+            selection
+                .include
+                .iter()
+                .map(|id| (id.to_hex().to_string(), *id))
+                .collect()
+        };
+        let mut root_trees = Vec::new();
+        for (name, target) in starts {
+            let Some(o) = index.get(&target) else {
+                graph.refs.push((name, None));
+                continue;
+            };
+            let mut t = o;
+            while let Some(&next) = index.tags.get(&t) {
+                graph.tags.insert(t);
+                if next == t {
+                    break;
+                }
+                t = next;
+            }
+            if index.commits.contains_key(&t) {
+                graph.refs.push((name, Some(t)));
+                stack.push(t);
+            } else {
+                graph.refs.push((name, None));
+                if index.trees.contains_key(&t) {
+                    root_trees.push(t);
+                } else if index.has_blob(t) {
+                    graph.blobs.insert(t);
+                }
+            }
+        }
+        graph.head = head.and_then(|h| index.get(&h)).map(|h| index.peel(h));
+        let mut seen: HashSet<Obj, BuildHasherDefault<FxHasher>> = HashSet::default();
+        while let Some(c) = stack.pop() {
+            if excluded.contains(&c) || !seen.insert(c) {
+                continue;
+            }
+            let Some(commit) = index.commit(c) else {
+                graph.missing_commits += 1;
+                continue;
+            };
+            graph.commits.push(c);
+            stack.extend(commit.parents.iter().copied());
+        }
+        let narrowed = !selection.exclude.is_empty();
+        let mut seen_trees: HashSet<Obj, BuildHasherDefault<FxHasher>> = HashSet::default();
+        for &c in &graph.commits {
+            let commit = index.commit(c).expect("walked commits are in the index");
+            if narrowed {
+                let parent_trees: Vec<Obj> = commit
+                    .parents
+                    .iter()
+                    .filter_map(|p| index.commit(*p))
+                    .map(|p| p.tree)
+                    .collect();
+                introduced(
+                    index,
+                    commit.tree,
+                    &parent_trees,
+                    &mut graph.blobs,
+                    &mut graph.submodules,
+                );
+            } else {
+                collect(
+                    index,
+                    commit.tree,
+                    &mut seen_trees,
+                    &mut graph.blobs,
+                    &mut graph.submodules,
+                );
+            }
+        }
+        for t in root_trees {
+            collect(
+                index,
+                t,
+                &mut seen_trees,
+                &mut graph.blobs,
+                &mut graph.submodules,
+            );
+        }
+        graph
+    }
+}
+
+/// Every blob under `root`, each tree visited once.
+fn collect(
+    index: &Index,
+    root: Obj,
+    seen: &mut HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    blobs: &mut HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    submodules: &mut u64,
+) {
+    if !seen.insert(root) {
+        return;
+    }
+    let mut stack = vec![root];
+    while let Some(t) = stack.pop() {
+        let Some(entries) = index.tree(t) else {
+            continue;
+        };
+        for e in entries {
+            match e.kind {
+                EntryKind::Tree => {
+                    if seen.insert(e.id) {
+                        stack.push(e.id);
+                    }
+                }
+                EntryKind::Blob => {
+                    blobs.insert(e.id);
+                }
+                EntryKind::Submodule => *submodules += 1,
+            }
+        }
+    }
+}
+
+/// The blobs of `tree` that none of `parents`' trees holds at the same path.
+fn introduced(
+    index: &Index,
+    tree: Obj,
+    parents: &[Obj],
+    blobs: &mut HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    submodules: &mut u64,
+) {
+    let mut stack: Vec<(Obj, Vec<Obj>)> = vec![(tree, parents.to_vec())];
+    while let Some((t, olds)) = stack.pop() {
+        if olds.contains(&t) {
+            continue;
+        }
+        let Some(entries) = index.tree(t) else {
+            continue;
+        };
+        let old_entries: Vec<HashMap<u32, &Entry>> = olds
+            .iter()
+            .filter_map(|o| index.tree(*o))
+            .map(|es| es.map(|e| (e.name, e)).collect())
+            .collect();
+        for e in entries {
+            let before: Vec<&Entry> = old_entries
+                .iter()
+                .filter_map(|m| m.get(&e.name).copied())
+                .collect();
+            if before.iter().any(|b| b.id == e.id) {
+                continue;
+            }
+            match e.kind {
+                EntryKind::Tree => {
+                    let subtrees = before
+                        .iter()
+                        .filter(|b| b.kind == EntryKind::Tree)
+                        .map(|b| b.id)
+                        .collect();
+                    stack.push((e.id, subtrees));
+                }
+                EntryKind::Blob => {
+                    blobs.insert(e.id);
+                }
+                EntryKind::Submodule => *submodules += 1,
+            }
+        }
+    }
+}
+
+/// Every commit reachable from `starts` in the index.
+fn index_ancestors(
+    index: &Index,
+    starts: &[ObjectId],
+) -> HashSet<Obj, BuildHasherDefault<FxHasher>> {
+    let mut seen = HashSet::default();
+    let mut stack: Vec<Obj> = starts
+        .iter()
+        .filter_map(|id| index.get(id))
+        .map(|o| index.peel(o))
+        .collect();
+    while let Some(c) = stack.pop() {
+        if !seen.insert(c) {
+            continue;
+        }
+        if let Some(commit) = index.commit(c) {
+            stack.extend(commit.parents.iter().copied());
+        }
+    }
+    seen
+}
+
 /// Where a blob sits in history, at one path.
 #[derive(Debug, Clone)]
 pub struct Occurrence {
     /// The earliest commit (by author date) whose tree holds the blob at this path.
-    pub first: usize,
+    pub first: Obj,
     /// How many commits hold it there.
     pub commits: usize,
     /// Whether HEAD's commit holds it there.
     pub in_head: bool,
-    /// The refs whose history holds it there, capped.
-    pub refs: Vec<String>,
-    /// How many refs reach it, before the cap.
-    pub refs_total: usize,
+    /// The commits holding it there.
+    pub holders: Vec<Obj>,
 }
 
-/// How many ref names a finding lists.
-pub const MAX_REFS: usize = 10;
-
-/// Finds every (blob, path) where the `targets` sit in the graph's commits.
+/// Finds every (blob, path) where the `targets` sit in the trees of `commits`.
+///
+/// A tree is entered only when it holds a target somewhere below (memoised per tree), so the
+/// cost is a lookup per entry of the trees on the way to the targets.
 pub fn locate(
-    repo: &gix::Repository,
-    graph: &Graph,
-    targets: &HashSet<ObjectId>,
-) -> HashMap<(ObjectId, BString), Occurrence> {
-    let hash = repo.object_hash();
-    let mut memo: HashMap<ObjectId, std::rc::Rc<Vec<(BString, ObjectId)>>> = HashMap::new();
-    let mut holders: HashMap<(ObjectId, BString), Vec<usize>> = HashMap::new();
-    for (i, commit) in graph.commits.iter().enumerate() {
-        let found = targets_in(repo, commit.tree, targets, &mut memo, hash);
-        for (path, blob) in found.iter() {
-            holders.entry((*blob, path.clone())).or_default().push(i);
+    index: &Index,
+    commits: &[Obj],
+    head: Option<Obj>,
+    targets: &HashSet<Obj, BuildHasherDefault<FxHasher>>,
+) -> HashMap<(Obj, BString), Occurrence> {
+    let mut holds: FxMap<Obj, bool> = FxMap::default();
+    let mut holders: HashMap<(Obj, BString), Vec<Obj>> = HashMap::new();
+    for &c in commits {
+        let Some(commit) = index.commit(c) else {
+            continue;
+        };
+        let mut stack: Vec<(Obj, BString)> = vec![(commit.tree, BString::default())];
+        while let Some((t, prefix)) = stack.pop() {
+            if !holds_target(index, t, targets, &mut holds) {
+                continue;
+            }
+            let Some(entries) = index.tree(t) else {
+                continue;
+            };
+            for e in entries {
+                match e.kind {
+                    EntryKind::Tree => stack.push((e.id, join(&prefix, index.name(e)))),
+                    EntryKind::Blob if targets.contains(&e.id) => {
+                        holders
+                            .entry((e.id, join(&prefix, index.name(e))))
+                            .or_default()
+                            .push(c);
+                    }
+                    _ => {}
+                }
+            }
         }
     }
-    let reach = RefReach::compute(graph);
     holders
         .into_iter()
         .map(|(key, commits)| {
             let first = *commits
                 .iter()
-                .min_by_key(|&&c| (graph.commits[c].seconds, std::cmp::Reverse(c)))
+                .min_by_key(|&&c| index.commit(c).map_or(i64::MAX, |d| d.seconds))
                 .expect("a holder list is never empty");
-            let in_head = graph.head.is_some_and(|h| commits.contains(&h));
-            let (names, refs_total) = reach.names(graph, &commits);
-            (
-                key,
-                Occurrence {
-                    first,
-                    commits: commits.len(),
-                    in_head,
-                    refs: names,
-                    refs_total,
-                },
-            )
+            let occurrence = Occurrence {
+                first,
+                commits: commits.len(),
+                in_head: head.is_some_and(|h| commits.contains(&h)),
+                holders: commits,
+            };
+            (key, occurrence)
         })
         .collect()
 }
 
-/// The target blobs under `tree`, with their paths relative to it; memoised per tree id.
-fn targets_in(
-    repo: &gix::Repository,
-    tree: ObjectId,
-    targets: &HashSet<ObjectId>,
-    memo: &mut HashMap<ObjectId, std::rc::Rc<Vec<(BString, ObjectId)>>>,
-    hash: gix::hash::Kind,
-) -> std::rc::Rc<Vec<(BString, ObjectId)>> {
-    if let Some(found) = memo.get(&tree) {
-        return found.clone();
+fn holds_target(
+    index: &Index,
+    tree: Obj,
+    targets: &HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    memo: &mut FxMap<Obj, bool>,
+) -> bool {
+    if let Some(&known) = memo.get(&tree) {
+        return known;
     }
-    let mut found = Vec::new();
-    if let Ok(object) = repo.find_object(tree) {
-        let data = object.detach().data;
-        let entries: Vec<(BString, ObjectId, bool)> = TreeRefIter::from_bytes(&data, hash)
-            .filter_map(Result::ok)
-            .filter(|e| e.mode.is_tree() || e.mode.is_blob())
-            .map(|e| (e.filename.to_owned(), e.oid.to_owned(), e.mode.is_tree()))
-            .collect();
-        for (name, id, is_tree) in entries {
-            if is_tree {
-                for (sub, blob) in targets_in(repo, id, targets, memo, hash).iter() {
-                    found.push((join(&name, sub.as_bstr()), *blob));
-                }
-            } else if targets.contains(&id) {
-                found.push((name, id));
-            }
+    // Iterative post-order, so that deep trees cannot overflow the stack.
+    let mut stack: Vec<(Obj, bool)> = vec![(tree, false)];
+    while let Some((t, expanded)) = stack.pop() {
+        if memo.contains_key(&t) {
+            continue;
         }
+        let Some(entries) = index.tree(t) else {
+            memo.insert(t, false);
+            continue;
+        };
+        let entries: Vec<&Entry> = entries.collect();
+        if !expanded {
+            stack.push((t, true));
+            for e in &entries {
+                if e.kind == EntryKind::Tree && !memo.contains_key(&e.id) {
+                    stack.push((e.id, false));
+                }
+            }
+            continue;
+        }
+        let found = entries.iter().any(|e| match e.kind {
+            EntryKind::Blob => targets.contains(&e.id),
+            EntryKind::Tree => memo.get(&e.id).copied().unwrap_or(false),
+            EntryKind::Submodule => false,
+        });
+        memo.insert(t, found);
     }
-    let found = std::rc::Rc::new(found);
-    memo.insert(tree, found.clone());
-    found
+    memo.get(&tree).copied().unwrap_or(false)
 }
+
+fn join(prefix: &BString, name: &BStr) -> BString {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        let mut path = prefix.clone();
+        path.push(b'/');
+        path.extend_from_slice(name);
+        path
+    }
+}
+
+/// How many ref names a finding lists.
+pub const MAX_REFS: usize = 10;
 
 /// Which refs reach each commit, as bit sets propagated from tips to ancestors.
 pub struct RefReach {
     words: usize,
-    bits: Vec<u64>,
+    bits: FxMap<Obj, Vec<u64>>,
 }
 
 impl RefReach {
     /// Refs beyond this many are not tracked (their names would be capped anyway).
     const MAX_TRACKED: usize = 256;
 
-    /// Propagates every ref's bit from its tip to all its ancestors.
-    pub fn compute(graph: &Graph) -> RefReach {
+    /// Propagates every ref's bit from its tip to all its ancestors among `commits`.
+    pub fn compute(index: &Index, graph: &Graph) -> RefReach {
         let tracked = graph.refs.len().min(Self::MAX_TRACKED);
         let words = tracked.div_ceil(64).max(1);
-        let n = graph.commits.len();
-        let mut bits = vec![0u64; n * words];
+        let mut bits: FxMap<Obj, Vec<u64>> = graph
+            .commits
+            .iter()
+            .map(|&c| (c, vec![0u64; words]))
+            .collect();
         for (r, (_, commit)) in graph.refs.iter().enumerate().take(tracked) {
-            if let Some(c) = commit {
-                bits[c * words + r / 64] |= 1 << (r % 64);
+            if let Some(set) = commit.and_then(|c| bits.get_mut(&c)) {
+                set[r / 64] |= 1 << (r % 64);
             }
         }
         // Children before parents: Kahn's order over the child counts.
-        let mut children = vec![0u32; n];
-        for c in &graph.commits {
-            for &p in &c.parents {
-                children[p] += 1;
+        let mut children: FxMap<Obj, u32> = graph.commits.iter().map(|&c| (c, 0)).collect();
+        for &c in &graph.commits {
+            for p in &index
+                .commit(c)
+                .expect("walked commits are in the index")
+                .parents
+            {
+                if let Some(n) = children.get_mut(p) {
+                    *n += 1;
+                }
             }
         }
-        let mut ready: Vec<usize> = (0..n).filter(|&c| children[c] == 0).collect();
+        let mut ready: Vec<Obj> = graph
+            .commits
+            .iter()
+            .copied()
+            .filter(|c| children[c] == 0)
+            .collect();
         while let Some(c) = ready.pop() {
-            for &p in &graph.commits[c].parents {
-                for w in 0..words {
-                    let v = bits[c * words + w];
-                    bits[p * words + w] |= v;
+            let mine = bits[&c].clone();
+            for p in &index
+                .commit(c)
+                .expect("walked commits are in the index")
+                .parents
+            {
+                let Some(set) = bits.get_mut(p) else { continue };
+                for (w, v) in mine.iter().enumerate() {
+                    set[w] |= v;
                 }
-                children[p] -= 1;
-                if children[p] == 0 {
-                    ready.push(p);
+                let n = children
+                    .get_mut(p)
+                    .expect("parents of walked commits are counted");
+                *n -= 1;
+                if *n == 0 {
+                    ready.push(*p);
                 }
             }
         }
@@ -853,26 +948,23 @@ impl RefReach {
     }
 
     /// The names of the refs reaching any of `commits` (capped at [`MAX_REFS`]) and their count.
-    pub fn names(&self, graph: &Graph, commits: &[usize]) -> (Vec<String>, usize) {
-        let mut refs: Vec<usize> = Vec::new();
-        for &c in commits {
-            for r in self.refs_of(c) {
-                if !refs.contains(&r) {
-                    refs.push(r);
+    pub fn names(&self, graph: &Graph, commits: &[Obj]) -> (Vec<String>, usize) {
+        let mut set = vec![0u64; self.words];
+        for c in commits {
+            if let Some(bits) = self.bits.get(c) {
+                for (w, v) in bits.iter().enumerate() {
+                    set[w] |= v;
                 }
             }
         }
-        refs.sort_unstable();
+        let refs: Vec<usize> = (0..self.words * 64)
+            .filter(|&r| set[r / 64] & (1 << (r % 64)) != 0)
+            .collect();
         let names = refs
             .iter()
             .take(MAX_REFS)
             .map(|&r| graph.refs[r].0.clone())
             .collect();
         (names, refs.len())
-    }
-
-    fn refs_of(&self, commit: usize) -> impl Iterator<Item = usize> + '_ {
-        (0..self.words * 64)
-            .filter(move |&r| self.bits[commit * self.words + r / 64] & (1 << (r % 64)) != 0)
     }
 }
