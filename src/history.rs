@@ -128,77 +128,48 @@ pub fn scan_history(
 
     // The pass: every object once.
     let t = Instant::now();
-    let index = Mutex::new(Index::default());
+    // Trees, commits and tags go, in batches, to one indexing thread; blobs and messages are
+    // scanned on the pass's own threads.
+    let (to_index, indexed) = std::sync::mpsc::sync_channel::<Vec<Record>>(64);
     let hits: Mutex<Vec<Hit>> = Mutex::new(Vec::new());
     let counts = Counts::default();
-    let keep = |hit: Option<Hit>| {
-        if let Some(hit) = hit {
-            hits.lock()
-                .expect("no panics while holding the hits")
-                .push(hit);
-        }
-    };
-    let visit = |id: ObjectId, kind: Kind, data: &[u8]| match kind {
-        Kind::Blob => {
-            index
-                .lock()
-                .expect("no panics while holding the index")
-                .add_blob(id);
-            keep(scan_blob(detector, id, data, opts.max_file_size, &counts));
-        }
-        Kind::Tree => index
-            .lock()
-            .expect("no panics while holding the index")
-            .add_tree(id, data, hash),
-        Kind::Commit => match git::decode_commit(data, hash) {
-            Some(commit) => {
-                index
-                    .lock()
-                    .expect("no panics while holding the index")
-                    .add_commit(id, &commit);
-                counts.messages.fetch_add(1, Ordering::Relaxed);
-                keep(scan_message(detector, id, Holder::Commit, commit.message));
-            }
-            None => index
-                .lock()
-                .expect("no panics while holding the index")
-                .corrupt
-                .push(id),
-        },
-        Kind::Tag => {
-            if let Some(tag) = git::decode_tag(data, hash) {
-                if let Ok(target) = ObjectId::from_hex(tag.target) {
-                    index
-                        .lock()
-                        .expect("no panics while holding the index")
-                        .add_tag(id, target);
-                }
-                counts.messages.fetch_add(1, Ordering::Relaxed);
-                keep(scan_message(detector, id, Holder::Tag, tag.message));
-            }
-        }
-    };
     let dirs = git::object_dirs(&repo);
     let pass_counts = git::PassCounts::default();
     let interrupt = AtomicBool::new(false);
     let total = git::packed_object_count(&dirs, hash);
-    let pass_warnings = std::thread::scope(|scope| {
+    let visitor = Visitor {
+        detector,
+        max_file_size: opts.max_file_size,
+        hash,
+        counts: &counts,
+        hits: &hits,
+        to_index,
+        batch: Vec::new(),
+        batch_bytes: 0,
+    };
+    let (pass_warnings, index) = std::thread::scope(|scope| {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         if opts.progress {
             let (objects, bytes) = (&pass_counts.objects, &counts.bytes);
             scope.spawn(move || show_progress(stopped, total, objects, bytes));
         }
-        let warnings = git::pass(&repo, &dirs, opts.threads, &pass_counts, &interrupt, visit);
+        let indexer = scope.spawn(move || build_index(indexed, hash));
+        let warnings = git::pass(
+            &repo,
+            &dirs,
+            opts.threads,
+            &pass_counts,
+            &interrupt,
+            visitor,
+        );
         drop(stop);
-        warnings
+        let index = indexer.join().expect("the indexer does not panic");
+        (warnings, index)
     });
     phase("object pass", t);
     for w in pass_warnings {
         warn_git(w);
     }
-    let index = index
-        .into_inner()
-        .expect("no panics while holding the index");
     for id in &index.corrupt {
         warn_git(format!("object {id} is corrupt; skipped"));
     }
@@ -257,6 +228,128 @@ pub fn scan_history(
     };
     outcome.finish_counts();
     Ok(outcome)
+}
+
+/// An object the index keeps: id, kind and (for trees, commits and tags) its bytes.
+type Record = (ObjectId, Kind, Vec<u8>);
+
+/// Hands objects of the pass to the scanner and, in batches, to the indexer.
+struct Visitor<'a> {
+    detector: &'a Detector,
+    max_file_size: u64,
+    hash: gix::hash::Kind,
+    counts: &'a Counts,
+    hits: &'a Mutex<Vec<Hit>>,
+    to_index: std::sync::mpsc::SyncSender<Vec<Record>>,
+    batch: Vec<Record>,
+    batch_bytes: usize,
+}
+
+impl Visitor<'_> {
+    /// Batches of about this many bytes reach the indexer: few wake-ups, bounded memory.
+    const BATCH_BYTES: usize = 1 << 20;
+
+    fn keep(&self, hit: Option<Hit>) {
+        if let Some(hit) = hit {
+            self.hits
+                .lock()
+                .expect("no panics while holding the hits")
+                .push(hit);
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            // The indexer outlives every visitor; a send fails only if it panicked.
+            let _ = self.to_index.send(std::mem::take(&mut self.batch));
+            self.batch_bytes = 0;
+        }
+    }
+}
+
+impl Clone for Visitor<'_> {
+    fn clone(&self) -> Self {
+        Visitor {
+            detector: self.detector,
+            max_file_size: self.max_file_size,
+            hash: self.hash,
+            counts: self.counts,
+            hits: self.hits,
+            to_index: self.to_index.clone(),
+            batch: Vec::new(),
+            batch_bytes: 0,
+        }
+    }
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl git::Visit for Visitor<'_> {
+    fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {
+        let record = match kind {
+            Kind::Blob => Vec::new(),
+            _ => data.to_vec(),
+        };
+        self.batch_bytes += record.len() + 32;
+        self.batch.push((id, kind, record));
+        if self.batch_bytes >= Self::BATCH_BYTES {
+            self.flush();
+        }
+        match kind {
+            Kind::Blob => self.keep(scan_blob(
+                self.detector,
+                id,
+                data,
+                self.max_file_size,
+                self.counts,
+            )),
+            Kind::Commit => {
+                if let Some(commit) = git::decode_commit(data, self.hash) {
+                    self.counts.messages.fetch_add(1, Ordering::Relaxed);
+                    self.keep(scan_message(
+                        self.detector,
+                        id,
+                        Holder::Commit,
+                        commit.message,
+                    ));
+                }
+            }
+            Kind::Tag => {
+                if let Some(tag) = git::decode_tag(data, self.hash) {
+                    self.counts.messages.fetch_add(1, Ordering::Relaxed);
+                    self.keep(scan_message(self.detector, id, Holder::Tag, tag.message));
+                }
+            }
+            Kind::Tree => {}
+        }
+    }
+}
+
+/// Builds the index from the batches the visitors send, until the last visitor is gone.
+fn build_index(batches: std::sync::mpsc::Receiver<Vec<Record>>, hash: gix::hash::Kind) -> Index {
+    let mut index = Index::default();
+    for (id, kind, data) in batches.into_iter().flatten() {
+        match kind {
+            Kind::Blob => index.add_blob(id),
+            Kind::Tree => index.add_tree(id, &data, hash),
+            Kind::Commit => match git::decode_commit(&data, hash) {
+                Some(commit) => index.add_commit(id, &commit),
+                None => index.corrupt.push(id),
+            },
+            Kind::Tag => {
+                let target =
+                    git::decode_tag(&data, hash).and_then(|t| ObjectId::from_hex(t.target).ok());
+                if let Some(target) = target {
+                    index.add_tag(id, target);
+                }
+            }
+        }
+    }
+    index
 }
 
 fn plural(n: u64) -> &'static str {
@@ -342,8 +435,8 @@ fn hit(id: ObjectId, holder: Holder, text: &[u8], matches: Vec<Match>) -> Option
     })
 }
 
-/// Files that only rules without keywords read (`.pgpass`, `.htpasswd`): found by name in
-/// the graph's trees, read again and scanned with their path.
+/// Files that only rules without keywords read (`.pgpass`, `.htpasswd`): found by name among
+/// the distinct tree entries, placed, read again and scanned once per path.
 fn scan_dedicated_files(
     detector: &Detector,
     repo: &gix::Repository,
@@ -351,71 +444,47 @@ fn scan_dedicated_files(
     graph: &Graph,
     counts: &Counts,
 ) -> Vec<Hit> {
-    let mut wanted: Vec<(Obj, BString)> = Vec::new();
-    let mut seen_trees: HashSet<Obj> = HashSet::new();
-    let mut seen_blobs: HashSet<Obj> = HashSet::new();
-    for &c in &graph.commits {
-        let Some(commit) = index.commit(c) else {
-            continue;
-        };
-        let mut stack = vec![(commit.tree, BString::default())];
-        while let Some((t, prefix)) = stack.pop() {
-            if !seen_trees.insert(t) {
-                continue;
-            }
-            let Some(entries) = index.tree(t) else {
-                continue;
-            };
-            for e in entries {
-                let name = index.name(e);
-                let path = if prefix.is_empty() {
-                    name.to_owned()
-                } else {
-                    let mut p = prefix.clone();
-                    p.push(b'/');
-                    p.extend_from_slice(name);
-                    p
-                };
-                match e.kind {
-                    git::EntryKind::Tree => stack.push((e.id, path)),
-                    git::EntryKind::Blob => {
-                        let dedicated = name.to_path().is_ok_and(|n| detector.wants_path_scan(n));
-                        if dedicated && graph.blobs.contains(&e.id) && seen_blobs.insert(e.id) {
-                            wanted.push((e.id, path));
-                        }
-                    }
-                    git::EntryKind::Submodule => {}
-                }
-            }
-        }
+    let mut by_name: HashMap<u32, bool> = HashMap::new();
+    let targets: HashSet<Obj, _> = index
+        .entries()
+        .iter()
+        .filter(|e| e.kind == git::EntryKind::Blob && graph.blobs.contains(&e.id))
+        .filter(|e| {
+            *by_name.entry(e.name).or_insert_with(|| {
+                index
+                    .name(e)
+                    .to_path()
+                    .is_ok_and(|n| detector.wants_path_scan(n))
+            })
+        })
+        .map(|e| e.id)
+        .collect();
+    if targets.is_empty() {
+        return Vec::new();
     }
+    let mut places: Vec<(Obj, BString)> = git::locate(index, &graph.commits, graph.head, &targets)
+        .into_keys()
+        .collect();
+    places.sort();
     let mut hits = Vec::new();
-    for (blob, path) in wanted {
+    for (blob, path) in places {
         let id = index.id(blob);
-        let Ok(object) = repo.find_object(id) else {
+        let (Ok(object), Ok(fs_path)) = (repo.find_object(id), path.to_path()) else {
             continue;
         };
-        let Ok(fs_path) = path.to_path() else {
-            continue;
-        };
-        if is_binary(&object.data) {
+        if is_binary(&object.data) || !detector.wants_path_scan(fs_path) {
             continue;
         }
         let scanned = detector.scan(Input::from_path(&object.data, fs_path));
+        counts
+            .decode_warnings
+            .fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
         let only_new: Vec<Match> = scanned
             .matches
             .into_iter()
             .filter(|m| detector.rule(m).keywords.is_empty())
             .collect();
-        counts
-            .decode_warnings
-            .fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
-        hits.extend(hit(
-            id,
-            Holder::PathBlob(path.clone()),
-            &object.data,
-            only_new,
-        ));
+        hits.extend(hit(id, Holder::PathBlob(path), &object.data, only_new));
     }
     hits
 }

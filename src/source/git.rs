@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gix::bstr::{BStr, BString, ByteSlice};
@@ -102,7 +103,7 @@ pub fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
         })
 }
 
-/// A fast hasher for keys that are already random-looking (object ids, tree entries).
+/// A fast hasher for short keys such as file names.
 #[derive(Default)]
 pub struct FxHasher(u64);
 
@@ -120,6 +121,28 @@ impl Hasher for FxHasher {
     }
 }
 
+/// A hasher for keys that end in an object id (ids, raw tree entries): the id's last eight
+/// bytes are already uniformly random, so they are the hash.
+#[derive(Default)]
+pub struct TailHasher(u64);
+
+impl Hasher for TailHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        if let Some(tail) = bytes.len().checked_sub(8).map(|at| &bytes[at..]) {
+            let word = u64::from_le_bytes(tail.try_into().expect("eight bytes"));
+            self.0 = self.0.rotate_left(7) ^ word;
+        } else {
+            for &b in bytes {
+                self.0 = self.0.rotate_left(8) ^ u64::from(b);
+            }
+        }
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<TailHasher>>;
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// An object, by its index in [`Index::ids`].
@@ -166,11 +189,11 @@ pub struct CommitData {
 #[derive(Default)]
 pub struct Index {
     ids: Vec<ObjectId>,
-    by_id: FxMap<ObjectId, Obj>,
+    by_id: IdMap<ObjectId, Obj>,
     names: Vec<BString>,
     by_name: FxMap<BString, u32>,
     entries: Vec<Entry>,
-    by_entry: FxMap<Box<[u8]>, u32>,
+    by_entry: IdMap<Box<[u8]>, u32>,
     trees: FxMap<Obj, Box<[u32]>>,
     commits: FxMap<Obj, CommitData>,
     tags: FxMap<Obj, Obj>,
@@ -216,6 +239,11 @@ impl Index {
     /// The commit `o`, when it was in the database.
     pub fn commit(&self, o: Obj) -> Option<&CommitData> {
         self.commits.get(&o)
+    }
+
+    /// Every distinct tree entry seen (identical entries of many trees are one).
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
     }
 
     /// Whether blob `o` was in the database.
@@ -395,6 +423,12 @@ fn pack_indices(dirs: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
+/// What the pass hands every object to. Each thread of the pass works on its own clone.
+pub trait Visit: Clone + Send {
+    /// Handles one object.
+    fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]);
+}
+
 /// Counts kept while the pass runs, for progress and the summary.
 #[derive(Debug, Default)]
 pub struct PassCounts {
@@ -405,17 +439,14 @@ pub struct PassCounts {
 /// Decodes every object in the packs of `dirs` (each pack's delta tree, on `threads` threads)
 /// and every loose object, calling `visit(id, kind, data)` once per object id. Returns problems
 /// as warnings; none of them stops the pass.
-pub fn pass<F>(
+pub fn pass<V: Visit>(
     repo: &gix::Repository,
     dirs: &[PathBuf],
     threads: usize,
     counts: &PassCounts,
     interrupt: &AtomicBool,
-    visit: F,
-) -> Vec<String>
-where
-    F: Fn(ObjectId, Kind, &[u8]) + Send + Sync + Clone,
-{
+    visitor: V,
+) -> Vec<String> {
     use gix::odb::pack::index::traverse::{Algorithm, Options, SafetyCheck};
     let hash = repo.object_hash();
     let mut warnings = Vec::new();
@@ -442,14 +473,18 @@ where
                 continue;
             }
         };
-        let processor = |kind: Kind,
-                         data: &[u8],
-                         entry: &gix::odb::pack::index::Entry,
-                         _: &dyn gix::Progress|
-         -> gix::Result<()> {
+        // Each of the traversal's threads gets its own clone of the visitor (and drops it when
+        // it is done), so a visitor can batch its work without locks.
+        let mut mine = visitor.clone();
+        let first_time = &first_time;
+        let processor = move |kind: Kind,
+                              data: &[u8],
+                              entry: &gix::odb::pack::index::Entry,
+                              _: &dyn gix::Progress|
+              -> gix::Result<()> {
             counts.objects.fetch_add(1, Ordering::Relaxed);
             if first_time(&entry.oid) {
-                visit(entry.oid, kind, data);
+                mine.object(entry.oid, kind, data);
             }
             Ok(())
         };
@@ -473,6 +508,7 @@ where
             ));
         }
     }
+    let mut visitor = visitor;
     let loose_dirs = dirs.iter().flat_map(|d| loose_ids(d));
     for id in loose_dirs {
         if interrupt.load(Ordering::Relaxed) {
@@ -484,7 +520,7 @@ where
         match repo.find_object(id) {
             Ok(object) => {
                 counts.objects.fetch_add(1, Ordering::Relaxed);
-                visit(id, object.kind, &object.data);
+                visitor.object(id, object.kind, &object.data);
             }
             Err(_) => warnings.push(format!("loose object {id} is corrupt; skipped")),
         }
@@ -774,106 +810,128 @@ pub struct Occurrence {
 
 /// Finds every (blob, path) where the `targets` sit in the trees of `commits`.
 ///
-/// A tree is entered only when it holds a target somewhere below (memoised per tree), so the
-/// cost is a lookup per entry of the trees on the way to the targets.
+/// Each tree's list of the targets below it is computed once and shared by every commit whose
+/// tree holds it; paths are chains of interned names, spelled out only for the answer.
 pub fn locate(
     index: &Index,
     commits: &[Obj],
     head: Option<Obj>,
     targets: &HashSet<Obj, BuildHasherDefault<FxHasher>>,
 ) -> HashMap<(Obj, BString), Occurrence> {
-    let mut holds: FxMap<Obj, bool> = FxMap::default();
-    let mut holders: HashMap<(Obj, BString), Vec<Obj>> = HashMap::new();
+    let mut paths = PathChains::default();
+    let mut memo: FxMap<Obj, Rc<[(u32, Obj)]>> = FxMap::default();
+    let mut found: FxMap<(Obj, u32), Occurrence> = FxMap::default();
     for &c in commits {
         let Some(commit) = index.commit(c) else {
             continue;
         };
-        let mut stack: Vec<(Obj, BString)> = vec![(commit.tree, BString::default())];
-        while let Some((t, prefix)) = stack.pop() {
-            if !holds_target(index, t, targets, &mut holds) {
-                continue;
+        let list = targets_under(index, commit.tree, targets, &mut memo, &mut paths);
+        for &(path, blob) in list.iter() {
+            let o = found.entry((blob, path)).or_insert_with(|| Occurrence {
+                first: c,
+                commits: 0,
+                in_head: false,
+                holders: Vec::new(),
+            });
+            let seconds = |x: Obj| index.commit(x).map_or(i64::MAX, |d| d.seconds);
+            if seconds(c) < seconds(o.first) {
+                o.first = c;
             }
-            let Some(entries) = index.tree(t) else {
-                continue;
-            };
-            for e in entries {
-                match e.kind {
-                    EntryKind::Tree => stack.push((e.id, join(&prefix, index.name(e)))),
-                    EntryKind::Blob if targets.contains(&e.id) => {
-                        holders
-                            .entry((e.id, join(&prefix, index.name(e))))
-                            .or_default()
-                            .push(c);
-                    }
-                    _ => {}
-                }
-            }
+            o.commits += 1;
+            o.in_head |= Some(c) == head;
+            o.holders.push(c);
         }
     }
-    holders
+    found
         .into_iter()
-        .map(|(key, commits)| {
-            let first = *commits
-                .iter()
-                .min_by_key(|&&c| index.commit(c).map_or(i64::MAX, |d| d.seconds))
-                .expect("a holder list is never empty");
-            let occurrence = Occurrence {
-                first,
-                commits: commits.len(),
-                in_head: head.is_some_and(|h| commits.contains(&h)),
-                holders: commits,
-            };
-            (key, occurrence)
-        })
+        .map(|((blob, path), o)| ((blob, paths.spell(index, path)), o))
         .collect()
 }
 
-fn holds_target(
+/// The targets under `tree` as (path chain, blob), memoised per tree; iterative, so that a
+/// hostile, very deep tree cannot overflow the stack.
+fn targets_under(
     index: &Index,
     tree: Obj,
     targets: &HashSet<Obj, BuildHasherDefault<FxHasher>>,
-    memo: &mut FxMap<Obj, bool>,
-) -> bool {
-    if let Some(&known) = memo.get(&tree) {
-        return known;
-    }
-    // Iterative post-order, so that deep trees cannot overflow the stack.
+    memo: &mut FxMap<Obj, Rc<[(u32, Obj)]>>,
+    paths: &mut PathChains,
+) -> Rc<[(u32, Obj)]> {
     let mut stack: Vec<(Obj, bool)> = vec![(tree, false)];
     while let Some((t, expanded)) = stack.pop() {
         if memo.contains_key(&t) {
             continue;
         }
         let Some(entries) = index.tree(t) else {
-            memo.insert(t, false);
+            memo.insert(t, Rc::from(Vec::new()));
             continue;
         };
-        let entries: Vec<&Entry> = entries.collect();
         if !expanded {
             stack.push((t, true));
-            for e in &entries {
+            for e in index.tree(t).into_iter().flatten() {
                 if e.kind == EntryKind::Tree && !memo.contains_key(&e.id) {
                     stack.push((e.id, false));
                 }
             }
             continue;
         }
-        let found = entries.iter().any(|e| match e.kind {
-            EntryKind::Blob => targets.contains(&e.id),
-            EntryKind::Tree => memo.get(&e.id).copied().unwrap_or(false),
-            EntryKind::Submodule => false,
-        });
-        memo.insert(t, found);
+        let mut list = Vec::new();
+        for e in entries {
+            match e.kind {
+                EntryKind::Blob if targets.contains(&e.id) => {
+                    list.push((paths.intern(e.name, PathChains::END), e.id));
+                }
+                EntryKind::Tree => {
+                    // A tree that contains itself is corrupt; its memo entry is still empty.
+                    let below = memo
+                        .get(&e.id)
+                        .cloned()
+                        .unwrap_or_else(|| Rc::from(Vec::new()));
+                    for &(rest, blob) in below.iter() {
+                        list.push((paths.intern(e.name, rest), blob));
+                    }
+                }
+                _ => {}
+            }
+        }
+        memo.insert(t, Rc::from(list));
     }
-    memo.get(&tree).copied().unwrap_or(false)
+    memo.get(&tree)
+        .cloned()
+        .unwrap_or_else(|| Rc::from(Vec::new()))
 }
 
-fn join(prefix: &BString, name: &BStr) -> BString {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        let mut path = prefix.clone();
-        path.push(b'/');
-        path.extend_from_slice(name);
+/// Paths as chains of (name, rest of the path), interned, so that a path costs no allocation.
+#[derive(Default)]
+struct PathChains {
+    links: Vec<(u32, u32)>,
+    by_link: FxMap<(u32, u32), u32>,
+}
+
+impl PathChains {
+    /// The end of a chain.
+    const END: u32 = u32::MAX;
+
+    fn intern(&mut self, name: u32, rest: u32) -> u32 {
+        if let Some(&id) = self.by_link.get(&(name, rest)) {
+            return id;
+        }
+        let id = self.links.len() as u32;
+        self.links.push((name, rest));
+        self.by_link.insert((name, rest), id);
+        id
+    }
+
+    fn spell(&self, index: &Index, mut id: u32) -> BString {
+        let mut path = BString::default();
+        while id != Self::END {
+            let (name, rest) = self.links[id as usize];
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(&index.names[name as usize]);
+            id = rest;
+        }
         path
     }
 }
