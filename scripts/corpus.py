@@ -154,7 +154,8 @@ def main():
                 ops.append(("M", path, data))
                 message = "edit %s" % path
             elif roll < 0.88:
-                new = path + ".copy%d" % n
+                stem, ext = os.path.splitext(path)
+                new = "%s_copy%d%s" % (stem, n, ext)
                 tree[new] = data
                 ops.append(("M", new, data))
                 message = "copy %s" % path

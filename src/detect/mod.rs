@@ -81,6 +81,8 @@ pub struct Match {
     pub decoded: Vec<Layer>,
     /// Found by decoding a base64 run (which only configuration files get).
     pub in_run: bool,
+    /// Weak, spelling its own key, or next to an example domain: dropped in source code.
+    pub example_like: bool,
 }
 
 /// Something inside an input that a decoder could not read; the scan goes on.
@@ -116,6 +118,8 @@ struct Candidate {
     layers: Vec<Layer>,
     /// Decoded text to scan again, for rules that decode.
     inner: Option<String>,
+    /// Would not count in source code (see [`Match::example_like`]).
+    example_like: bool,
 }
 
 impl Detector {
@@ -185,7 +189,7 @@ impl Detector {
         let rule = &self.rules.rules()[m.rule];
         rule.applies_to(kind, Some(path))
             && !(m.in_run && kind != FileKind::Config)
-            && !(kind == FileKind::Source && judge::is_weak(&m.secret))
+            && !(kind == FileKind::Source && m.example_like)
     }
 
     /// Whether any rule without keywords reads files at `path` (they need a scan with the path).
@@ -300,6 +304,7 @@ impl Detector {
                             secret: c.secret,
                             decoded: deeper,
                             in_run: false,
+                            example_like: c.example_like,
                         });
                     }
                 }
@@ -309,6 +314,7 @@ impl Detector {
                     secret: c.secret,
                     decoded: c.layers,
                     in_run: false,
+                    example_like: c.example_like,
                 }),
             }
         }
@@ -424,9 +430,12 @@ impl Detector {
             if rule.min_entropy > 0.0 && entropy::shannon(secret.as_bytes()) < rule.min_entropy {
                 continue;
             }
-            if kind == FileKind::Source
-                && (judge::is_weak(&secret) || key.is_some_and(|k| judge::names_itself(k, &secret)))
-            {
+            // Source code is full of examples; weak values, names that spell their key and
+            // credentials next to example domains do not count there.
+            let example_like = judge::is_weak(&secret)
+                || key.is_some_and(|k| judge::names_itself(k, &secret))
+                || judge::mentions_example_domain(&text[prefilter::line_around(text, span.start)]);
+            if kind == FileKind::Source && example_like {
                 continue;
             }
             out.push(Candidate {
@@ -435,6 +444,7 @@ impl Detector {
                 secret,
                 layers: candidate_layers,
                 inner,
+                example_like,
             });
         }
     }
