@@ -64,7 +64,8 @@ Each unique blob is read and scanned once, however many commits and paths hold i
 is reported once per path, with the earliest commit holding it there, its author and date,
 whether HEAD still holds it, and the refs that reach it.
 
-Skipped: binary blobs, blobs over --max-file-size, submodule entries.
+Skipped: binary blobs, blobs over --max-file-size, submodule entries, and paths that the
+`.scourignore` committed at HEAD excludes (--no-ignore reports them).
 
 Examples:
   scour history                          the repository you are in
@@ -96,6 +97,10 @@ pub struct HistoryArgs {
     /// Only refs whose full name matches this glob (repeatable), e.g. 'refs/heads/*'.
     #[arg(long = "refs", value_name = "GLOB")]
     pub refs: Vec<String>,
+
+    /// Also report paths that the `.scourignore` committed at HEAD excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
 
     /// Skip blobs larger than this (bytes, or with a K, M, G suffix).
     #[arg(long, value_name = "SIZE", default_value = "25M", value_parser = parse_size)]

@@ -43,6 +43,8 @@ pub struct Options {
     pub max_file_size: u64,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Report paths that `.scourignore` (as committed at HEAD) excludes, too.
+    pub no_ignore: bool,
 }
 
 /// What a history scan covered, beside the common counts.
@@ -203,7 +205,16 @@ pub fn scan_history(
     phase("graph", t);
 
     let t = Instant::now();
-    let findings = place(detector, &index, &graph, hits, opts.all_objects);
+    let mut findings = place(detector, &index, &graph, hits, opts.all_objects);
+    if !opts.no_ignore {
+        if let Some(ignore) = committed_ignore_file(&repo) {
+            findings.retain(|f| {
+                !ignore
+                    .matched_path_or_any_parents(&f.path, false)
+                    .is_ignore()
+            });
+        }
+    }
     phase("provenance", t);
     let mut outcome = Outcome {
         findings,
@@ -350,6 +361,19 @@ fn build_index(batches: std::sync::mpsc::Receiver<Vec<Record>>, hash: gix::hash:
         }
     }
     index
+}
+
+/// The `.scourignore` committed at HEAD, as a matcher of the paths history holds.
+fn committed_ignore_file(repo: &gix::Repository) -> Option<ignore::gitignore::Gitignore> {
+    let spec = format!("HEAD:{}", crate::source::worktree::IGNORE_FILE);
+    let id = repo.rev_parse_single(spec.as_str()).ok()?;
+    let object = repo.find_object(id).ok()?;
+    let mut builder = ignore::gitignore::GitignoreBuilder::new("");
+    for line in object.data.lines() {
+        // A malformed glob ignores nothing; the rest of the file still applies.
+        let _ = builder.add_line(None, &line.to_str_lossy());
+    }
+    builder.build().ok()
 }
 
 fn plural(n: u64) -> &'static str {
@@ -672,13 +696,28 @@ fn bare_provenance(blob: &str, unreachable: bool) -> Provenance {
     }
 }
 
-/// Draws an indicatif bar on stderr from the pass's counters until `stop` hangs up.
+/// Shows progress on stderr until `stop` hangs up: an indicatif bar on a terminal, otherwise
+/// (`--progress always` into a log) a plain line every few seconds.
 fn show_progress(
     stop: std::sync::mpsc::Receiver<()>,
     total: u64,
     objects: &AtomicU64,
     bytes: &AtomicU64,
 ) {
+    use std::io::IsTerminal;
+    let scanned = || crate::report::human::human_bytes(bytes.load(Ordering::Relaxed));
+    if !std::io::stderr().is_terminal() {
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            stop.recv_timeout(Duration::from_secs(2))
+        {
+            eprintln!(
+                "scour: progress: {}/{total} objects, {} of blobs scanned",
+                objects.load(Ordering::Relaxed),
+                scanned()
+            );
+        }
+        return;
+    }
     let bar = indicatif::ProgressBar::new(total.max(1));
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -689,16 +728,13 @@ fn show_progress(
     );
     loop {
         bar.set_position(objects.load(Ordering::Relaxed));
-        bar.set_message(format!(
-            "{} of blobs scanned",
-            crate::report::human::human_bytes(bytes.load(Ordering::Relaxed))
-        ));
-        match stop.recv_timeout(Duration::from_millis(100)) {
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
-            _ => {
-                bar.finish_and_clear();
-                return;
-            }
+        bar.set_message(format!("{} of blobs scanned", scanned()));
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            stop.recv_timeout(Duration::from_millis(100))
+        {
+            continue;
         }
+        bar.finish_and_clear();
+        return;
     }
 }

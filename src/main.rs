@@ -125,6 +125,7 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
         range: args.range.clone(),
         threads: args.threads,
         max_file_size: args.max_file_size,
+        no_ignore: args.no_ignore,
         progress: match args.progress {
             ProgressArg::Always => true,
             ProgressArg::Never => false,

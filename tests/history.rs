@@ -400,3 +400,29 @@ fn human_output_says_since_when_and_whether_at_head() {
     );
     assert!(text.contains("unique blobs"), "{text}");
 }
+
+#[test]
+fn committed_scourignore_applies_to_history_unless_no_ignore() {
+    let repo = Repo::new();
+    repo.write(
+        "fixtures/token.env",
+        format!("GITHUB_TOKEN={BRANCH_TOKEN}\n"),
+    );
+    repo.write("app.env", "DB_PASSWORD=r3alLeak1\n");
+    repo.commit_all("fixtures");
+    repo.write(".scourignore", "fixtures/\n");
+    repo.commit_all("ignore fixtures");
+    let (_, report, _) = history(&repo, &[]);
+    let paths: Vec<String> = findings(&report)
+        .iter()
+        .map(|x| x["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, vec!["app.env"]);
+    let (_, report, _) = history(&repo, &["--no-ignore"]);
+    let mut paths: Vec<String> = findings(&report)
+        .iter()
+        .map(|x| x["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, vec!["app.env", "fixtures/token.env"]);
+}

@@ -102,7 +102,13 @@ pub fn names_itself(key: &[u8], value: &str) -> bool {
 /// Whether a line names a domain reserved for documentation (RFC 2606 and 6761): a
 /// credential next to `example.com` in code is an example.
 pub fn mentions_example_domain(line: &[u8]) -> bool {
-    const DOMAINS: &[&[u8]] = &[b"example.com", b"example.org", b"example.net", b".example", b".invalid"];
+    const DOMAINS: &[&[u8]] = &[
+        b"example.com",
+        b"example.org",
+        b"example.net",
+        b".example",
+        b".invalid",
+    ];
     DOMAINS
         .iter()
         .any(|d| memchr::memmem::find(line, d).is_some())
