@@ -27,6 +27,10 @@ pub struct Finding {
     pub decoded: Vec<&'static str>,
     /// A default, placeholder or dictionary value.
     pub weak: bool,
+    /// A stand-in meant to be replaced (`replace-me`, `changeme`).
+    pub placeholder: bool,
+    /// The name the secret was assigned to, when the rule captures one.
+    pub key: Option<String>,
     /// Path of the outermost file, as given or found by the walk.
     pub path: String,
     /// 1-based line in the outermost file.
@@ -38,7 +42,7 @@ pub struct Finding {
 }
 
 /// Where a finding sits in git history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
     /// Hex id of the blob (or, for a message, of the commit or tag) holding the secret.
     pub blob: String,
@@ -51,6 +55,12 @@ pub struct Provenance {
     /// That commit's author date, RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The latest commit (by author date) whose tree holds the blob at this path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_commit: Option<String>,
+    /// That commit's author date, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_date: Option<String>,
     /// How many commits hold the blob at this path.
     pub commits: usize,
     /// Whether HEAD still holds it.
@@ -75,6 +85,8 @@ impl Finding {
             secret_sha256: sha256_hex(m.secret.as_bytes()),
             fingerprint: fingerprint(&rule.id, &m.secret),
             weak: judge::is_weak(&m.secret),
+            placeholder: judge::is_placeholder(&m.secret),
+            key: m.key.clone(),
             secret: m.secret.clone(),
             decoded: m.decoded.iter().map(|l| l.as_str()).collect(),
             path: path.to_string(),
@@ -105,6 +117,8 @@ impl Finding {
             fingerprint: &self.fingerprint,
             decoded: &self.decoded,
             weak: self.weak,
+            placeholder: self.placeholder,
+            key: self.key.as_deref(),
             path: &self.path,
             line: self.line,
             column: self.column,
@@ -125,6 +139,9 @@ pub struct Record<'a> {
     fingerprint: &'a str,
     decoded: &'a [&'static str],
     weak: bool,
+    placeholder: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
     path: &'a str,
     line: usize,
     column: usize,

@@ -580,12 +580,15 @@ fn place(
                         }
                     }
                     let first = index.commit(occurrence.first);
+                    let last = index.commit(occurrence.last);
                     let (refs, refs_total) = reach.names(graph, &occurrence.holders);
                     let git = Provenance {
                         blob: hex.clone(),
                         commit: Some(index.id(occurrence.first).to_hex().to_string()),
                         author: first.map(|c| c.author.clone()),
                         date: first.map(|c| c.date.clone()),
+                        last_commit: Some(index.id(occurrence.last).to_hex().to_string()),
+                        last_date: last.map(|c| c.date.clone()),
                         commits: occurrence.commits,
                         in_head: occurrence.in_head,
                         unreachable: !is_reachable,
@@ -640,6 +643,8 @@ fn place(
                     commit: is_commit.then(|| hex.clone()),
                     author: data.map(|c| c.author.clone()),
                     date: data.map(|c| c.date.clone()),
+                    last_commit: is_commit.then(|| hex.clone()),
+                    last_date: data.map(|c| c.date.clone()),
                     commits: usize::from(is_commit),
                     in_head: is_commit && o.is_some() && o == graph.head,
                     unreachable: !is_reachable,
@@ -688,6 +693,8 @@ fn bare_provenance(blob: &str, unreachable: bool) -> Provenance {
         commit: None,
         author: None,
         date: None,
+        last_commit: None,
+        last_date: None,
         commits: 0,
         in_head: false,
         unreachable,

@@ -74,6 +74,20 @@ pub fn is_not_a_secret(value: &str) -> bool {
     false
 }
 
+/// Whether a credential is a placeholder someone meant to replace (`replace-me`, `changeme`,
+/// `your-key-here`): it was never secret.
+pub fn is_placeholder(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// Words that mark a value as a stand-in.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "changeme", "change-me", "change_me", "change-in-production", "change_in_production",
+    "replace-me", "replace_me", "replaceme", "placeholder", "your-", "your_", "example",
+    "dummy", "sample", "not-a-real", "notreal", "fake", "todo", "xxx",
+];
+
 /// Whether a credential is weak: a default, a placeholder or a dictionary word.
 pub fn is_weak(value: &str) -> bool {
     let lower = value.trim().to_ascii_lowercase();

@@ -83,6 +83,9 @@ pub struct Match {
     pub in_run: bool,
     /// Weak, spelling its own key, or next to an example domain: dropped in source code.
     pub example_like: bool,
+    /// The name the secret was assigned to (`POSTGRES_PASSWORD`, a registry host), when the
+    /// rule captures one.
+    pub key: Option<String>,
 }
 
 /// Something inside an input that a decoder could not read; the scan goes on.
@@ -120,6 +123,8 @@ struct Candidate {
     inner: Option<String>,
     /// Would not count in source code (see [`Match::example_like`]).
     example_like: bool,
+    /// The captured key, if any.
+    key: Option<String>,
 }
 
 impl Detector {
@@ -305,6 +310,7 @@ impl Detector {
                             decoded: deeper,
                             in_run: false,
                             example_like: c.example_like,
+                            key: c.key,
                         });
                     }
                 }
@@ -315,6 +321,7 @@ impl Detector {
                     decoded: c.layers,
                     in_run: false,
                     example_like: c.example_like,
+                    key: c.key,
                 }),
             }
         }
@@ -445,6 +452,7 @@ impl Detector {
                 layers: candidate_layers,
                 inner,
                 example_like,
+                key: key.map(|k| String::from_utf8_lossy(k).into_owned()),
             });
         }
     }

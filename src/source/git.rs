@@ -800,6 +800,8 @@ fn index_ancestors(
 pub struct Occurrence {
     /// The earliest commit (by author date) whose tree holds the blob at this path.
     pub first: Obj,
+    /// The latest such commit.
+    pub last: Obj,
     /// How many commits hold it there.
     pub commits: usize,
     /// Whether HEAD's commit holds it there.
@@ -829,6 +831,7 @@ pub fn locate(
         for &(path, blob) in list.iter() {
             let o = found.entry((blob, path)).or_insert_with(|| Occurrence {
                 first: c,
+                last: c,
                 commits: 0,
                 in_head: false,
                 holders: Vec::new(),
@@ -836,6 +839,9 @@ pub fn locate(
             let seconds = |x: Obj| index.commit(x).map_or(i64::MAX, |d| d.seconds);
             if seconds(c) < seconds(o.first) {
                 o.first = c;
+            }
+            if seconds(c) > seconds(o.last) {
+                o.last = c;
             }
             o.commits += 1;
             o.in_head |= Some(c) == head;
