@@ -36,6 +36,9 @@ pub enum Command {
     /// Scan every blob and message in a git repository's history, each unique blob once.
     #[command(after_help = HISTORY_HELP)]
     History(HistoryArgs),
+    /// Turn a history scan into a rotation checklist: one entry per credential.
+    #[command(after_help = CHECKLIST_HELP)]
+    Checklist(ChecklistArgs),
     /// List the rules, or check a rule file and its examples.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -74,6 +77,70 @@ Examples:
   scour history --refs 'refs/heads/*'    branches only
 
 Exit status: 0 nothing found, 1 findings, 2 error.";
+
+const CHECKLIST_HELP: &str = "\
+The checklist groups findings by the credential's value: the same password in thirty commits
+and three files, or a registry token found raw and inside the base64 `auth` of a
+`.dockerconfigjson`, is one entry. Each entry says what the credential most likely is, where and
+since when it leaked, whether it is still at HEAD, which refs reach it, how to rotate it, and
+the `scour purge` command that removes it from history. Weak and placeholder values say so.
+
+Order: severity, then still present before removed, then longest exposure.
+
+Examples:
+  scour checklist > rotation.md          Markdown task list for a tracking issue
+  scour history --format json -o report.json && scour checklist --from report.json
+  scour checklist --worktree --format json -o checklist.json
+
+Exit status: 0 no credential, 1 credentials listed, 2 error.";
+
+/// Arguments of `scour checklist`.
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    /// The repository (default: the current one). Ignored with --from.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Build the checklist from a saved `scour history --format json` report instead.
+    #[arg(long, value_name = "REPORT")]
+    pub from: Option<PathBuf>,
+
+    /// Also scan the files on disk, and say which credentials are still there.
+    #[arg(long, conflicts_with = "from")]
+    pub worktree: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ChecklistFormat::Markdown)]
+    pub format: ChecklistFormat,
+
+    /// Write the checklist to FILE (created with mode 0600) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Show secrets in full. The checklist then holds live credentials.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Show a progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// Checklist formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChecklistFormat {
+    /// A GitHub task list, one `- [ ]` per credential.
+    Markdown,
+    /// The same content as JSON.
+    Json,
+}
 
 /// Arguments of `scour history`.
 #[derive(Debug, Args)]

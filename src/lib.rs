@@ -4,6 +4,7 @@
 //! [`detect::Match`]es with the [`rules`], [`finding`] places them in files, [`scan`] drives a
 //! whole scan, and [`report`] writes the result. `main.rs` only wires the command line to these.
 
+pub mod checklist;
 pub mod detect;
 pub mod finding;
 pub mod history;

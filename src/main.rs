@@ -11,8 +11,8 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use cli::{
-    Cli, ColorArg, Command, FormatArg, HistoryArgs, OutputArgs, ProgressArg, RuleArgs,
-    RulesCommand, ScanArgs,
+    ChecklistArgs, ChecklistFormat, Cli, ColorArg, Command, FormatArg, HistoryArgs, OutputArgs,
+    ProgressArg, RuleArgs, RulesCommand, ScanArgs,
 };
 use scour::detect::Detector;
 use scour::report::{self, Format, Style};
@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::History(args) => run_history(args),
+        Command::Checklist(args) => run_checklist(args),
         Command::Rules(RulesCommand::List { rules }) => list_rules(&rules),
         Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
     };
@@ -126,11 +127,7 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
         threads: args.threads,
         max_file_size: args.max_file_size,
         no_ignore: args.no_ignore,
-        progress: match args.progress {
-            ProgressArg::Always => true,
-            ProgressArg::Never => false,
-            ProgressArg::Auto => io::stderr().is_terminal(),
-        },
+        progress: progress_wanted(args.progress),
     };
     let mut outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
     if let Some(baseline) = &baseline {
@@ -142,6 +139,94 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
     } else {
         FINDINGS
     })
+}
+
+fn progress_wanted(arg: ProgressArg) -> bool {
+    match arg {
+        ProgressArg::Always => true,
+        ProgressArg::Never => false,
+        ProgressArg::Auto => io::stderr().is_terminal(),
+    }
+}
+
+fn run_checklist(args: ChecklistArgs) -> Result<u8> {
+    use scour::checklist::{self, Checklist, Item};
+    let detector = load_rules(&args.rules)?;
+    let items: Vec<Item> = match &args.from {
+        Some(report) => checklist::load_report(report)
+            .map_err(|e| anyhow::anyhow!("report '{}': {e}", report.display()))?,
+        None => {
+            let opts = scour::history::Options {
+                all_objects: true,
+                max_file_size: scour::source::DEFAULT_MAX_FILE_SIZE,
+                threads: args.threads,
+                progress: progress_wanted(args.progress),
+                ..Default::default()
+            };
+            let outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
+            let mut items: Vec<Item> = outcome
+                .findings
+                .iter()
+                .map(|f| Item::from_finding(f, args.show_secrets))
+                .collect();
+            if args.worktree {
+                let repo = scour::source::git::open(&args.repo)?;
+                match repo.workdir() {
+                    Some(dir) => {
+                        let scan_opts = scan::Options {
+                            threads: args.threads,
+                            ..Default::default()
+                        };
+                        let files =
+                            scan::scan_paths(&detector, &[dir.to_path_buf()], &scan_opts, &warn)?;
+                        items.extend(files.findings.iter().map(|f| {
+                            let mut item = Item::from_finding(f, args.show_secrets);
+                            item.worktree = true;
+                            item.path = relative_to(&item.path, dir);
+                            item
+                        }));
+                    }
+                    None => warn(Warning {
+                        place: "checklist".into(),
+                        message: "--worktree: a bare repository has no working tree".into(),
+                    }),
+                }
+            }
+            items
+        }
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let list = Checklist::build(items, detector.rules(), now);
+    let render = |out: &mut dyn Write| match args.format {
+        ChecklistFormat::Markdown => report::checklist::markdown(out, &list),
+        ChecklistFormat::Json => report::checklist::json(out, &list),
+    };
+    match &args.output {
+        Some(path) => {
+            let file = report::create_private(path)
+                .with_context(|| format!("checklist file '{}'", path.display()))?;
+            let mut out = io::BufWriter::new(file);
+            render(&mut out)
+                .and_then(|_| out.flush())
+                .with_context(|| format!("checklist file '{}'", path.display()))?;
+        }
+        None => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            render(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(if list.entries.is_empty() { 0 } else { FINDINGS })
+}
+
+/// A path the walk reported under `dir`, made relative to it as history paths are.
+fn relative_to(path: &str, dir: &Path) -> String {
+    Path::new(path)
+        .strip_prefix(dir)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| path.to_string())
 }
 
 /// Writes the report to `--output` (mode 0600) or standard output.

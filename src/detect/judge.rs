@@ -83,9 +83,25 @@ pub fn is_placeholder(value: &str) -> bool {
 
 /// Words that mark a value as a stand-in.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "changeme", "change-me", "change_me", "change-in-production", "change_in_production",
-    "replace-me", "replace_me", "replaceme", "placeholder", "your-", "your_", "example",
-    "dummy", "sample", "not-a-real", "notreal", "fake", "todo", "xxx",
+    "changeme",
+    "change-me",
+    "change_me",
+    "change-in-production",
+    "change_in_production",
+    "replace-me",
+    "replace_me",
+    "replaceme",
+    "placeholder",
+    "your-",
+    "your_",
+    "example",
+    "dummy",
+    "sample",
+    "not-a-real",
+    "notreal",
+    "fake",
+    "todo",
+    "xxx",
 ];
 
 /// Whether a credential is weak: a default, a placeholder or a dictionary word.

@@ -1,5 +1,6 @@
 //! Reports: the same findings as human text, JSON, JSON lines or SARIF.
 
+pub mod checklist;
 pub mod human;
 pub mod json;
 pub mod sarif;
