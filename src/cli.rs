@@ -39,6 +39,9 @@ pub enum Command {
     /// Turn a history scan into a rotation checklist: one entry per credential.
     #[command(after_help = CHECKLIST_HELP)]
     Checklist(ChecklistArgs),
+    /// Rewrite history so that no flagged blob is reachable, then verify it. DESTRUCTIVE.
+    #[command(long_about = PURGE_ABOUT, after_help = PURGE_HELP)]
+    Purge(PurgeArgs),
     /// List the rules, or check a rule file and its examples.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -93,6 +96,104 @@ Examples:
   scour checklist --worktree --format json -o checklist.json
 
 Exit status: 0 no credential, 1 credentials listed, 2 error.";
+
+const PURGE_ABOUT: &str = "\
+Rewrite history so that no flagged blob is reachable, then verify it.
+
+This is destructive. Every commit from the first one that held a flagged blob onwards gets a
+new id; every clone, fork and open pull request still holds the old history. Rotate the
+credentials FIRST: a secret that was pushed is public whatever happens to history, and purging
+only stops it from spreading further.
+
+Before it prunes the old objects, scour writes a bundle of the old history to
+.git/scour/before-purge-<time>.bundle: that is the way back (`git fetch <bundle> '*:*'`) until
+you delete it. With --keep-objects nothing is pruned, and .git/scour/ref-map has each changed
+ref's old value for `git update-ref`.";
+
+const PURGE_HELP: &str = "\
+What is removed: the blobs that a `scour history --format json` report (--findings) names, or
+that --blob names, or every blob at a path matching --path, or larger than
+--strip-bigger-than; with none of these, every blob the built-in rules flag.
+
+Safety: scour refuses to run with uncommitted changes or a merge, rebase, cherry-pick, revert
+or bisect in progress (--force overrides), and refuses while a flagged blob is still at the tip
+of a branch (fix it in a new commit first, or pass --include-head). --dry-run prints the plan
+and changes nothing.
+
+Written under .git/scour/: commit-map (old new), ref-map (ref old new), ban-list (removed
+blob and commit ids, for `scour hook pre-receive`), before-purge-<time>.bundle.
+
+After it: `git push --force --mirror` (or per branch with --force), ask the host to drop
+cached views and pull-request refs, tell every collaborator to re-clone.
+
+Exit status: 0 done (or nothing to do), 2 error or refusal.";
+
+/// Arguments of `scour purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// The repository (default: the current one).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Remove the blobs that this `scour history --format json` report names.
+    #[arg(long, value_name = "REPORT")]
+    pub findings: Option<PathBuf>,
+
+    /// Remove this blob (repeatable).
+    #[arg(long = "blob", value_name = "ID")]
+    pub blobs: Vec<String>,
+
+    /// Remove (or, with --mode redact, redact) blobs at paths matching this glob, anywhere in
+    /// history (repeatable), e.g. 'infra/k8s/base/secrets.yaml'.
+    #[arg(long = "path", value_name = "GLOB")]
+    pub paths: Vec<String>,
+
+    /// Remove blobs larger than this (bytes, or with a K, M, G suffix).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub strip_bigger_than: Option<u64>,
+
+    /// drop: remove the files from every commit; redact: keep them, with each secret replaced
+    /// by ***REMOVED***.
+    #[arg(long, value_enum, default_value_t = PurgeMode::Drop)]
+    pub mode: PurgeMode,
+
+    /// Print what would change, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Run even with uncommitted changes or an operation in progress (the checkout is then
+    /// left alone).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Also rewrite branch tips that still hold flagged blobs.
+    #[arg(long)]
+    pub include_head: bool,
+
+    /// Keep the old objects and reflogs: nothing is pruned, the old state stays restorable.
+    #[arg(long)]
+    pub keep_objects: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Show a progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// Purge modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PurgeMode {
+    /// Remove the flagged files' entries.
+    Drop,
+    /// Replace each secret with ***REMOVED***.
+    Redact,
+}
 
 /// Arguments of `scour checklist`.
 #[derive(Debug, Args)]

@@ -105,6 +105,28 @@ pub fn scan_history(
     opts: &Options,
     warn: &(dyn Fn(Warning) + Sync),
 ) -> Result<Outcome, Error> {
+    examine(detector, path, opts, warn).map(|e| e.outcome)
+}
+
+/// A history scan and what it learnt of the database on the way.
+pub struct Examined {
+    /// The findings and summary.
+    pub outcome: Outcome,
+    /// Every commit, tag and tree of the database.
+    pub index: Index,
+    /// The refs as they were.
+    pub tips: Vec<git::Tip>,
+    /// The repository.
+    pub repo: gix::Repository,
+}
+
+/// Scans the history of the repository at `path`, keeping the index of its objects.
+pub fn examine(
+    detector: &Detector,
+    path: &Path,
+    opts: &Options,
+    warn: &(dyn Fn(Warning) + Sync),
+) -> Result<Examined, Error> {
     let started = Instant::now();
     let repo = git::open(path)?;
     let warn_git = |message: String| {
@@ -238,7 +260,12 @@ pub fn scan_history(
         },
     };
     outcome.finish_counts();
-    Ok(outcome)
+    Ok(Examined {
+        outcome,
+        index,
+        tips,
+        repo,
+    })
 }
 
 /// An object the index keeps: id, kind and (for trees, commits and tags) its bytes.
@@ -302,7 +329,8 @@ impl Drop for Visitor<'_> {
 impl git::Visit for Visitor<'_> {
     fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {
         let record = match kind {
-            Kind::Blob => Vec::new(),
+            // A blob's record carries only its size, in eight bytes.
+            Kind::Blob => (data.len() as u64).to_le_bytes().to_vec(),
             _ => data.to_vec(),
         };
         self.batch_bytes += record.len() + 32;
@@ -345,7 +373,12 @@ fn build_index(batches: std::sync::mpsc::Receiver<Vec<Record>>, hash: gix::hash:
     let mut index = Index::default();
     for (id, kind, data) in batches.into_iter().flatten() {
         match kind {
-            Kind::Blob => index.add_blob(id),
+            Kind::Blob => {
+                let size = data.get(..8).map_or(0, |b| {
+                    u64::from_le_bytes(b.try_into().expect("eight bytes"))
+                });
+                index.add_blob(id, size)
+            }
             Kind::Tree => index.add_tree(id, &data, hash),
             Kind::Commit => match git::decode_commit(&data, hash) {
                 Some(commit) => index.add_commit(id, &commit),

@@ -12,7 +12,7 @@ use clap::Parser;
 
 use cli::{
     ChecklistArgs, ChecklistFormat, Cli, ColorArg, Command, FormatArg, HistoryArgs, OutputArgs,
-    ProgressArg, RuleArgs, RulesCommand, ScanArgs,
+    ProgressArg, PurgeArgs, PurgeMode, RuleArgs, RulesCommand, ScanArgs,
 };
 use scour::detect::Detector;
 use scour::report::{self, Format, Style};
@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => run_scan(args),
         Command::History(args) => run_history(args),
         Command::Checklist(args) => run_checklist(args),
+        Command::Purge(args) => run_purge(args),
         Command::Rules(RulesCommand::List { rules }) => list_rules(&rules),
         Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
     };
@@ -110,15 +111,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
 fn run_history(args: HistoryArgs) -> Result<u8> {
     let detector = load_rules(&args.rules)?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let refs = if args.refs.is_empty() {
-        None
-    } else {
-        let mut builder = globset::GlobSetBuilder::new();
-        for glob in &args.refs {
-            builder.add(globset::Glob::new(glob).with_context(|| format!("--refs '{glob}'"))?);
-        }
-        Some(builder.build().context("--refs")?)
-    };
+    let refs = globs(&args.refs, "--refs")?;
     let opts = scour::history::Options {
         all_objects: args.all_objects,
         refs,
@@ -139,6 +132,109 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
     } else {
         FINDINGS
     })
+}
+
+fn globs(patterns: &[String], flag: &str) -> Result<Option<globset::GlobSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for glob in patterns {
+        builder.add(globset::Glob::new(glob).with_context(|| format!("{flag} '{glob}'"))?);
+    }
+    Ok(Some(builder.build().context(flag.to_string())?))
+}
+
+fn run_purge(args: PurgeArgs) -> Result<u8> {
+    use scour::purge::{self, Mode};
+    let detector = load_rules(&args.rules)?;
+    let opts = purge::Options {
+        mode: Some(match args.mode {
+            PurgeMode::Drop => Mode::Drop,
+            PurgeMode::Redact => Mode::Redact,
+        }),
+        findings: args.findings.clone(),
+        blobs: args.blobs.clone(),
+        paths: globs(&args.paths, "--path")?,
+        bigger_than: args.strip_bigger_than,
+        dry_run: args.dry_run,
+        force: args.force,
+        include_head: args.include_head,
+        keep_objects: args.keep_objects,
+        threads: args.threads,
+        progress: progress_wanted(args.progress),
+    };
+    let report = purge::purge(&detector, &args.repo, &opts, &warn)?;
+    let mut out = io::stdout().lock();
+    if report.nothing {
+        writeln!(
+            out,
+            "scour: nothing to purge: no flagged blob or message is reachable."
+        )?;
+        return Ok(0);
+    }
+    let heading = if args.dry_run {
+        "Plan (dry run: nothing was changed)"
+    } else {
+        "Purged"
+    };
+    writeln!(out, "{heading}:")?;
+    let blobs: Vec<&String> = report
+        .blobs
+        .keys()
+        .filter(|k| !k.starts_with('('))
+        .collect();
+    writeln!(out, "  blobs removed or redacted: {}", blobs.len())?;
+    for b in &blobs {
+        writeln!(out, "    {b}")?;
+    }
+    if let Some(paths) = report.blobs.get("(paths)") {
+        writeln!(
+            out,
+            "  at paths: {}",
+            paths.iter().cloned().collect::<Vec<_>>().join(", ")
+        )?;
+    }
+    writeln!(out, "  commits rewritten: {}", report.commits)?;
+    writeln!(
+        out,
+        "  annotated tags re-created (signatures dropped): {}",
+        report.tags
+    )?;
+    writeln!(out, "  messages redacted: {}", report.messages)?;
+    writeln!(out, "  refs changed: {}", report.refs.len())?;
+    for (name, old, new) in &report.refs {
+        writeln!(out, "    {name} {} -> {}", &old[..10], &new[..10])?;
+    }
+    if args.dry_run {
+        return Ok(0);
+    }
+    if let Some(dir) = &report.state_dir {
+        writeln!(
+            out,
+            "  maps: {0}/commit-map, {0}/ref-map, ban list: {0}/ban-list",
+            dir.display()
+        )?;
+    }
+    match &report.backup {
+        Some(bundle) => writeln!(
+            out,
+            "  the old history is in {} (mode 0600, it holds the secrets): delete it once the rewrite is pushed and checked",
+            bundle.display()
+        )?,
+        None => writeln!(out, "  old objects kept (--keep-objects): restore with the ref-map and `git update-ref`")?,
+    }
+    if let Some(verified) = &report.verified {
+        writeln!(out, "  verified: {verified}")?;
+    }
+    writeln!(
+        out,
+        "\nNext:\n  1. Rotate every purged credential if you have not: it was public while it was pushed.\n  \
+         2. Push the rewrite: git push --force --mirror (or git push --force --all && git push --force --tags).\n  \
+         3. Ask the host to drop cached views and pull-request refs (hidden refs keep old commits alive).\n  \
+         4. Forks and clones keep the old history: every collaborator must re-clone, not pull."
+    )?;
+    Ok(0)
 }
 
 fn progress_wanted(arg: ProgressArg) -> bool {

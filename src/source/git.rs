@@ -157,6 +157,8 @@ pub struct Entry {
     pub id: Obj,
     /// What it is.
     pub kind: EntryKind,
+    /// Its exact mode (regular, executable, symlink...), for writing trees back.
+    pub mode: gix::objs::tree::EntryMode,
 }
 
 /// What a tree entry names.
@@ -198,6 +200,7 @@ pub struct Index {
     commits: FxMap<Obj, CommitData>,
     tags: FxMap<Obj, Obj>,
     blobs: HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    sizes: FxMap<Obj, u64>,
     /// Trees or commits that did not decode.
     pub corrupt: Vec<ObjectId>,
 }
@@ -306,6 +309,7 @@ impl Index {
                 name,
                 id: target,
                 kind,
+                mode: entry.mode,
             });
             self.by_entry.insert(raw.into(), e);
             list.push(e);
@@ -352,10 +356,21 @@ impl Index {
         self.tags.insert(o, t);
     }
 
-    /// Records that a blob is present.
-    pub fn add_blob(&mut self, id: ObjectId) {
+    /// Records that a blob is present, and its size.
+    pub fn add_blob(&mut self, id: ObjectId, size: u64) {
         let o = self.intern(id);
         self.blobs.insert(o);
+        self.sizes.insert(o, size);
+    }
+
+    /// The size of blob `o`, when it was in the database.
+    pub fn blob_size(&self, o: Obj) -> Option<u64> {
+        self.sizes.get(&o).copied()
+    }
+
+    /// The commits and tags of the index and the id of each (for rewriting).
+    pub fn tag_target(&self, o: Obj) -> Option<Obj> {
+        self.tags.get(&o).copied()
     }
 
     /// Follows annotated tags from `o`.

@@ -1,0 +1,530 @@
+//! `scour purge`: rewrite history so that no flagged blob is reachable, then prove it.
+//!
+//! This is destructive: commit ids change from the first commit that held a flagged blob
+//! onwards, and (unless `--keep-objects`) the old objects are pruned. Rotate the credentials
+//! first: a purge cannot make a leaked secret secret again. Before pruning, a bundle of the old
+//! history is written to `.git/scour/` as the way back; delete it when you are sure.
+
+pub mod rewrite;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gix::ObjectId;
+use globset::GlobSet;
+
+use crate::detect::Detector;
+use crate::history::{self, Examined};
+use crate::scan::Warning;
+use crate::source::git::{self, Index, Obj};
+pub use rewrite::Mode;
+use rewrite::{Rewriter, Target, Writer};
+
+/// Why a purge stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading the repository failed.
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    /// Running it now could lose work.
+    #[error("refusing to rewrite history: {0} (commit or stash your work first, or pass --force)")]
+    Unsafe(String),
+    /// Flagged blobs are still in branch tips.
+    #[error("refusing to rewrite history: flagged blobs are still at the tip of {0}; remove them in a new commit first, or pass --include-head to rewrite the tips too")]
+    AtTip(String),
+    /// The findings report could not be used.
+    #[error("findings report '{path}': {message}")]
+    Report { path: PathBuf, message: String },
+    /// Writing objects, refs or files failed.
+    #[error("rewrite failed: {0}")]
+    Rewrite(String),
+    /// Something flagged is still there after the purge.
+    #[error("verification FAILED: {0}")]
+    Verify(String),
+}
+
+/// What to remove and how.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Drop the flagged blobs' entries, or redact the secrets inside them.
+    pub mode: Option<Mode>,
+    /// A `scour history --format json` report naming the flagged blobs.
+    pub findings: Option<PathBuf>,
+    /// Blob ids (`--blob`).
+    pub blobs: Vec<String>,
+    /// Path globs (`--path`).
+    pub paths: Option<GlobSet>,
+    /// Drop blobs larger than this many bytes.
+    pub bigger_than: Option<u64>,
+    /// Print the plan and change nothing.
+    pub dry_run: bool,
+    /// Run even with a dirty tree or an operation in progress.
+    pub force: bool,
+    /// Rewrite branch tips that still hold flagged blobs.
+    pub include_head: bool,
+    /// Keep the old objects (and skip the backup bundle): the old state stays restorable.
+    pub keep_objects: bool,
+    /// Worker threads.
+    pub threads: usize,
+    /// Progress on stderr.
+    pub progress: bool,
+}
+
+/// What a purge did (or, in a dry run, would do).
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Blobs removed or replaced, with the paths they were at.
+    pub blobs: BTreeMap<String, BTreeSet<String>>,
+    /// Commits rewritten.
+    pub commits: u64,
+    /// Annotated tags re-created.
+    pub tags: u64,
+    /// Commit and tag messages redacted.
+    pub messages: u64,
+    /// Refs changed: name, old, new.
+    pub refs: Vec<(String, String, String)>,
+    /// Where the maps and the ban list went.
+    pub state_dir: Option<PathBuf>,
+    /// The backup bundle, when one was written.
+    pub backup: Option<PathBuf>,
+    /// What the verification checked.
+    pub verified: Option<String>,
+    /// Nothing was flagged.
+    pub nothing: bool,
+}
+
+/// Purges the repository at `path`.
+pub fn purge(
+    detector: &Detector,
+    path: &Path,
+    opts: &Options,
+    warn: &(dyn Fn(Warning) + Sync),
+) -> Result<Report, Error> {
+    let repo = git::open(path)?;
+    if !opts.force && !opts.dry_run {
+        safety_checks(&repo)?;
+    }
+    drop(repo);
+    let history_opts = history::Options {
+        max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+        threads: opts.threads,
+        progress: opts.progress,
+        no_ignore: true,
+        ..history::Options::default()
+    };
+    let examined = history::examine(detector, path, &history_opts, warn)?;
+    let (blobs, secrets) = flagged(&examined, opts)?;
+    let mode = opts.mode.unwrap_or(Mode::Drop);
+    let target = Target {
+        mode,
+        blobs,
+        paths: opts.paths.clone(),
+        bigger_than: opts.bigger_than,
+        detector,
+    };
+    let Examined {
+        index, tips, repo, ..
+    } = examined;
+    let order = topological(&index, &tips);
+
+    // Tips first, computed without writing: a refusal must leave nothing behind.
+    let mut probe = Rewriter::new(&index, &target, Writer::new(&repo, true));
+    let mut at_tip = Vec::new();
+    for tip in &tips {
+        let is_branch = tip.name.starts_with("refs/heads/") || tip.name == "HEAD";
+        let commit = index.get(&tip.target).map(|o| index.peel(o));
+        let tree = commit.and_then(|c| index.commit(c)).map(|c| c.tree);
+        if let (true, Some(tree)) = (is_branch, tree) {
+            if probe.tree_changes(tree).map_err(Error::Rewrite)? {
+                at_tip.push(tip.name.clone());
+            }
+        }
+    }
+    if !at_tip.is_empty() && !opts.include_head {
+        let paths: BTreeSet<String> = probe.touched_paths.iter().map(|p| p.to_string()).collect();
+        return Err(Error::AtTip(format!(
+            "{} (paths: {})",
+            at_tip.join(", "),
+            paths.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    drop(probe);
+
+    let mut rewriter = Rewriter::new(&index, &target, Writer::new(&repo, opts.dry_run));
+    let commits = rewriter.commits(&order).map_err(Error::Rewrite)?;
+    let mut edits = Vec::new();
+    for tip in &tips {
+        let Some(o) = index.get(&tip.target) else {
+            continue;
+        };
+        let new = if index.tag_target(o).is_some() {
+            rewriter.tag(tip.target).map_err(Error::Rewrite)?
+        } else {
+            rewriter.commits.get(&tip.target).copied()
+        };
+        if let Some(new) = new {
+            edits.push((tip.name.clone(), tip.target, new));
+        }
+    }
+    let mut report = Report {
+        commits,
+        tags: rewriter.tags.len() as u64,
+        messages: rewriter.redacted_messages,
+        refs: edits
+            .iter()
+            .map(|(n, o, new)| (n.clone(), o.to_string(), new.to_string()))
+            .collect(),
+        ..Report::default()
+    };
+    for blob in &rewriter.removed_blobs {
+        report.blobs.entry(blob.to_string()).or_default();
+    }
+    for path in &rewriter.touched_paths {
+        // Paths are listed once; the blob a path held is in the ban list.
+        report
+            .blobs
+            .entry("(paths)".into())
+            .or_default()
+            .insert(path.to_string());
+    }
+    if commits == 0 && edits.is_empty() {
+        report.nothing = true;
+        return Ok(report);
+    }
+    if opts.dry_run {
+        return Ok(report);
+    }
+
+    let state = repo.common_dir().join("scour");
+    std::fs::create_dir_all(&state)
+        .map_err(|e| Error::Rewrite(format!("{}: {e}", state.display())))?;
+    if !opts.keep_objects {
+        report.backup = Some(backup(&repo, &state)?);
+    }
+    update_refs(&repo, &edits)?;
+    write_state(&state, &rewriter, &edits)?;
+    report.state_dir = Some(state.clone());
+    let head_changed = edits
+        .iter()
+        .any(|(name, _, _)| name == "HEAD" || is_head_branch(&repo, name));
+    if head_changed && repo.workdir().is_some() && !opts.force {
+        git_in(&repo, &["reset", "--hard", "--quiet", "HEAD"])?;
+    }
+    if !opts.keep_objects {
+        git_in(&repo, &["reflog", "expire", "--expire=now", "--all"])?;
+        git_in(&repo, &["gc", "--prune=now", "--quiet"])?;
+    }
+    report.verified = Some(verify(
+        detector,
+        path,
+        opts,
+        &rewriter.removed_blobs,
+        &secrets,
+        warn,
+    )?);
+    Ok(report)
+}
+
+/// Refuses a dirty tree or an operation in progress.
+fn safety_checks(repo: &gix::Repository) -> Result<(), Error> {
+    let git_dir = repo.git_dir();
+    for (marker, what) in [
+        ("MERGE_HEAD", "a merge is in progress"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick is in progress"),
+        ("REVERT_HEAD", "a revert is in progress"),
+        ("rebase-merge", "a rebase is in progress"),
+        ("rebase-apply", "a rebase or am is in progress"),
+        ("BISECT_LOG", "a bisect is in progress"),
+    ] {
+        if git_dir.join(marker).exists() {
+            return Err(Error::Unsafe(what.into()));
+        }
+    }
+    if repo.workdir().is_some() {
+        let out = Command::new("git")
+            .args(["status", "--porcelain", "--untracked-files=no"])
+            .current_dir(repo.workdir().expect("checked above"))
+            .output()
+            .map_err(|e| {
+                Error::Unsafe(format!(
+                    "cannot run `git status` to check the working tree: {e}"
+                ))
+            })?;
+        if !out.status.success() || !out.stdout.is_empty() {
+            return Err(Error::Unsafe(
+                "the working tree has uncommitted changes".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The blobs to remove and the hashes of the secrets they hold (for the verification).
+fn flagged(
+    examined: &Examined,
+    opts: &Options,
+) -> Result<(HashSet<ObjectId>, HashSet<String>), Error> {
+    let mut blobs = HashSet::new();
+    let mut secrets = HashSet::new();
+    let explicit = opts.findings.is_some()
+        || !opts.blobs.is_empty()
+        || opts.paths.is_some()
+        || opts.bigger_than.is_some();
+    if let Some(report) = &opts.findings {
+        let items = crate::checklist::load_report(report).map_err(|message| Error::Report {
+            path: report.clone(),
+            message,
+        })?;
+        for item in items {
+            if let Some(blob) = item.blob.as_deref().filter(|_| !item.path.starts_with('(')) {
+                let id = ObjectId::from_hex(blob.as_bytes()).map_err(|_| Error::Report {
+                    path: report.clone(),
+                    message: format!("'{blob}' is not an object id"),
+                })?;
+                blobs.insert(id);
+            }
+            secrets.insert(item.secret_sha256);
+        }
+    }
+    for spec in &opts.blobs {
+        blobs.insert(git::resolve(&examined.repo, spec)?);
+    }
+    for f in &examined.outcome.findings {
+        let Some(g) = &f.git else { continue };
+        let Ok(blob) = ObjectId::from_hex(g.blob.as_bytes()) else {
+            continue;
+        };
+        if !explicit && !f.path.starts_with('(') {
+            blobs.insert(blob);
+        }
+        if blobs.contains(&blob) || !explicit || f.path.starts_with('(') {
+            secrets.insert(f.secret_sha256.clone());
+        }
+    }
+    Ok((blobs, secrets))
+}
+
+/// Commits reachable from the tips, parents before children.
+fn topological(index: &Index, tips: &[git::Tip]) -> Vec<Obj> {
+    let mut order = Vec::new();
+    let mut state: std::collections::HashMap<Obj, bool> = std::collections::HashMap::new();
+    let starts: Vec<Obj> = tips
+        .iter()
+        .filter_map(|t| index.get(&t.target))
+        .map(|o| index.peel(o))
+        .filter(|o| index.commit(*o).is_some())
+        .collect();
+    for start in starts {
+        let mut stack = vec![(start, false)];
+        while let Some((c, done)) = stack.pop() {
+            if done {
+                if state.insert(c, true) != Some(true) {
+                    order.push(c);
+                }
+                continue;
+            }
+            if state.contains_key(&c) {
+                continue;
+            }
+            state.insert(c, false);
+            stack.push((c, true));
+            if let Some(commit) = index.commit(c) {
+                for &p in commit.parents.iter().rev() {
+                    if !state.contains_key(&p) && index.commit(p).is_some() {
+                        stack.push((p, false));
+                    }
+                }
+            }
+        }
+    }
+    order
+}
+
+fn is_head_branch(repo: &gix::Repository, name: &str) -> bool {
+    repo.head_name()
+        .ok()
+        .flatten()
+        .is_some_and(|head| head.as_bstr() == name)
+}
+
+/// All changed refs in one transaction, each expected at its old value.
+fn update_refs(
+    repo: &gix::Repository,
+    edits: &[(String, ObjectId, ObjectId)],
+) -> Result<(), Error> {
+    use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+    use gix::refs::Target as RefTarget;
+    let edits: Vec<RefEdit> = edits
+        .iter()
+        .map(|(name, old, new)| {
+            Ok(RefEdit {
+                change: Change::Update {
+                    log: LogChange {
+                        mode: RefLog::AndReference,
+                        force_create_reflog: false,
+                        message: "scour purge".into(),
+                    },
+                    expected: PreviousValue::MustExistAndMatch(RefTarget::Object(*old)),
+                    new: RefTarget::Object(*new),
+                },
+                name: name
+                    .as_str()
+                    .try_into()
+                    .map_err(|e| Error::Rewrite(format!("ref {name}: {e}")))?,
+                deref: false,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    repo.edit_references(edits)
+        .map_err(|e| Error::Rewrite(format!("updating refs: {e}")))?;
+    Ok(())
+}
+
+/// Writes the commit map, the ref map and the ban list under `.git/scour/`.
+fn write_state(
+    state: &Path,
+    rewriter: &Rewriter<'_, '_>,
+    edits: &[(String, ObjectId, ObjectId)],
+) -> Result<(), Error> {
+    let io = |path: &Path, e: std::io::Error| Error::Rewrite(format!("{}: {e}", path.display()));
+    let write = |name: &str, lines: Vec<String>, append: bool| -> Result<(), Error> {
+        let path = state.join(name);
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(append)
+            .write(true)
+            .truncate(!append)
+            .open(&path)
+            .map_err(|e| io(&path, e))?;
+        for line in lines {
+            writeln!(file, "{line}").map_err(|e| io(&path, e))?;
+        }
+        Ok(())
+    };
+    let mut map: Vec<String> = rewriter
+        .commits
+        .iter()
+        .map(|(o, n)| format!("{o} {n}"))
+        .collect();
+    map.sort();
+    write("commit-map", map, false)?;
+    let refs: Vec<String> = edits
+        .iter()
+        .map(|(name, o, n)| format!("{name} {o} {n}"))
+        .collect();
+    write("ref-map", refs, false)?;
+    let mut ban: Vec<String> = rewriter
+        .removed_blobs
+        .iter()
+        .map(|b| format!("blob {b}"))
+        .collect();
+    ban.extend(rewriter.commits.keys().map(|c| format!("commit {c}")));
+    ban.sort();
+    // The ban list grows across purges: a later push must not bring back an earlier one.
+    write("ban-list", ban, true)
+}
+
+/// A bundle of every ref as it was: the way back, until the user deletes it.
+fn backup(repo: &gix::Repository, state: &Path) -> Result<PathBuf, Error> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let path = state.join(format!("before-purge-{stamp}.bundle"));
+    git_in(
+        repo,
+        &[
+            "bundle",
+            "create",
+            "--quiet",
+            &path.to_string_lossy(),
+            "--all",
+        ],
+    )?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(path)
+}
+
+fn git_in(repo: &gix::Repository, args: &[&str]) -> Result<(), Error> {
+    let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_DIR", repo.git_dir())
+        .output()
+        .map_err(|e| Error::Rewrite(format!("cannot run `git {}`: {e}", args.join(" "))))?;
+    if !out.status.success() {
+        return Err(Error::Rewrite(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// Scans what remains: no removed blob may be left, and no flagged secret may be found.
+fn verify(
+    detector: &Detector,
+    path: &Path,
+    opts: &Options,
+    removed: &HashSet<ObjectId>,
+    secrets: &HashSet<String>,
+    warn: &(dyn Fn(Warning) + Sync),
+) -> Result<String, Error> {
+    let history_opts = history::Options {
+        all_objects: !opts.keep_objects,
+        max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+        threads: opts.threads,
+        no_ignore: true,
+        ..history::Options::default()
+    };
+    let examined = history::examine(detector, path, &history_opts, warn)?;
+    if !opts.keep_objects {
+        let left: Vec<String> = removed
+            .iter()
+            .filter(|b| {
+                examined
+                    .index
+                    .get(b)
+                    .is_some_and(|o| examined.index.has_blob(o))
+            })
+            .map(|b| b.to_string())
+            .collect();
+        if !left.is_empty() {
+            return Err(Error::Verify(format!(
+                "{} flagged blob(s) still in the object database: {}",
+                left.len(),
+                left.join(", ")
+            )));
+        }
+    }
+    let found: Vec<String> = examined
+        .outcome
+        .findings
+        .iter()
+        .filter(|f| secrets.contains(&f.secret_sha256))
+        .map(|f| format!("{}:{} ({})", f.path, f.line, f.rule))
+        .collect();
+    if !found.is_empty() {
+        return Err(Error::Verify(format!(
+            "flagged secrets are still present at {}",
+            found.join(", ")
+        )));
+    }
+    Ok(format!(
+        "scanned {} remaining blobs{}: no flagged blob and none of the {} flagged secrets remain",
+        examined.outcome.summary.files,
+        if opts.keep_objects {
+            " (reachable ones; old objects kept)"
+        } else {
+            ""
+        },
+        secrets.len()
+    ))
+}

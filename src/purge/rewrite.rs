@@ -1,0 +1,424 @@
+//! The rewrite itself: blobs, then trees, commits and tags, each changed object written once;
+//! whatever does not reach a flagged blob keeps its id.
+
+use std::collections::{HashMap, HashSet};
+
+use gix::bstr::{BStr, BString, ByteSlice};
+use gix::objs::{Kind, WriteTo};
+use gix::ObjectId;
+use globset::GlobSet;
+
+use crate::detect::{Detector, FileKind, Input};
+use crate::source::git::{EntryKind, Index, Obj};
+
+/// What happens to the blobs the plan names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Remove their tree entries.
+    Drop,
+    /// Keep the files, with each secret replaced by [`REDACTION`].
+    Redact,
+}
+
+/// What replaces a secret in redact mode.
+pub const REDACTION: &str = "***REMOVED***";
+
+/// What to remove, as the rewrite needs it.
+pub struct Target<'a> {
+    /// Drop or redact.
+    pub mode: Mode,
+    /// Blobs named by a report, by `--blob` or found by the scan.
+    pub blobs: HashSet<ObjectId>,
+    /// Paths anywhere in history (`--path`).
+    pub paths: Option<GlobSet>,
+    /// Drop blobs larger than this (`--strip-bigger-than`).
+    pub bigger_than: Option<u64>,
+    /// The rules, for finding what to redact.
+    pub detector: &'a Detector,
+}
+
+/// What becomes of one blob at one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Keep,
+    Drop,
+    Replace(ObjectId),
+}
+
+/// What becomes of a tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TreeFate {
+    Same,
+    New(ObjectId),
+    Empty,
+}
+
+/// Writes objects, or in a dry run only computes the ids they would have.
+pub struct Writer<'r> {
+    repo: &'r gix::Repository,
+    dry_run: bool,
+    /// Objects written (or that would be).
+    pub written: u64,
+}
+
+impl<'r> Writer<'r> {
+    /// A writer into `repo`; with `dry_run`, nothing touches the disk.
+    pub fn new(repo: &'r gix::Repository, dry_run: bool) -> Writer<'r> {
+        Writer {
+            repo,
+            dry_run,
+            written: 0,
+        }
+    }
+
+    fn write(&mut self, object: &impl WriteTo) -> Result<ObjectId, String> {
+        self.written += 1;
+        if self.dry_run {
+            let mut buf = Vec::new();
+            object.write_to(&mut buf).map_err(|e| e.to_string())?;
+            gix::objs::compute_hash(self.repo.object_hash(), object.kind(), &buf)
+                .map_err(|e| e.to_string())
+        } else {
+            self.repo
+                .write_object(object)
+                .map(|id| id.detach())
+                .map_err(|e| format!("cannot write an object: {e}"))
+        }
+    }
+
+    fn write_blob(&mut self, data: &[u8]) -> Result<ObjectId, String> {
+        self.written += 1;
+        if self.dry_run {
+            gix::objs::compute_hash(self.repo.object_hash(), Kind::Blob, data)
+                .map_err(|e| e.to_string())
+        } else {
+            self.repo
+                .write_blob(data)
+                .map(|id| id.detach())
+                .map_err(|e| format!("cannot write a blob: {e}"))
+        }
+    }
+}
+
+/// Rewrites the objects of an [`Index`] for a [`Target`].
+pub struct Rewriter<'a, 'r> {
+    index: &'a Index,
+    target: &'a Target<'a>,
+    writer: Writer<'r>,
+    trees: HashMap<(Obj, Option<BString>), TreeFate>,
+    redacted: HashMap<ObjectId, Option<ObjectId>>,
+    /// Old commit id to new, for every commit that changed.
+    pub commits: HashMap<ObjectId, ObjectId>,
+    /// Old tag id to new.
+    pub tags: HashMap<ObjectId, ObjectId>,
+    /// Blobs whose entries were removed or replaced.
+    pub removed_blobs: HashSet<ObjectId>,
+    /// Paths where something was removed or redacted.
+    pub touched_paths: HashSet<BString>,
+    /// Messages that were redacted (commit or tag ids).
+    pub redacted_messages: u64,
+    /// Problems worth telling.
+    pub warnings: Vec<String>,
+}
+
+impl<'a, 'r> Rewriter<'a, 'r> {
+    /// A rewriter over `index` for `target`, writing with `writer`.
+    pub fn new(index: &'a Index, target: &'a Target<'a>, writer: Writer<'r>) -> Rewriter<'a, 'r> {
+        Rewriter {
+            index,
+            target,
+            writer,
+            trees: HashMap::new(),
+            redacted: HashMap::new(),
+            commits: HashMap::new(),
+            tags: HashMap::new(),
+            removed_blobs: HashSet::new(),
+            touched_paths: HashSet::new(),
+            redacted_messages: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// How many objects were written.
+    pub fn written(&self) -> u64 {
+        self.writer.written
+    }
+
+    /// The fate of a blob at `path`.
+    fn fate(&mut self, blob: Obj, path: &BStr) -> Result<Fate, String> {
+        let id = self.index.id(blob);
+        let by_path = self
+            .target
+            .paths
+            .as_ref()
+            .is_some_and(|g| path.to_path().is_ok_and(|p| g.is_match(p)));
+        let too_big = self
+            .target
+            .bigger_than
+            .is_some_and(|limit| self.index.blob_size(blob).is_some_and(|s| s > limit));
+        if too_big {
+            return Ok(Fate::Drop);
+        }
+        if !self.target.blobs.contains(&id) && !by_path {
+            return Ok(Fate::Keep);
+        }
+        match self.target.mode {
+            Mode::Drop => Ok(Fate::Drop),
+            Mode::Redact => match self.redact(id, path)? {
+                Some(new) => Ok(Fate::Replace(new)),
+                // Nothing the rules can point at: a named blob is dropped rather than kept.
+                None if self.target.blobs.contains(&id) => Ok(Fate::Drop),
+                None => Ok(Fate::Keep),
+            },
+        }
+    }
+
+    /// The redacted version of blob `id`, memoised; `None` when no rule finds anything in it.
+    fn redact(&mut self, id: ObjectId, path: &BStr) -> Result<Option<ObjectId>, String> {
+        if let Some(known) = self.redacted.get(&id) {
+            return Ok(*known);
+        }
+        let repo = self.writer.repo;
+        let object = repo
+            .find_object(id)
+            .map_err(|e| format!("blob {id}: {e}"))?;
+        let fs_path = path.to_path().ok();
+        let mut data = object.data.clone();
+        let mut changed = false;
+        // Redact until the rules find nothing: a secret inside a decoded layer is replaced
+        // with its whole encoded span, which may reveal nothing more, but check.
+        for _ in 0..3 {
+            let scanned = match fs_path {
+                Some(p) => self.target.detector.scan(Input::from_path(&data, p)),
+                None => self.target.detector.scan(Input {
+                    bytes: &data,
+                    path: None,
+                    kind: FileKind::Config,
+                }),
+            };
+            if scanned.matches.is_empty() {
+                break;
+            }
+            data = replace_spans(&data, scanned.matches.iter().map(|m| m.span.clone()));
+            changed = true;
+        }
+        let result = if changed {
+            Some(self.writer.write_blob(&data)?)
+        } else {
+            None
+        };
+        self.redacted.insert(id, result);
+        Ok(result)
+    }
+
+    /// Rewrites tree `tree` found at `prefix`.
+    fn tree(&mut self, tree: Obj, prefix: &BStr) -> Result<TreeFate, String> {
+        // Without path globs a tree's fate does not depend on where it sits.
+        let key = (tree, self.target.paths.as_ref().map(|_| prefix.to_owned()));
+        if let Some(fate) = self.trees.get(&key) {
+            return Ok(*fate);
+        }
+        let Some(entries) = self.index.tree(tree) else {
+            return Ok(TreeFate::Same);
+        };
+        let entries: Vec<crate::source::git::Entry> = entries.copied().collect();
+        let mut out: Vec<gix::objs::tree::Entry> = Vec::with_capacity(entries.len());
+        let mut changed = false;
+        for e in &entries {
+            let name = self.index.name(e).to_owned();
+            let path = join(prefix, name.as_bstr());
+            let mut oid = self.index.id(e.id);
+            match e.kind {
+                EntryKind::Tree => match self.tree(e.id, path.as_bstr())? {
+                    TreeFate::Same => {}
+                    TreeFate::New(id) => {
+                        oid = id;
+                        changed = true;
+                    }
+                    TreeFate::Empty => {
+                        changed = true;
+                        continue;
+                    }
+                },
+                EntryKind::Blob => match self.fate(e.id, path.as_bstr())? {
+                    Fate::Keep => {}
+                    Fate::Drop => {
+                        self.removed_blobs.insert(oid);
+                        self.touched_paths.insert(path);
+                        changed = true;
+                        continue;
+                    }
+                    Fate::Replace(new) => {
+                        self.removed_blobs.insert(oid);
+                        self.touched_paths.insert(path);
+                        oid = new;
+                        changed = true;
+                    }
+                },
+                EntryKind::Submodule => {}
+            }
+            out.push(gix::objs::tree::Entry {
+                mode: e.mode,
+                filename: name,
+                oid,
+            });
+        }
+        let fate = if !changed {
+            TreeFate::Same
+        } else if out.is_empty() {
+            TreeFate::Empty
+        } else {
+            TreeFate::New(self.writer.write(&gix::objs::Tree { entries: out })?)
+        };
+        self.trees.insert(key, fate);
+        Ok(fate)
+    }
+
+    /// Whether the tree of a commit would change (for the tip check; writes nothing new
+    /// beyond what the rewrite will write anyway, and memoises).
+    pub fn tree_changes(&mut self, tree: Obj) -> Result<bool, String> {
+        Ok(self.tree(tree, BStr::new(""))? != TreeFate::Same)
+    }
+
+    /// Rewrites `commits`, given parents first; returns how many changed.
+    pub fn commits(&mut self, order: &[Obj]) -> Result<u64, String> {
+        let repo = self.writer.repo;
+        let hash = repo.object_hash();
+        let mut changed = 0;
+        for &c in order {
+            let old = self.index.id(c);
+            let object = repo
+                .find_object(old)
+                .map_err(|e| format!("commit {old}: {e}"))?;
+            let commit = gix::objs::CommitRef::from_bytes(&object.data, hash)
+                .map_err(|e| format!("commit {old}: {e}"))?;
+            let mut owned: gix::objs::Commit = commit
+                .into_owned()
+                .map_err(|e| format!("commit {old}: {e}"))?;
+            let tree = self.index.get(&owned.tree);
+            let new_tree = match tree.map(|t| self.tree(t, BStr::new(""))).transpose()? {
+                Some(TreeFate::New(id)) => Some(id),
+                Some(TreeFate::Empty) => Some(self.writer.write(&gix::objs::Tree::empty())?),
+                _ => None,
+            };
+            let mut parents_changed = false;
+            for p in owned.parents.iter_mut() {
+                if let Some(new) = self.commits.get(p) {
+                    *p = *new;
+                    parents_changed = true;
+                }
+            }
+            let message = self.redact_message(owned.message.as_bstr());
+            if new_tree.is_none() && !parents_changed && message.is_none() {
+                continue;
+            }
+            if let Some(tree) = new_tree {
+                owned.tree = tree;
+            }
+            if let Some(message) = message {
+                owned.message = message;
+                self.redacted_messages += 1;
+            }
+            // The signature covered the old content; it cannot be kept.
+            owned
+                .extra_headers
+                .retain(|(name, _)| name != "gpgsig" && name != "gpgsig-sha256");
+            let new = self.writer.write(&owned)?;
+            self.commits.insert(old, new);
+            changed += 1;
+        }
+        Ok(changed)
+    }
+
+    /// Re-creates an annotated tag whose target (or message) changed; returns the new id.
+    pub fn tag(&mut self, tag: ObjectId) -> Result<Option<ObjectId>, String> {
+        if let Some(new) = self.tags.get(&tag) {
+            return Ok(Some(*new));
+        }
+        let repo = self.writer.repo;
+        let object = repo
+            .find_object(tag)
+            .map_err(|e| format!("tag {tag}: {e}"))?;
+        let parsed = gix::objs::TagRef::from_bytes(&object.data, repo.object_hash())
+            .map_err(|e| format!("tag {tag}: {e}"))?;
+        let mut owned: gix::objs::Tag =
+            parsed.into_owned().map_err(|e| format!("tag {tag}: {e}"))?;
+        let new_target = match owned.target_kind {
+            Kind::Commit => self.commits.get(&owned.target).copied(),
+            Kind::Tag => self.tag(owned.target)?,
+            _ => None,
+        };
+        let message = self.redact_message(owned.message.as_bstr());
+        if new_target.is_none() && message.is_none() {
+            return Ok(None);
+        }
+        if let Some(target) = new_target {
+            owned.target = target;
+        }
+        if let Some(message) = message {
+            owned.message = message;
+            self.redacted_messages += 1;
+        }
+        owned.signature = None;
+        let new = self.writer.write(&owned)?;
+        self.tags.insert(tag, new);
+        Ok(Some(new))
+    }
+
+    /// The message with each secret the rules find replaced, when there is one.
+    fn redact_message(&self, message: &BStr) -> Option<BString> {
+        let scanned = self.target.detector.scan(Input {
+            bytes: message,
+            path: None,
+            kind: FileKind::Config,
+        });
+        if scanned.matches.is_empty() {
+            return None;
+        }
+        Some(replace_spans(message, scanned.matches.iter().map(|m| m.span.clone())).into())
+    }
+}
+
+/// `data` with each span (merged where they overlap) replaced by [`REDACTION`].
+pub fn replace_spans(data: &[u8], spans: impl Iterator<Item = std::ops::Range<usize>>) -> Vec<u8> {
+    let mut spans: Vec<std::ops::Range<usize>> = spans.collect();
+    spans.sort_by_key(|s| s.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for s in spans {
+        match merged.last_mut() {
+            Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+            _ => merged.push(s),
+        }
+    }
+    let mut out = Vec::with_capacity(data.len());
+    let mut at = 0;
+    for s in merged {
+        out.extend_from_slice(&data[at..s.start]);
+        out.extend_from_slice(REDACTION.as_bytes());
+        at = s.end;
+    }
+    out.extend_from_slice(&data[at..]);
+    out
+}
+
+fn join(prefix: &BStr, name: &BStr) -> BString {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        let mut path: BString = prefix.to_owned();
+        path.push(b'/');
+        path.extend_from_slice(name);
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_spans_merge() {
+        let out = replace_spans(b"a=secret1 b=secret2", [2..9, 4..9, 12..19].into_iter());
+        assert_eq!(out, b"a=***REMOVED*** b=***REMOVED***");
+    }
+}
