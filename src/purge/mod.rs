@@ -431,6 +431,7 @@ fn backup(repo: &gix::Repository, state: &Path) -> Result<PathBuf, Error> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let state = std::fs::canonicalize(state).unwrap_or_else(|_| state.to_path_buf());
     let path = state.join(format!("before-purge-{stamp}.bundle"));
     git_in(
         repo,
@@ -451,11 +452,17 @@ fn backup(repo: &gix::Repository, state: &Path) -> Result<PathBuf, Error> {
 }
 
 fn git_in(repo: &gix::Repository, args: &[&str]) -> Result<(), Error> {
-    let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
+    // Absolute paths: the command runs in another directory than ours.
+    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let git_dir = absolute(repo.git_dir());
+    let dir = repo
+        .workdir()
+        .map(absolute)
+        .unwrap_or_else(|| git_dir.clone());
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
-        .env("GIT_DIR", repo.git_dir())
+        .env("GIT_DIR", &git_dir)
         .output()
         .map_err(|e| Error::Rewrite(format!("cannot run `git {}`: {e}", args.join(" "))))?;
     if !out.status.success() {

@@ -1,0 +1,384 @@
+//! `scour purge` on real repositories built with `git`: branches, a merge, annotated and
+//! lightweight tags, a stash, notes, a secret introduced mid-history and removed later, the same
+//! blob at two paths, a bare mirror. After the purge: `git fsck --full` is clean, no flagged blob
+//! is left, trees equal the originals minus the flagged entries (redact: only the secret text
+//! changed), earlier commits keep their ids, every ref survives, the commit map is complete, and
+//! a dry run or a second run changes nothing.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{code, Repo};
+
+const SECRET_ENV: &str = "DB_PASSWORD=s3cr3tDbPass1\n";
+const SECRET_YAML: &str = "kind: Secret\ndata:\n  POSTGRES_PASSWORD: cGFzc3dvcmQ=\n";
+
+struct Fixture {
+    repo: Repo,
+    before_secret: Vec<String>,
+    secret_blobs: Vec<String>,
+}
+
+fn fixture() -> Fixture {
+    let repo = Repo::new();
+    repo.write("README.md", "# platform\n");
+    let c0 = repo.commit_at("2022-01-01T00:00:00Z", "start");
+    repo.write("src/app.py", "print('hello')\n");
+    let c1 = repo.commit_at("2022-01-02T00:00:00Z", "app");
+    repo.write("deploy/app.env", SECRET_ENV);
+    repo.write("infra/secrets.yaml", SECRET_YAML);
+    repo.write("infra/copy/secrets.yaml", SECRET_YAML);
+    repo.commit_at("2022-02-01T00:00:00Z", "add deploy config");
+    // A branch from before the secret, merged after it.
+    repo.git(&["checkout", "-q", "-b", "feature", &c1]);
+    repo.write("src/feature.py", "x = 1\n");
+    repo.commit_at("2022-02-02T00:00:00Z", "feature");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("src/main.py", "y = 2\n");
+    repo.commit_at("2022-02-03T00:00:00Z", "main work");
+    repo.git_at(
+        "2022-02-04T00:00:00Z",
+        &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"],
+    );
+    repo.git_at(
+        "2022-02-05T00:00:00Z",
+        &["tag", "-a", "v1", "-m", "release 1"],
+    );
+    repo.git(&["tag", "v1-light"]);
+    repo.git(&["notes", "add", "-m", "reviewed", "HEAD"]);
+    // Remove the secrets from the files later on.
+    repo.write("deploy/app.env", "DB_PASSWORD=${DB_PASSWORD}\n");
+    repo.remove("infra/secrets.yaml");
+    repo.remove("infra/copy/secrets.yaml");
+    repo.commit_at("2022-03-01T00:00:00Z", "secrets out of git");
+    // A stash that holds the secret again.
+    repo.write("deploy/app.env", SECRET_ENV);
+    repo.git(&["stash", "-q"]);
+    let env_blob = hash(&repo, SECRET_ENV);
+    let yaml_blob = hash(&repo, SECRET_YAML);
+    Fixture {
+        repo,
+        before_secret: vec![c0, c1],
+        secret_blobs: vec![env_blob, yaml_blob],
+    }
+}
+
+fn hash(repo: &Repo, content: &str) -> String {
+    let path = repo.path().join(".hash-input");
+    std::fs::write(&path, content).unwrap();
+    let id = repo.git(&["hash-object", ".hash-input"]).trim().to_string();
+    std::fs::remove_file(path).unwrap();
+    id
+}
+
+fn refs(repo: &Repo) -> BTreeMap<String, String> {
+    repo.git(&["for-each-ref", "--format=%(refname) %(objectname)"])
+        .lines()
+        .map(|l| {
+            let (name, id) = l.split_once(' ').unwrap();
+            (name.to_string(), id.to_string())
+        })
+        .collect()
+}
+
+fn all_objects(repo: &Repo) -> BTreeSet<String> {
+    repo.git(&[
+        "cat-file",
+        "--batch-all-objects",
+        "--batch-check=%(objectname)",
+    ])
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+/// `path blob` for every file of a commit.
+fn files(repo: &Repo, commit: &str) -> BTreeMap<String, String> {
+    repo.git(&["ls-tree", "-r", commit])
+        .lines()
+        .map(|l| {
+            let (meta, path) = l.split_once('\t').unwrap();
+            (
+                path.to_string(),
+                meta.split_whitespace().nth(2).unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn purge(repo: &Repo, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["purge", "--progress", "never"];
+    all.extend_from_slice(args);
+    repo.scour(&all)
+}
+
+fn commit_map(repo: &Repo) -> BTreeMap<String, String> {
+    std::fs::read_to_string(repo.path().join(".git/scour/commit-map"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once(' ').unwrap();
+            (a.to_string(), b.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let f = fixture();
+    let (refs_before, objects_before) = (refs(&f.repo), all_objects(&f.repo));
+    let out = purge(&f.repo, &["--dry-run"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("dry run") && text.contains("refs/heads/main"),
+        "{text}"
+    );
+    assert_eq!(refs(&f.repo), refs_before);
+    assert_eq!(all_objects(&f.repo), objects_before);
+    assert!(!f.repo.path().join(".git/scour").exists());
+}
+
+#[test]
+fn drop_mode_removes_flagged_blobs_and_keeps_everything_else() {
+    let f = fixture();
+    let refs_before = refs(&f.repo);
+    let trees_before: BTreeMap<String, BTreeMap<String, String>> = f
+        .repo
+        .git(&["rev-list", "--all"])
+        .lines()
+        .map(|c| (c.to_string(), files(&f.repo, c)))
+        .collect();
+    let out = purge(&f.repo, &[]);
+    assert_eq!(
+        code(&out),
+        0,
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The object database holds none of the flagged blobs, and is consistent.
+    let objects = all_objects(&f.repo);
+    for blob in &f.secret_blobs {
+        assert!(!objects.contains(blob), "{blob} is still in the database");
+    }
+    f.repo.git(&["fsck", "--full", "--strict"]);
+
+    // Every ref survives; commits before the secret keep their ids.
+    let refs_after = refs(&f.repo);
+    assert_eq!(
+        refs_after.keys().collect::<Vec<_>>(),
+        refs_before.keys().collect::<Vec<_>>()
+    );
+    let log: String = f.repo.git(&["rev-list", "--all"]);
+    for c in &f.before_secret {
+        assert!(log.contains(c.as_str()), "{c} lost its id");
+    }
+
+    // Every rewritten commit's tree is the original minus the flagged entries; the map is complete.
+    let map = commit_map(&f.repo);
+    let rewritten: Vec<&String> = trees_before
+        .keys()
+        .filter(|c| !log.contains(c.as_str()))
+        .collect();
+    assert!(!rewritten.is_empty());
+    for old in rewritten {
+        let new = map
+            .get(old)
+            .unwrap_or_else(|| panic!("{old} missing from the commit map"));
+        let expected: BTreeMap<String, String> = trees_before[old]
+            .iter()
+            .filter(|(_, blob)| !f.secret_blobs.contains(blob))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect();
+        assert_eq!(files(&f.repo, new), expected, "tree of {new} (was {old})");
+    }
+
+    // The ban list names the removed blobs and commits.
+    let ban = std::fs::read_to_string(f.repo.path().join(".git/scour/ban-list")).unwrap();
+    for blob in &f.secret_blobs {
+        assert!(ban.contains(&format!("blob {blob}")), "{ban}");
+    }
+
+    // Nothing is flagged any more, and a second run changes nothing.
+    let scan = f.repo.scour(&[
+        "history",
+        "--all-objects",
+        "--progress",
+        "never",
+        "--no-ignore",
+    ]);
+    assert_eq!(code(&scan), 0, "{}", String::from_utf8_lossy(&scan.stdout));
+    let refs_once = refs(&f.repo);
+    let again = purge(&f.repo, &[]);
+    assert_eq!(code(&again), 0);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to purge"));
+    assert_eq!(refs(&f.repo), refs_once);
+}
+
+#[test]
+fn redact_mode_keeps_files_with_only_the_secret_changed() {
+    let f = fixture();
+    let before: BTreeMap<String, BTreeMap<String, String>> = f
+        .repo
+        .git(&["rev-list", "--all"])
+        .lines()
+        .map(|c| (c.to_string(), files(&f.repo, c)))
+        .collect();
+    let out = purge(&f.repo, &["--mode", "redact", "--keep-objects"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let map = commit_map(&f.repo);
+    let mut checked = 0;
+    for (old, new) in &map {
+        let (old_files, new_files) = (&before[old], files(&f.repo, new));
+        assert_eq!(
+            old_files.keys().collect::<Vec<_>>(),
+            new_files.keys().collect::<Vec<_>>()
+        );
+        for (path, old_blob) in old_files {
+            let new_blob = &new_files[path];
+            if f.secret_blobs.contains(old_blob) {
+                let text = f.repo.git(&["cat-file", "-p", new_blob]);
+                assert!(text.contains("***REMOVED***"), "{path}: {text}");
+                assert!(
+                    !text.contains("s3cr3tDbPass1") && !text.contains("cGFzc3dvcmQ="),
+                    "{text}"
+                );
+                let old_text = f.repo.git(&["cat-file", "-p", old_blob]);
+                let key = old_text.split(['=', ':']).next().unwrap();
+                assert!(
+                    text.starts_with(key),
+                    "only the secret changes: {old_text} -> {text}"
+                );
+                checked += 1;
+            } else {
+                assert_eq!(old_blob, new_blob, "{path} must not change");
+            }
+        }
+    }
+    assert!(checked > 0);
+    // --keep-objects: the old state can be restored from the ref map.
+    let ref_map = std::fs::read_to_string(f.repo.path().join(".git/scour/ref-map")).unwrap();
+    for line in ref_map.lines() {
+        let parts: Vec<&str> = line.split(' ').collect();
+        f.repo.git(&["cat-file", "-e", parts[1]]);
+    }
+}
+
+#[test]
+fn refuses_dirty_trees_operations_in_progress_and_flagged_tips() {
+    let repo = Repo::new();
+    repo.write("app.env", SECRET_ENV);
+    repo.commit_at("2022-01-01T00:00:00Z", "secret at the tip");
+    // Flagged blob at the tip of main.
+    let out = purge(&repo, &[]);
+    assert_eq!(code(&out), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refs/heads/main")
+            && err.contains("app.env")
+            && err.contains("--include-head"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Dirty tree.
+    repo.write("app.env", "DB_PASSWORD=${DB_PASSWORD}\n");
+    let out = purge(&repo, &["--include-head"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("uncommitted changes"));
+    // An operation in progress.
+    repo.git(&["checkout", "-q", "--", "app.env"]);
+    std::fs::write(
+        repo.path().join(".git/MERGE_HEAD"),
+        repo.git(&["rev-parse", "HEAD"]),
+    )
+    .unwrap();
+    let out = purge(&repo, &["--include-head"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("merge is in progress"));
+    std::fs::remove_file(repo.path().join(".git/MERGE_HEAD")).unwrap();
+    // With --include-head the tip is rewritten, and the checkout follows.
+    let out = purge(&repo, &["--include-head"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !repo.path().join("app.env").exists(),
+        "the checkout follows the rewritten tip"
+    );
+    assert!(repo.git(&["status", "--porcelain"]).is_empty());
+}
+
+#[test]
+fn selection_by_path_blob_and_findings_report() {
+    let f = fixture();
+    // --path drops a file anywhere in history, whatever the rules say.
+    let out = purge(
+        &f.repo,
+        &["--path", "src/app.py", "--keep-objects", "--include-head"],
+    );
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    for c in f.repo.git(&["rev-list", "--all"]).lines() {
+        assert!(!files(&f.repo, c).contains_key("src/app.py"), "{c}");
+    }
+    // A saved report names the blobs.
+    let g = fixture();
+    let report = g.repo.scour(&[
+        "history",
+        "--format",
+        "json",
+        "--output",
+        "report.json",
+        "--progress",
+        "never",
+    ]);
+    assert_eq!(code(&report), 1);
+    let out = purge(&g.repo, &["--findings", "report.json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let objects = all_objects(&g.repo);
+    for blob in &g.secret_blobs {
+        assert!(!objects.contains(blob));
+    }
+    // --blob names one.
+    let h = fixture();
+    let out = purge(&h.repo, &["--blob", &h.secret_blobs[1], "--keep-objects"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    for c in h.repo.git(&["rev-list", "--all"]).lines() {
+        let blobs: Vec<String> = files(&h.repo, c).into_values().collect();
+        assert!(!blobs.contains(&h.secret_blobs[1]));
+    }
+}
+
+#[test]
+fn bare_mirror_is_purged() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let mirror = dir.path().join("mirror.git");
+    f.repo
+        .git(&["clone", "-q", "--mirror", ".", mirror.to_str().unwrap()]);
+    let out = common::scour_in(dir.path(), &["purge", "mirror.git", "--progress", "never"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let objects = std::process::Command::new("git")
+        .args([
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname)",
+        ])
+        .current_dir(&mirror)
+        .output()
+        .unwrap();
+    let objects = String::from_utf8_lossy(&objects.stdout);
+    for blob in &f.secret_blobs {
+        assert!(!objects.contains(blob.as_str()));
+    }
+    let fsck = std::process::Command::new("git")
+        .args(["fsck", "--full"])
+        .current_dir(&mirror)
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}
