@@ -114,7 +114,19 @@ pub fn purge(
         no_ignore: true,
         ..history::Options::default()
     };
+    let timings = std::env::var_os("SCOUR_TIMINGS").is_some();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |what: &str| {
+        if timings {
+            eprintln!(
+                "scour: timing: purge {what}: {:.3} s",
+                clock.elapsed().as_secs_f64()
+            );
+        }
+        clock = std::time::Instant::now();
+    };
     let examined = history::examine(detector, path, &history_opts, warn)?;
+    lap("scan");
     let (blobs, secrets) = flagged(&examined, opts)?;
     let mode = opts.mode.unwrap_or(Mode::Drop);
     let target = Target {
@@ -151,6 +163,7 @@ pub fn purge(
         )));
     }
     drop(probe);
+    lap("tip check");
 
     let mut rewriter = Rewriter::new(&index, &target, Writer::new(&repo, opts.dry_run));
     let commits = rewriter.commits(&order).map_err(Error::Rewrite)?;
@@ -168,6 +181,7 @@ pub fn purge(
             edits.push((tip.name.clone(), tip.target, new));
         }
     }
+    lap("rewrite");
     let mut report = Report {
         commits,
         tags: rewriter.tags.len() as u64,
@@ -202,9 +216,11 @@ pub fn purge(
         .map_err(|e| Error::Rewrite(format!("{}: {e}", state.display())))?;
     if !opts.keep_objects {
         report.backup = Some(backup(&repo, &state)?);
+        lap("backup bundle");
     }
     update_refs(&repo, &edits)?;
     write_state(&state, &rewriter, &edits)?;
+    lap("refs and maps");
     report.state_dir = Some(state.clone());
     let head_changed = edits
         .iter()
@@ -215,6 +231,7 @@ pub fn purge(
     if !opts.keep_objects {
         git_in(&repo, &["reflog", "expire", "--expire=now", "--all"])?;
         git_in(&repo, &["gc", "--prune=now", "--quiet"])?;
+        lap("expire and prune");
     }
     report.verified = Some(verify(
         detector,
@@ -224,6 +241,7 @@ pub fn purge(
         &secrets,
         warn,
     )?);
+    lap("verify");
     Ok(report)
 }
 
@@ -299,7 +317,11 @@ fn flagged(
         if !explicit && !f.path.starts_with('(') {
             blobs.insert(blob);
         }
-        if blobs.contains(&blob) || !explicit || f.path.starts_with('(') {
+        let by_path = opts
+            .paths
+            .as_ref()
+            .is_some_and(|g| g.is_match(Path::new(&f.path)));
+        if blobs.contains(&blob) || by_path || !explicit || f.path.starts_with('(') {
             secrets.insert(f.secret_sha256.clone());
         }
     }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Compares, in one run, scour purge with git-filter-repo on copies of the same repository:
+#   1. removing one path from all history: `scour purge --path PATH` against
+#      `git filter-repo --path PATH --invert-paths`;
+#   2. redacting secrets: `scour purge --mode redact` (the rules find them) against
+#      `git filter-repo --replace-text` given the same secrets as literals.
+# Both tools end with the old objects pruned; scour also writes its backup bundle and
+# verifies the result.
+#
+#   scripts/bench-purge.sh REPO PATH [SCOUR]
+#
+# Needs git-filter-repo (`pip install git-filter-repo`).
+set -euo pipefail
+
+if [ $# -lt 2 ]; then
+    echo "usage: $0 REPO PATH [SCOUR]" >&2
+    exit 2
+fi
+repo=$(cd "$1" && pwd)
+path=$2
+root=$(cd "$(dirname "$0")/.." && pwd)
+scour=${3:-$root/target/release/scour}
+command -v git-filter-repo >/dev/null || { echo "$0: git-filter-repo is not installed (pip install git-filter-repo)" >&2; exit 2; }
+if [ ! -x "$scour" ]; then
+    cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}'; }
+copy() { rm -rf "$work/$1"; cp -a "$repo" "$work/$1"; }
+
+# 1. Drop one path.
+copy scour-drop
+start=$(now)
+"$scour" purge --path "$path" --include-head --force --progress never "$work/scour-drop" > "$work/scour-drop.log"
+scour_drop=$(elapsed "$start")
+copy fr-drop
+start=$(now)
+git -C "$work/fr-drop" filter-repo --quiet --force --path "$path" --invert-paths > "$work/fr-drop.log" 2>&1
+fr_drop=$(elapsed "$start")
+
+# 2. Redact secrets: the literals come from a scour report of the original.
+"$scour" history --show-secrets --format json --progress never --output "$work/secrets.json" "$repo" || true
+python3 - "$work/secrets.json" > "$work/expressions.txt" <<'PY'
+import json, sys
+seen = set()
+for f in json.load(open(sys.argv[1]))["findings"]:
+    s = f["secret"]
+    if s not in seen and "\n" not in s:
+        seen.add(s)
+        print(f"{s}==>***REMOVED***")
+PY
+copy scour-redact
+start=$(now)
+"$scour" purge --mode redact --include-head --force --progress never "$work/scour-redact" > "$work/scour-redact.log"
+scour_redact=$(elapsed "$start")
+copy fr-redact
+start=$(now)
+git -C "$work/fr-redact" filter-repo --quiet --force --replace-text "$work/expressions.txt" > "$work/fr-redact.log" 2>&1
+fr_redact=$(elapsed "$start")
+
+awk -v sd="$scour_drop" -v fd="$fr_drop" -v sr="$scour_redact" -v fr="$fr_redact" \
+    -v repo="$repo" -v path="$path" -v n="$(wc -l < "$work/expressions.txt")" 'BEGIN {
+    printf "repository: %s\n", repo
+    printf "drop %s:       scour %6.2f s   git-filter-repo %6.2f s   filter-repo/scour %.1fx\n", path, sd, fd, fd / sd
+    printf "redact %d secrets:  scour %6.2f s   git-filter-repo %6.2f s   filter-repo/scour %.1fx\n", n, sr, fr, fr / sr
+}'
