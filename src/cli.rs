@@ -42,6 +42,9 @@ pub enum Command {
     /// Rewrite history so that no flagged blob is reachable, then verify it. DESTRUCTIVE.
     #[command(long_about = PURGE_ABOUT, after_help = PURGE_HELP)]
     Purge(PurgeArgs),
+    /// Git hooks: reject pushes (pre-receive) or commits (pre-commit) that add secrets.
+    #[command(subcommand)]
+    Hook(HookCommand),
     /// List the rules, or check a rule file and its examples.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -193,6 +196,70 @@ pub enum PurgeMode {
     Drop,
     /// Replace each secret with ***REMOVED***.
     Redact,
+}
+
+/// `scour hook ...`
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Server-side hook: reads `old new ref` lines on stdin, scans what the push adds, exits 0
+    /// to accept and 1 to reject.
+    #[command(after_help = PRE_RECEIVE_HELP)]
+    PreReceive {
+        /// Give up after this many seconds (hosting platforms allow about 5).
+        #[arg(long, value_name = "SECS", default_value_t = 4.0)]
+        timeout: f64,
+        /// What to do when time runs out.
+        #[arg(long, value_enum, default_value_t = OnTimeout::Reject)]
+        on_timeout: OnTimeout,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Client-side hook: scans the staged changes (the index against HEAD); exits 1 to block
+    /// the commit.
+    PreCommit {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Writes the hook script into a repository's hooks directory.
+    Install {
+        /// Install the server-side pre-receive hook (for a bare repository that receives pushes).
+        #[arg(
+            long,
+            conflicts_with = "pre_commit",
+            required_unless_present = "pre_commit"
+        )]
+        pre_receive: bool,
+        /// Install the pre-commit hook (for a developer's clone).
+        #[arg(long)]
+        pre_commit: bool,
+        /// Replace an existing hook.
+        #[arg(long)]
+        force: bool,
+        /// The repository (default: the current one).
+        #[arg(value_name = "REPO", default_value = ".")]
+        repo: PathBuf,
+    },
+}
+
+const PRE_RECEIVE_HELP: &str = "\
+Every updated ref is checked: new branches, tags, force pushes, several refs in one push;
+deletions need no check. Only objects new to the repository are scanned (what
+`git rev-list NEW --not --all` lists), read from the push quarantine; each new blob once,
+plus new commit and tag messages. A push that brings back a blob or commit that
+`scour purge` removed (its ban list) is rejected too.
+
+Bypass, for false positives: git push -o scour.skip=\"<reason>\" (the server needs
+`git config receive.advertisePushOptions true`). The push is accepted and a JSON line with
+the time, the pusher, the refs, the reason and the findings' fingerprints is appended to
+scour/audit.jsonl in the repository. A bypass without a reason is refused.";
+
+/// What the pre-receive hook does when its deadline passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnTimeout {
+    /// Reject the push (the safe default).
+    Reject,
+    /// Accept it unchecked.
+    Accept,
 }
 
 /// Arguments of `scour checklist`.

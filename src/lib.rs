@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod detect;
 pub mod finding;
 pub mod history;
+pub mod hook;
 pub mod purge;
 pub mod report;
 pub mod rules;

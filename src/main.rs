@@ -3,7 +3,7 @@
 
 mod cli;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,8 +11,8 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use cli::{
-    ChecklistArgs, ChecklistFormat, Cli, ColorArg, Command, FormatArg, HistoryArgs, OutputArgs,
-    ProgressArg, PurgeArgs, PurgeMode, RuleArgs, RulesCommand, ScanArgs,
+    ChecklistArgs, ChecklistFormat, Cli, ColorArg, Command, FormatArg, HistoryArgs, HookCommand,
+    OnTimeout, OutputArgs, ProgressArg, PurgeArgs, PurgeMode, RuleArgs, RulesCommand, ScanArgs,
 };
 use scour::detect::Detector;
 use scour::report::{self, Format, Style};
@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::History(args) => run_history(args),
         Command::Checklist(args) => run_checklist(args),
         Command::Purge(args) => run_purge(args),
+        Command::Hook(hook) => run_hook(hook),
         Command::Rules(RulesCommand::List { rules }) => list_rules(&rules),
         Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
     };
@@ -235,6 +236,66 @@ fn run_purge(args: PurgeArgs) -> Result<u8> {
          4. Forks and clones keep the old history: every collaborator must re-clone, not pull."
     )?;
     Ok(0)
+}
+
+fn run_hook(hook: HookCommand) -> Result<u8> {
+    use scour::hook;
+    match hook {
+        HookCommand::PreReceive {
+            timeout,
+            on_timeout,
+            rules,
+        } => {
+            let detector = load_rules(&rules)?;
+            let mut input = String::new();
+            io::stdin()
+                .read_to_string(&mut input)
+                .context("reading the pushed refs from stdin")?;
+            let opts = hook::PreReceive {
+                timeout: std::time::Duration::from_secs_f64(timeout.max(0.1)),
+                accept_on_timeout: on_timeout == OnTimeout::Accept,
+            };
+            let mut err = io::stderr().lock();
+            Ok(
+                match hook::pre_receive(&detector, &input, &opts, &mut err)? {
+                    hook::Verdict::Accept => 0,
+                    hook::Verdict::Reject => FINDINGS,
+                },
+            )
+        }
+        HookCommand::PreCommit { rules } => {
+            let detector = load_rules(&rules)?;
+            let dir = std::env::current_dir()?;
+            let mut err = io::stderr().lock();
+            Ok(if hook::pre_commit(&detector, &dir, &mut err)? {
+                0
+            } else {
+                FINDINGS
+            })
+        }
+        HookCommand::Install {
+            pre_receive,
+            pre_commit: _,
+            force,
+            repo,
+        } => {
+            let repo = scour::source::git::open(&repo)?;
+            let kind = if pre_receive {
+                "pre-receive"
+            } else {
+                "pre-commit"
+            };
+            let exe = std::env::current_exe().context("locating the scour binary")?;
+            let path = hook::install(repo.git_dir(), kind, &exe, force)?;
+            println!("installed {}", path.display());
+            if pre_receive {
+                println!(
+                    "for the bypass (git push -o scour.skip=...), run in that repository: git config receive.advertisePushOptions true"
+                );
+            }
+            Ok(0)
+        }
+    }
 }
 
 fn progress_wanted(arg: ProgressArg) -> bool {

@@ -1,0 +1,700 @@
+//! Guarding the door: `scour hook pre-receive` (server side) and `pre-commit` (each developer).
+//!
+//! Plumbing, in gitoxide's sense: no colour, no progress; everything comes from the arguments,
+//! the environment git sets for hooks, and standard input. The objects of a push are read
+//! through `git` itself, which sees the push quarantine (`GIT_QUARANTINE_PATH`,
+//! `GIT_OBJECT_DIRECTORY`, `GIT_ALTERNATE_OBJECT_DIRECTORIES`) that a hook runs under.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::detect::{Detector, FileKind, Input};
+use crate::finding::{Finding, LineIndex};
+use crate::source::is_binary;
+
+/// Why a hook could not do its job (as opposed to rejecting a push).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A `git` subprocess failed.
+    #[error("git {args}: {message}")]
+    Git { args: String, message: String },
+    /// Standard input did not hold `old new ref` lines.
+    #[error("pre-receive input line {line}: expected '<old> <new> <ref>', got {text:?}")]
+    Input { line: usize, text: String },
+    /// Installing a hook failed or was refused.
+    #[error("{0}")]
+    Install(String),
+}
+
+/// What the pre-receive hook decided.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Let the push in.
+    Accept,
+    /// Refuse it.
+    Reject,
+}
+
+/// One ref update of a push.
+#[derive(Debug, Clone)]
+pub struct Update {
+    /// Old value (zeros for a new ref).
+    pub old: String,
+    /// New value (zeros for a deletion).
+    pub new: String,
+    /// Full ref name.
+    pub name: String,
+}
+
+impl Update {
+    fn is_deletion(&self) -> bool {
+        is_zero(&self.new)
+    }
+}
+
+fn is_zero(id: &str) -> bool {
+    id.bytes().all(|b| b == b'0')
+}
+
+/// Parses the `old new ref` lines git gives a pre-receive hook.
+pub fn parse_updates(input: &str) -> Result<Vec<Update>, Error> {
+    input
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let mut parts = l.split_whitespace();
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some(old), Some(new), Some(name), None) => Ok(Update {
+                    old: old.into(),
+                    new: new.into(),
+                    name: name.into(),
+                }),
+                _ => Err(Error::Input {
+                    line: i + 1,
+                    text: l.into(),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// A finding in a push, with the ref and commit that bring it.
+#[derive(Debug, Clone)]
+pub struct Offence {
+    /// The ref being updated.
+    pub reference: String,
+    /// The commit (or tag) that introduced it.
+    pub commit: String,
+    /// The finding.
+    pub finding: Finding,
+}
+
+/// What was checked, and what was found.
+#[derive(Debug, Default)]
+pub struct Inspection {
+    /// Secrets the push introduces.
+    pub offences: Vec<Offence>,
+    /// Objects the ban list names (removed by `scour purge`).
+    pub banned: Vec<String>,
+    /// Blobs scanned.
+    pub blobs: usize,
+    /// Commits looked at.
+    pub commits: usize,
+}
+
+/// Runs git in `dir` and returns its standard output.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::Git {
+            args: args.join(" "),
+            message: e.to_string(),
+        })?;
+    if !out.status.success() {
+        return Err(Error::Git {
+            args: args.join(" "),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Ok(out.stdout)
+}
+
+/// A blob to read, with where it appeared first.
+struct NewBlob {
+    id: String,
+    path: String,
+    commit: String,
+    reference: String,
+}
+
+/// Reads blobs through one `git cat-file --batch`, calling `each(id, data)`.
+fn read_blobs(dir: &Path, ids: &[&str], mut each: impl FnMut(&str, &[u8])) -> Result<(), Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut child = Command::new("git")
+        .args(["cat-file", "--batch"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Git {
+            args: "cat-file --batch".into(),
+            message: e.to_string(),
+        })?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(request.as_bytes());
+    });
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    for _ in ids {
+        let mut header = String::new();
+        if out.read_line(&mut header).unwrap_or(0) == 0 {
+            break;
+        }
+        let fields: Vec<&str> = header.split_whitespace().collect();
+        let (Some(id), Some(size)) = (
+            fields.first(),
+            fields.get(2).and_then(|s| s.parse::<usize>().ok()),
+        ) else {
+            continue; // "<id> missing"
+        };
+        let mut data = vec![0u8; size + 1];
+        if out.read_exact(&mut data).is_err() {
+            break;
+        }
+        data.truncate(size);
+        each(id, &data);
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(())
+}
+
+/// The ids that `scour purge` removed from this repository.
+pub fn ban_list(git_dir: &Path) -> HashSet<String> {
+    std::fs::read_to_string(git_dir.join("scour").join("ban-list"))
+        .map(|text| {
+            text.lines()
+                .filter_map(|l| l.split_whitespace().nth(1))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Finds what the updates bring that the repository did not have, and scans it once.
+pub fn inspect(
+    detector: &Detector,
+    dir: &Path,
+    git_dir: &Path,
+    updates: &[Update],
+) -> Result<Inspection, Error> {
+    let mut inspection = Inspection::default();
+    let banned = ban_list(git_dir);
+    let mut seen_blobs: HashSet<String> = HashSet::new();
+    let mut seen_commits: HashSet<String> = HashSet::new();
+    let mut blobs: Vec<NewBlob> = Vec::new();
+    let mut messages: Vec<(String, String, Vec<u8>)> = Vec::new();
+    for update in updates.iter().filter(|u| !u.is_deletion()) {
+        // Annotated tags: their own message, and the commits they point to.
+        let kind = String::from_utf8_lossy(&git(dir, &["cat-file", "-t", &update.new])?)
+            .trim()
+            .to_string();
+        if kind == "tag" {
+            let tag = git(dir, &["cat-file", "tag", &update.new])?;
+            if let Some(at) = memchr::memmem::find(&tag, b"\n\n") {
+                messages.push((
+                    update.name.clone(),
+                    update.new.clone(),
+                    tag[at + 2..].to_vec(),
+                ));
+            }
+            if banned.contains(&update.new) {
+                inspection.banned.push(format!("{} (tag)", update.new));
+            }
+        }
+        // Every commit new to the repository, with the blobs it adds or changes.
+        let log = git(
+            dir,
+            &[
+                "log",
+                "--raw",
+                "--no-abbrev",
+                "--no-renames",
+                "-m",
+                "--format=%x00%H",
+                &update.new,
+                "--not",
+                "--all",
+            ],
+        )?;
+        let mut commit = String::new();
+        for line in log.split(|&b| b == b'\n') {
+            if let Some(id) = line.strip_prefix(b"\0") {
+                commit = String::from_utf8_lossy(id).into_owned();
+                if seen_commits.insert(commit.clone()) {
+                    inspection.commits += 1;
+                    if banned.contains(&commit) {
+                        inspection.banned.push(format!("{commit} (commit)"));
+                    }
+                }
+                continue;
+            }
+            // `:100644 100644 <old> <new> M\t<path>`
+            let Some(tab) = memchr::memchr(b'\t', line) else {
+                continue;
+            };
+            let meta: Vec<&[u8]> = line[..tab].split(|&b| b == b' ').collect();
+            let (Some(mode), Some(new)) = (meta.get(1), meta.get(3)) else {
+                continue;
+            };
+            let new = String::from_utf8_lossy(new).into_owned();
+            if is_zero(&new) || mode.starts_with(b"160") || mode.starts_with(b"04") {
+                continue;
+            }
+            if banned.contains(&new) {
+                inspection.banned.push(format!(
+                    "{new} (blob at {})",
+                    String::from_utf8_lossy(&line[tab + 1..])
+                ));
+            }
+            if seen_blobs.insert(new.clone()) {
+                blobs.push(NewBlob {
+                    id: new,
+                    path: String::from_utf8_lossy(&line[tab + 1..]).into_owned(),
+                    commit: commit.clone(),
+                    reference: update.name.clone(),
+                });
+            }
+        }
+        let bodies = git(
+            dir,
+            &[
+                "log",
+                "--format=%x00%H%x00%B",
+                &update.new,
+                "--not",
+                "--all",
+            ],
+        )?;
+        // `\0<id>\0<body>` per commit: after the leading separator, id and body alternate.
+        let parts: Vec<&[u8]> = bodies.split(|&b| b == 0).skip(1).collect();
+        for record in parts.chunks(2) {
+            if let [id, body] = record {
+                let id = String::from_utf8_lossy(id).trim().to_string();
+                if !id.is_empty() {
+                    messages.push((update.name.clone(), id, body.to_vec()));
+                }
+            }
+        }
+    }
+    let by_id: HashMap<&str, &NewBlob> = blobs.iter().map(|b| (b.id.as_str(), b)).collect();
+    let ids: Vec<&str> = blobs.iter().map(|b| b.id.as_str()).collect();
+    read_blobs(dir, &ids, |id, data| {
+        let Some(blob) = by_id.get(id) else { return };
+        if is_binary(data) {
+            return;
+        }
+        inspection.blobs += 1;
+        let scanned = detector.scan(Input::from_path(data, Path::new(&blob.path)));
+        let lines = LineIndex::new(data);
+        for m in &scanned.matches {
+            inspection.offences.push(Offence {
+                reference: blob.reference.clone(),
+                commit: blob.commit.clone(),
+                finding: Finding::new(
+                    detector.rule(m),
+                    m,
+                    &blob.path,
+                    lines.position(m.span.start),
+                ),
+            });
+        }
+    })?;
+    for (reference, id, body) in messages {
+        let scanned = detector.scan(Input {
+            bytes: &body,
+            path: None,
+            kind: FileKind::Config,
+        });
+        let lines = LineIndex::new(&body);
+        for m in &scanned.matches {
+            inspection.offences.push(Offence {
+                reference: reference.clone(),
+                commit: id.clone(),
+                finding: Finding::new(
+                    detector.rule(m),
+                    m,
+                    "(commit or tag message)",
+                    lines.position(m.span.start),
+                ),
+            });
+        }
+    }
+    Ok(inspection)
+}
+
+/// How the pre-receive hook behaves.
+#[derive(Debug, Clone)]
+pub struct PreReceive {
+    /// Give up after this long.
+    pub timeout: Duration,
+    /// Accept instead of reject when time runs out.
+    pub accept_on_timeout: bool,
+}
+
+/// The push options git hands the hook (`git push -o ...`).
+pub fn push_options() -> Vec<String> {
+    let count: usize = std::env::var("GIT_PUSH_OPTION_COUNT")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (0..count)
+        .filter_map(|i| std::env::var(format!("GIT_PUSH_OPTION_{i}")).ok())
+        .collect()
+}
+
+/// The bypass reason given with `-o scour.skip=<reason>`: `None` when no bypass was asked,
+/// `Some("")` when it was asked without a reason.
+pub fn bypass_reason(options: &[String]) -> Option<String> {
+    options.iter().find_map(|o| {
+        if o == "scour.skip" {
+            Some(String::new())
+        } else {
+            o.strip_prefix("scour.skip=")
+                .map(|r| r.trim().trim_matches('"').to_string())
+        }
+    })
+}
+
+/// A line of `scour/audit.jsonl`.
+#[derive(Serialize)]
+struct AuditLine<'a> {
+    time: u64,
+    pusher: String,
+    refs: Vec<&'a str>,
+    reason: &'a str,
+    fingerprints: Vec<&'a str>,
+}
+
+fn pusher() -> String {
+    [
+        "GL_USERNAME",
+        "GITEA_PUSHER_NAME",
+        "GITHUB_USER",
+        "REMOTE_USER",
+        "USER",
+        "LOGNAME",
+    ]
+    .iter()
+    .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+    .unwrap_or_else(|| "unknown".into())
+}
+
+/// Appends a bypass to `<git dir>/scour/audit.jsonl`.
+fn audit(
+    git_dir: &Path,
+    updates: &[Update],
+    reason: &str,
+    inspection: &Inspection,
+) -> std::io::Result<()> {
+    let dir = git_dir.join("scour");
+    std::fs::create_dir_all(&dir)?;
+    let fingerprints: BTreeSet<&str> = inspection
+        .offences
+        .iter()
+        .map(|o| o.finding.fingerprint.as_str())
+        .collect();
+    let line = AuditLine {
+        time: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        pusher: pusher(),
+        refs: updates.iter().map(|u| u.name.as_str()).collect(),
+        reason,
+        fingerprints: fingerprints.into_iter().collect(),
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("audit.jsonl"))?;
+    writeln!(
+        file,
+        "{}",
+        serde_json::to_string(&line).expect("an audit line serialises")
+    )
+}
+
+/// Runs the pre-receive hook: reads the updates from `input`, writes its verdict's message to
+/// `out` (git relays it to the pusher).
+pub fn pre_receive(
+    detector: &Detector,
+    input: &str,
+    opts: &PreReceive,
+    out: &mut dyn Write,
+) -> Result<Verdict, Error> {
+    let updates = parse_updates(input)?;
+    let dir = std::env::current_dir().map_err(|e| Error::Git {
+        args: "(current directory)".into(),
+        message: e.to_string(),
+    })?;
+    let git_dir = std::env::var_os("GIT_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { dir.join(p) })
+        .unwrap_or_else(|| dir.clone());
+    let options = push_options();
+    let bypass = bypass_reason(&options);
+    if bypass.as_deref() == Some("") {
+        let _ = writeln!(
+            out,
+            "scour: push rejected: a bypass needs a reason: git push -o scour.skip=\"why these are not secrets\""
+        );
+        return Ok(Verdict::Reject);
+    }
+    // Inspect on a worker thread, so that the deadline holds whatever git does.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let work_updates = updates.clone();
+    let (work_dir, work_git_dir) = (dir.clone(), git_dir.clone());
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _ = tx.send(inspect(detector, &work_dir, &work_git_dir, &work_updates));
+        });
+        let inspection = match rx.recv_timeout(opts.timeout) {
+            Ok(result) => result?,
+            Err(_) => {
+                let verdict = if opts.accept_on_timeout {
+                    "accepted"
+                } else {
+                    "rejected"
+                };
+                let _ = writeln!(
+                    out,
+                    "scour: push {verdict}: the secret scan did not finish within {} s (--timeout); {}",
+                    opts.timeout.as_secs_f64(),
+                    if opts.accept_on_timeout {
+                        "it was NOT checked"
+                    } else {
+                        "push fewer commits at a time, or ask an admin to raise the limit"
+                    }
+                );
+                let _ = out.flush();
+                // The worker may still be waiting on git; the verdict must not wait for it.
+                std::process::exit(if opts.accept_on_timeout { 0 } else { 1 });
+            }
+        };
+        if !inspection.banned.is_empty() {
+            let _ = writeln!(out, "scour: push rejected: it brings back objects removed from history by `scour purge`:");
+            for b in &inspection.banned {
+                let _ = writeln!(out, "  {b}");
+            }
+            let _ = writeln!(
+                out,
+                "Your clone predates the purge. Re-clone, re-apply your work on the new history, and push again."
+            );
+            return Ok(Verdict::Reject);
+        }
+        if inspection.offences.is_empty() {
+            return Ok(Verdict::Accept);
+        }
+        if let Some(reason) = &bypass {
+            let _ = audit(&git_dir, &updates, reason, &inspection);
+            let _ = writeln!(
+                out,
+                "scour: {} possible secret(s) accepted by bypass (reason: {reason}); the bypass is logged.",
+                inspection.offences.len()
+            );
+            return Ok(Verdict::Accept);
+        }
+        let _ = write_rejection(out, &inspection);
+        Ok(Verdict::Reject)
+    })
+}
+
+fn write_rejection(out: &mut dyn Write, inspection: &Inspection) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "scour: push rejected: it adds {} secret(s):",
+        inspection.offences.len()
+    )?;
+    for o in &inspection.offences {
+        let f = &o.finding;
+        writeln!(
+            out,
+            "  {} {}  {}:{}  {}  {}",
+            o.reference,
+            &o.commit[..o.commit.len().min(10)],
+            f.path,
+            f.line,
+            f.rule,
+            f.shown_secret(false)
+        )?;
+    }
+    writeln!(out, "To fix it:")?;
+    writeln!(
+        out,
+        "  1. Remove the secret from the file (read it from the environment or a secret manager)."
+    )?;
+    writeln!(out, "  2. Rewrite your unpushed commits so none of them holds it: `git commit --amend` for the last one,")?;
+    writeln!(out, "     `git rebase -i` for older ones; then push again.")?;
+    writeln!(out, "  3. Rotate the credential: it has left your machine, and may sit in other clones or CI logs.")?;
+    writeln!(
+        out,
+        "If it is not a secret: add `scour:allow` in a comment on that line, or push with"
+    )?;
+    writeln!(
+        out,
+        "  git push -o scour.skip=\"<why>\"   (the bypass and its reason are logged)"
+    )
+}
+
+/// Runs the pre-commit hook in the work tree `dir`: scans the staged blobs. Returns whether the
+/// commit may go ahead.
+pub fn pre_commit(detector: &Detector, dir: &Path, out: &mut dyn Write) -> Result<bool, Error> {
+    let diff = git(
+        dir,
+        &[
+            "diff",
+            "--cached",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "-z",
+            "--diff-filter=AMC",
+        ],
+    )?;
+    // `-z`: `:<modes> <ids> <status>\0<path>\0` pairs.
+    let fields: Vec<&[u8]> = diff.split(|&b| b == 0).collect();
+    let mut staged: Vec<(String, String)> = Vec::new();
+    for pair in fields.chunks(2) {
+        let [meta, path] = pair else { continue };
+        let meta: Vec<&[u8]> = meta.split(|&b| b == b' ').collect();
+        let (Some(mode), Some(id)) = (meta.get(1), meta.get(3)) else {
+            continue;
+        };
+        if mode.starts_with(b"160") {
+            continue;
+        }
+        staged.push((
+            String::from_utf8_lossy(id).into_owned(),
+            String::from_utf8_lossy(path).into_owned(),
+        ));
+    }
+    let paths: HashMap<&str, &str> = staged
+        .iter()
+        .map(|(id, p)| (id.as_str(), p.as_str()))
+        .collect();
+    let ids: Vec<&str> = staged.iter().map(|(id, _)| id.as_str()).collect();
+    let mut findings = Vec::new();
+    read_blobs(dir, &ids, |id, data| {
+        let Some(path) = paths.get(id) else { return };
+        if is_binary(data) {
+            return;
+        }
+        let scanned = detector.scan(Input::from_path(data, Path::new(path)));
+        let lines = LineIndex::new(data);
+        for m in &scanned.matches {
+            findings.push(Finding::new(
+                detector.rule(m),
+                m,
+                path,
+                lines.position(m.span.start),
+            ));
+        }
+    })?;
+    if findings.is_empty() {
+        return Ok(true);
+    }
+    let _ = writeln!(
+        out,
+        "scour: commit blocked: the staged changes add {} secret(s):",
+        findings.len()
+    );
+    for f in &findings {
+        let _ = writeln!(
+            out,
+            "  {}:{}  {}  {}",
+            f.path,
+            f.line,
+            f.rule,
+            f.shown_secret(false)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Remove the secret (and `git add` again), or mark a false positive with a `scour:allow` comment.\n\
+         To commit anyway: git commit --no-verify (the server may still refuse the push)."
+    );
+    Ok(false)
+}
+
+/// The script `scour hook install` writes.
+pub fn hook_script(kind: &str, scour: &Path) -> String {
+    format!(
+        "#!/bin/sh\n# Installed by `scour hook install --{kind}`: {}\nexec '{}' hook {kind} \"$@\"\n",
+        if kind == "pre-receive" {
+            "rejects pushes that introduce secrets."
+        } else {
+            "blocks commits whose staged changes add secrets."
+        },
+        scour.display().to_string().replace('\'', "'\\''")
+    )
+}
+
+/// Writes the hook script `kind` into the repository's hooks directory.
+pub fn install(git_dir: &Path, kind: &str, scour: &Path, force: bool) -> Result<PathBuf, Error> {
+    let hooks = git_dir.join("hooks");
+    std::fs::create_dir_all(&hooks)
+        .map_err(|e| Error::Install(format!("{}: {e}", hooks.display())))?;
+    let path = hooks.join(kind);
+    if path.exists() && !force {
+        return Err(Error::Install(format!(
+            "{} already exists; pass --force to replace it (or call `scour hook {kind}` from it)",
+            path.display()
+        )));
+    }
+    std::fs::write(&path, hook_script(kind, scour))
+        .map_err(|e| Error::Install(format!("{}: {e}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::Install(format!("{}: {e}", path.display())))?;
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updates_parse_and_bad_lines_are_named() {
+        let u = parse_updates("0000 1111 refs/heads/main\n2222 0000 refs/heads/old\n").unwrap();
+        assert_eq!(u.len(), 2);
+        assert!(u[1].is_deletion());
+        let err = parse_updates("just one field\n").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn bypass_needs_a_reason() {
+        assert_eq!(bypass_reason(&[]), None);
+        assert_eq!(bypass_reason(&["scour.skip".into()]), Some(String::new()));
+        assert_eq!(bypass_reason(&["scour.skip=".into()]), Some(String::new()));
+        assert_eq!(
+            bypass_reason(&["ci.skip".into(), "scour.skip=test fixture".into()]),
+            Some("test fixture".into())
+        );
+    }
+}

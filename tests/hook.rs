@@ -1,0 +1,256 @@
+//! The hooks with real `git push` into a local bare repository that has `scour hook
+//! pre-receive` installed, and real `git commit` with the pre-commit hook.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{code, Repo};
+
+const TOKEN: &str = "ghp_R8aK2mQ9xL4vT7bN1cW5yH3jD6fG0sP2eZ4u";
+
+struct Server {
+    _dir: tempfile::TempDir,
+    bare: PathBuf,
+    client: Repo,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs")
+}
+
+fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("server.git");
+    assert!(run(
+        dir.path(),
+        &["init", "-q", "--bare", "-b", "main", "server.git"]
+    )
+    .status
+    .success());
+    let out = common::scour_in(
+        dir.path(),
+        &["hook", "install", "--pre-receive", "server.git"],
+    );
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        run(&bare, &["config", "receive.advertisePushOptions", "true"])
+            .status
+            .success()
+    );
+    let client = Repo::new();
+    client.git(&["remote", "add", "origin", bare.to_str().unwrap()]);
+    client.write("README.md", "# service\n");
+    client.commit_all("start");
+    let first = push(&client, &["origin", "main"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    Server {
+        _dir: dir,
+        bare,
+        client,
+    }
+}
+
+fn push(client: &Repo, args: &[&str]) -> Output {
+    let mut all = vec!["push", "-q"];
+    all.extend_from_slice(args);
+    run(client.path(), &all)
+}
+
+fn refs(bare: &Path) -> String {
+    String::from_utf8_lossy(&run(bare, &["for-each-ref"]).stdout).into_owned()
+}
+
+fn objects(bare: &Path) -> String {
+    String::from_utf8_lossy(
+        &run(bare, &["cat-file", "--batch-all-objects", "--batch-check"]).stdout,
+    )
+    .into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn clean_push_is_accepted() {
+    let s = server();
+    s.client.write("src/app.py", "print('hi')\n");
+    s.client.commit_all("app");
+    let out = push(&s.client, &["origin", "main"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn secret_push_is_rejected_naming_file_and_line_and_leaves_nothing() {
+    let s = server();
+    let (refs_before, objects_before) = (refs(&s.bare), objects(&s.bare));
+    s.client.write(
+        "ci/env.sh",
+        format!("set -e\nexport GITHUB_TOKEN={TOKEN}\n"),
+    );
+    s.client.commit_all("ci");
+    let out = push(&s.client, &["origin", "main"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("push rejected")
+            && err.contains("ci/env.sh:2")
+            && err.contains("vcs.github-pat"),
+        "{err}"
+    );
+    assert!(
+        err.contains("refs/heads/main") && err.contains("scour.skip"),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN), "the secret is redacted: {err}");
+    assert_eq!(refs(&s.bare), refs_before);
+    assert_eq!(
+        objects(&s.bare),
+        objects_before,
+        "the quarantine is dropped"
+    );
+}
+
+#[test]
+fn secret_in_the_middle_commit_is_caught() {
+    let s = server();
+    s.client.write("a.txt", "one\n");
+    s.client.commit_all("one");
+    s.client
+        .write("deploy/app.env", "DB_PASSWORD=s3cr3tDbPass1\n");
+    s.client.commit_all("two");
+    s.client
+        .write("deploy/app.env", "DB_PASSWORD=${DB_PASSWORD}\n");
+    s.client.commit_all("three");
+    let out = push(&s.client, &["origin", "main"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("deploy/app.env:1"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn branches_tags_force_pushes_deletions_and_two_refs() {
+    let s = server();
+    // A new branch with a clean commit, and a lightweight and an annotated tag.
+    s.client.git(&["checkout", "-q", "-b", "feature"]);
+    s.client.write("f.txt", "feature\n");
+    s.client.commit_all("feature");
+    let out = push(&s.client, &["origin", "feature"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    s.client.git(&["tag", "v1"]);
+    s.client
+        .git(&["tag", "-a", "v2", "-m", &format!("release, token {TOKEN}")]);
+    assert!(push(&s.client, &["origin", "v1"]).status.success());
+    let out = push(&s.client, &["origin", "v2"]);
+    assert!(
+        !out.status.success(),
+        "a secret in an annotated tag message"
+    );
+    assert!(stderr(&out).contains("refs/tags/v2"), "{}", stderr(&out));
+    // A force push that rewrites the branch with a secret.
+    s.client.write("f.txt", format!("token={TOKEN}\n"));
+    s.client.git(&["add", "-A"]);
+    s.client
+        .git(&["commit", "-q", "--amend", "-m", "feature, amended"]);
+    let out = push(&s.client, &["--force", "origin", "feature"]);
+    assert!(!out.status.success());
+    // Two refs in one push: the clean one alone would pass, the push fails as a whole.
+    s.client.git(&["checkout", "-q", "main"]);
+    s.client.write("m.txt", "main work\n");
+    s.client.commit_all("main work");
+    let out = push(&s.client, &["origin", "main", "feature", "--force"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("refs/heads/feature"),
+        "{}",
+        stderr(&out)
+    );
+    // Deleting a branch needs no check.
+    let out = push(&s.client, &["origin", "--delete", "feature"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!refs(&s.bare).contains("refs/heads/feature"));
+}
+
+#[test]
+fn bypass_with_a_reason_is_accepted_and_audited_and_without_one_refused() {
+    let s = server();
+    s.client
+        .write("tests/fixture.env", "DB_PASSWORD=t3stFixturePass\n");
+    s.client.commit_all("fixture");
+    let out = push(&s.client, &["-o", "scour.skip", "origin", "main"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("needs a reason"), "{}", stderr(&out));
+    let out = push(
+        &s.client,
+        &[
+            "-o",
+            "scour.skip=test fixture, not a credential",
+            "origin",
+            "main",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let audit = std::fs::read_to_string(s.bare.join("scour/audit.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(line["reason"], "test fixture, not a credential");
+    assert_eq!(line["refs"], serde_json::json!(["refs/heads/main"]));
+    assert_eq!(line["fingerprints"].as_array().unwrap().len(), 1);
+    assert!(line["time"].as_u64().unwrap() > 0 && line["pusher"].is_string());
+}
+
+#[test]
+fn a_purged_blob_pushed_again_is_rejected() {
+    let s = server();
+    // The server's history once held the blob; a purge put it on the ban list.
+    s.client
+        .write("notes.txt", "harmless text the scanner does not flag\n");
+    let id = s
+        .client
+        .git(&["hash-object", "notes.txt"])
+        .trim()
+        .to_string();
+    std::fs::create_dir_all(s.bare.join("scour")).unwrap();
+    std::fs::write(s.bare.join("scour/ban-list"), format!("blob {id}\n")).unwrap();
+    s.client.commit_all("notes");
+    let out = push(&s.client, &["origin", "main"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("scour purge") && err.contains(&id), "{err}");
+}
+
+#[test]
+fn pre_commit_blocks_a_staged_secret_and_lets_a_clean_commit_through() {
+    let repo = Repo::new();
+    let out = repo.scour(&["hook", "install", "--pre-commit"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let again = repo.scour(&["hook", "install", "--pre-commit"]);
+    assert_eq!(code(&again), 2, "an existing hook is not overwritten");
+    repo.write("app.py", "print('ok')\n");
+    repo.git(&["add", "-A"]);
+    let ok = run(repo.path(), &["commit", "-q", "-m", "clean"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    repo.write("deploy/app.env", "DB_PASSWORD=s3cr3tDbPass1\n");
+    // Unstaged secrets are not the commit's business.
+    repo.write("scratch.env", "API_PASSWORD=n0tStaged99\n");
+    repo.git(&["add", "deploy/app.env"]);
+    let blocked = run(repo.path(), &["commit", "-q", "-m", "secret"]);
+    assert!(!blocked.status.success());
+    let err = stderr(&blocked);
+    assert!(
+        err.contains("deploy/app.env:1") && !err.contains("scratch.env"),
+        "{err}"
+    );
+}
