@@ -57,6 +57,10 @@ impl Update {
     }
 }
 
+fn is_id(id: &str) -> bool {
+    (id.len() == 40 || id.len() == 64) && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn is_zero(id: &str) -> bool {
     id.bytes().all(|b| b == b'0')
 }
@@ -70,11 +74,13 @@ pub fn parse_updates(input: &str) -> Result<Vec<Update>, Error> {
         .map(|(i, l)| {
             let mut parts = l.split_whitespace();
             match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some(old), Some(new), Some(name), None) => Ok(Update {
-                    old: old.into(),
-                    new: new.into(),
-                    name: name.into(),
-                }),
+                (Some(old), Some(new), Some(name), None) if is_id(old) && is_id(new) => {
+                    Ok(Update {
+                        old: old.into(),
+                        new: new.into(),
+                        name: name.into(),
+                    })
+                }
                 _ => Err(Error::Input {
                     line: i + 1,
                     text: l.into(),
@@ -680,11 +686,14 @@ mod tests {
 
     #[test]
     fn updates_parse_and_bad_lines_are_named() {
-        let u = parse_updates("0000 1111 refs/heads/main\n2222 0000 refs/heads/old\n").unwrap();
+        let (zero, one, two) = ("0".repeat(40), "1".repeat(40), "2".repeat(40));
+        let input = format!("{zero} {one} refs/heads/main\n{two} {zero} refs/heads/old\n");
+        let u = parse_updates(&input).unwrap();
         assert_eq!(u.len(), 2);
         assert!(u[1].is_deletion());
-        let err = parse_updates("just one field\n").unwrap_err().to_string();
+        let err = parse_updates("just two\n").unwrap_err().to_string();
         assert!(err.contains("line 1"), "{err}");
+        assert!(parse_updates("not an id refs/heads/x\n").is_err());
     }
 
     #[test]
