@@ -45,6 +45,8 @@ pub struct Options {
     pub progress: bool,
     /// Report paths that `.scourignore` (as committed at HEAD) excludes, too.
     pub no_ignore: bool,
+    /// Only index the database, scan nothing (for `scour purge` with an explicit selection).
+    pub index_only: bool,
 }
 
 /// What a history scan covered, beside the common counts.
@@ -163,6 +165,7 @@ pub fn examine(
     let total = git::packed_object_count(&dirs, hash);
     let visitor = Visitor {
         detector,
+        scan: !opts.index_only,
         max_file_size: opts.max_file_size,
         hash,
         counts: &counts,
@@ -274,6 +277,7 @@ type Record = (ObjectId, Kind, Vec<u8>);
 /// Hands objects of the pass to the scanner and, in batches, to the indexer.
 struct Visitor<'a> {
     detector: &'a Detector,
+    scan: bool,
     max_file_size: u64,
     hash: gix::hash::Kind,
     counts: &'a Counts,
@@ -309,6 +313,7 @@ impl Clone for Visitor<'_> {
     fn clone(&self) -> Self {
         Visitor {
             detector: self.detector,
+            scan: self.scan,
             max_file_size: self.max_file_size,
             hash: self.hash,
             counts: self.counts,
@@ -337,6 +342,9 @@ impl git::Visit for Visitor<'_> {
         self.batch.push((id, kind, record));
         if self.batch_bytes >= Self::BATCH_BYTES {
             self.flush();
+        }
+        if !self.scan {
+            return;
         }
         match kind {
             Kind::Blob => self.keep(scan_blob(

@@ -122,6 +122,7 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
         max_file_size: args.max_file_size,
         no_ignore: args.no_ignore,
         progress: progress_wanted(args.progress),
+        index_only: false,
     };
     let mut outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
     if let Some(baseline) = &baseline {

@@ -5,6 +5,7 @@
 //! first: a purge cannot make a leaked secret secret again. Before pruning, a bundle of the old
 //! history is written to `.git/scour/` as the way back; delete it when you are sure.
 
+pub mod pack;
 pub mod rewrite;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -107,11 +108,17 @@ pub fn purge(
         safety_checks(&repo)?;
     }
     drop(repo);
+    let explicit = opts.findings.is_some()
+        || !opts.blobs.is_empty()
+        || opts.paths.is_some()
+        || opts.bigger_than.is_some();
     let history_opts = history::Options {
         max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
         threads: opts.threads,
         progress: opts.progress,
         no_ignore: true,
+        // What to remove is named: the database only needs indexing, not scanning.
+        index_only: explicit,
         ..history::Options::default()
     };
     let timings = std::env::var_os("SCOUR_TIMINGS").is_some();
@@ -127,7 +134,7 @@ pub fn purge(
     };
     let examined = history::examine(detector, path, &history_opts, warn)?;
     lap("scan");
-    let (blobs, secrets) = flagged(&examined, opts)?;
+    let (blobs, mut secrets) = flagged(&examined, opts)?;
     let mode = opts.mode.unwrap_or(Mode::Drop);
     let target = Target {
         mode,
@@ -142,7 +149,11 @@ pub fn purge(
     let order = topological(&index, &tips);
 
     // Tips first, computed without writing: a refusal must leave nothing behind.
-    let mut probe = Rewriter::new(&index, &target, Writer::new(&repo, true));
+    let mut probe = Rewriter::new(
+        &index,
+        &target,
+        Writer::new(&repo, true).map_err(Error::Rewrite)?,
+    );
     let mut at_tip = Vec::new();
     for tip in &tips {
         let is_branch = tip.name.starts_with("refs/heads/") || tip.name == "HEAD";
@@ -165,7 +176,11 @@ pub fn purge(
     drop(probe);
     lap("tip check");
 
-    let mut rewriter = Rewriter::new(&index, &target, Writer::new(&repo, opts.dry_run));
+    let mut rewriter = Rewriter::new(
+        &index,
+        &target,
+        Writer::new(&repo, opts.dry_run).map_err(Error::Rewrite)?,
+    );
     let commits = rewriter.commits(&order).map_err(Error::Rewrite)?;
     let mut edits = Vec::new();
     for tip in &tips {
@@ -179,6 +194,16 @@ pub fn purge(
         };
         if let Some(new) = new {
             edits.push((tip.name.clone(), tip.target, new));
+        }
+    }
+    // The new objects must be in place before any ref points at them; an empty pack vanishes.
+    rewriter.finish().map_err(Error::Rewrite)?;
+    // What the removed blobs held must not be found anywhere afterwards.
+    for blob in &rewriter.removed_blobs {
+        if let Ok(object) = repo.find_object(*blob) {
+            for m in detector.scan_unplaced(&object.data).matches {
+                secrets.insert(crate::finding::sha256_hex(m.secret.as_bytes()));
+            }
         }
     }
     lap("rewrite");

@@ -8,6 +8,7 @@ use gix::objs::{Kind, WriteTo};
 use gix::ObjectId;
 use globset::GlobSet;
 
+use super::pack::PackWriter;
 use crate::detect::{Detector, FileKind, Input};
 use crate::source::git::{EntryKind, Index, Obj};
 
@@ -53,49 +54,66 @@ enum TreeFate {
     Empty,
 }
 
-/// Writes objects, or in a dry run only computes the ids they would have.
+/// Writes objects into one new pack, or in a dry run only computes the ids they would have.
 pub struct Writer<'r> {
     repo: &'r gix::Repository,
-    dry_run: bool,
+    pack: Option<PackWriter>,
+    added: HashSet<ObjectId>,
     /// Objects written (or that would be).
     pub written: u64,
 }
 
 impl<'r> Writer<'r> {
     /// A writer into `repo`; with `dry_run`, nothing touches the disk.
-    pub fn new(repo: &'r gix::Repository, dry_run: bool) -> Writer<'r> {
-        Writer {
+    pub fn new(repo: &'r gix::Repository, dry_run: bool) -> Result<Writer<'r>, String> {
+        let pack = if dry_run {
+            None
+        } else {
+            let objects = repo.common_dir().join("objects");
+            Some(
+                PackWriter::new(&objects, repo.object_hash())
+                    .map_err(|e| format!("cannot start a pack: {e}"))?,
+            )
+        };
+        Ok(Writer {
             repo,
-            dry_run,
+            pack,
+            added: HashSet::new(),
             written: 0,
-        }
+        })
     }
 
     fn write(&mut self, object: &impl WriteTo) -> Result<ObjectId, String> {
-        self.written += 1;
-        if self.dry_run {
-            let mut buf = Vec::new();
-            object.write_to(&mut buf).map_err(|e| e.to_string())?;
-            gix::objs::compute_hash(self.repo.object_hash(), object.kind(), &buf)
-                .map_err(|e| e.to_string())
-        } else {
-            self.repo
-                .write_object(object)
-                .map(|id| id.detach())
-                .map_err(|e| format!("cannot write an object: {e}"))
-        }
+        let mut buf = Vec::new();
+        object.write_to(&mut buf).map_err(|e| e.to_string())?;
+        self.store(object.kind(), &buf)
     }
 
     fn write_blob(&mut self, data: &[u8]) -> Result<ObjectId, String> {
-        self.written += 1;
-        if self.dry_run {
-            gix::objs::compute_hash(self.repo.object_hash(), Kind::Blob, data)
-                .map_err(|e| e.to_string())
-        } else {
-            self.repo
-                .write_blob(data)
-                .map(|id| id.detach())
-                .map_err(|e| format!("cannot write a blob: {e}"))
+        self.store(Kind::Blob, data)
+    }
+
+    fn store(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId, String> {
+        let id = gix::objs::compute_hash(self.repo.object_hash(), kind, data)
+            .map_err(|e| e.to_string())?;
+        if self.added.insert(id) {
+            self.written += 1;
+            if let Some(pack) = &mut self.pack {
+                pack.add(id, kind, data)
+                    .map_err(|e| format!("cannot write to the pack: {e}"))?;
+            }
+        }
+        Ok(id)
+    }
+
+    /// Completes the pack and its index, so that git sees the new objects.
+    pub fn finish(&mut self) -> Result<(), String> {
+        match self.pack.take() {
+            Some(pack) => pack
+                .finish()
+                .map(|_| ())
+                .map_err(|e| format!("cannot finish the pack: {e}")),
+            None => Ok(()),
         }
     }
 }
@@ -142,6 +160,11 @@ impl<'a, 'r> Rewriter<'a, 'r> {
     /// How many objects were written.
     pub fn written(&self) -> u64 {
         self.writer.written
+    }
+
+    /// Completes the pack of new objects.
+    pub fn finish(&mut self) -> Result<(), String> {
+        self.writer.finish()
     }
 
     /// The fate of a blob at `path`.

@@ -1,0 +1,386 @@
+//! A pack writer for the objects a rewrite creates: one pack file and its index instead of tens
+//! of thousands of loose objects.
+//!
+//! Consecutive objects of one kind (the root trees of successive commits, the commits
+//! themselves) differ in a few bytes, so each object is stored as a delta against the previous
+//! object of its kind when that is smaller: the delta keeps their common prefix and suffix and
+//! inserts the middle. Chains are cut at [`MAX_DEPTH`] so that git never has to re-delta them.
+
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use gix::objs::Kind;
+use gix::ObjectId;
+
+/// The longest delta chain written.
+const MAX_DEPTH: u32 = 50;
+
+/// The last object written of one kind: the base for the next one.
+struct Base {
+    offset: u64,
+    data: Vec<u8>,
+    depth: u32,
+}
+
+/// Writes a pack into `objects/pack/`, then its `.idx`.
+pub struct PackWriter {
+    dir: PathBuf,
+    tmp: PathBuf,
+    out: BufWriter<File>,
+    offset: u64,
+    /// (id, offset, crc32) of every entry.
+    entries: Vec<(ObjectId, u64, u32)>,
+    bases: [Option<Base>; 4],
+    hash: gix::hash::Kind,
+}
+
+fn kind_index(kind: Kind) -> usize {
+    match kind {
+        Kind::Commit => 0,
+        Kind::Tree => 1,
+        Kind::Blob => 2,
+        Kind::Tag => 3,
+    }
+}
+
+fn type_code(kind: Kind) -> u8 {
+    match kind {
+        Kind::Commit => 1,
+        Kind::Tree => 2,
+        Kind::Blob => 3,
+        Kind::Tag => 4,
+    }
+}
+
+const OFS_DELTA: u8 = 6;
+
+impl PackWriter {
+    /// Starts a pack in `objects_dir/pack`.
+    pub fn new(objects_dir: &Path, hash: gix::hash::Kind) -> std::io::Result<PackWriter> {
+        let dir = objects_dir.join("pack");
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!("tmp_scour_{}.pack", std::process::id()));
+        let mut out = BufWriter::new(File::create(&tmp)?);
+        out.write_all(b"PACK")?;
+        out.write_all(&2u32.to_be_bytes())?;
+        out.write_all(&0u32.to_be_bytes())?; // the count, patched in `finish`
+        Ok(PackWriter {
+            dir,
+            tmp,
+            out,
+            offset: 12,
+            entries: Vec::new(),
+            bases: [None, None, None, None],
+            hash,
+        })
+    }
+
+    /// Adds an object whose id the caller computed.
+    pub fn add(&mut self, id: ObjectId, kind: Kind, data: &[u8]) -> std::io::Result<()> {
+        let k = kind_index(kind);
+        let delta = self.bases[k]
+            .as_ref()
+            .filter(|b| b.depth < MAX_DEPTH)
+            .and_then(|b| delta(&b.data, data).map(|d| (d, b.offset, b.depth)))
+            .filter(|(d, _, _)| d.len() < data.len() / 2);
+        let start = self.offset;
+        let mut entry = Vec::new();
+        let depth = match delta {
+            Some((d, base_offset, base_depth)) => {
+                entry.extend(entry_header(OFS_DELTA, d.len() as u64));
+                entry.extend(offset_encoding(start - base_offset));
+                entry.extend(compress(&d)?);
+                base_depth + 1
+            }
+            None => {
+                entry.extend(entry_header(type_code(kind), data.len() as u64));
+                entry.extend(compress(data)?);
+                0
+            }
+        };
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&entry);
+        self.out.write_all(&entry)?;
+        self.offset += entry.len() as u64;
+        self.entries.push((id, start, crc.finalize()));
+        self.bases[k] = Some(Base {
+            offset: start,
+            data: data.to_vec(),
+            depth,
+        });
+        Ok(())
+    }
+
+    /// How many objects were added.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Patches the count, writes the checksum and the index, and moves both into place.
+    /// An empty pack is removed instead.
+    pub fn finish(self) -> std::io::Result<Option<PathBuf>> {
+        let PackWriter {
+            dir,
+            tmp,
+            out,
+            mut entries,
+            hash,
+            ..
+        } = self;
+        let mut file = out.into_inner().map_err(|e| e.into_error())?;
+        if entries.is_empty() {
+            drop(file);
+            std::fs::remove_file(&tmp)?;
+            return Ok(None);
+        }
+        file.seek(SeekFrom::Start(8))?;
+        file.write_all(&(entries.len() as u32).to_be_bytes())?;
+        file.flush()?;
+        drop(file);
+        // The trailer is the hash of everything before it.
+        let bytes = std::fs::read(&tmp)?;
+        let mut hasher = gix::hash::hasher(hash);
+        hasher.update(&bytes);
+        let checksum = hasher.try_finalize().map_err(std::io::Error::other)?;
+        let mut file = std::fs::OpenOptions::new().append(true).open(&tmp)?;
+        file.write_all(checksum.as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut idx = Vec::new();
+        idx.extend_from_slice(b"\xfftOc");
+        idx.extend_from_slice(&2u32.to_be_bytes());
+        let mut fanout = [0u32; 256];
+        for (id, _, _) in &entries {
+            fanout[id.as_bytes()[0] as usize] += 1;
+        }
+        let mut total = 0;
+        for count in fanout {
+            total += count;
+            idx.extend_from_slice(&total.to_be_bytes());
+        }
+        for (id, _, _) in &entries {
+            idx.extend_from_slice(id.as_bytes());
+        }
+        for (_, _, crc) in &entries {
+            idx.extend_from_slice(&crc.to_be_bytes());
+        }
+        let mut large = Vec::new();
+        for (_, offset, _) in &entries {
+            if *offset < 0x8000_0000 {
+                idx.extend_from_slice(&(*offset as u32).to_be_bytes());
+            } else {
+                idx.extend_from_slice(&(0x8000_0000 | large.len() as u32).to_be_bytes());
+                large.push(*offset);
+            }
+        }
+        for offset in large {
+            idx.extend_from_slice(&offset.to_be_bytes());
+        }
+        idx.extend_from_slice(checksum.as_bytes());
+        let mut hasher = gix::hash::hasher(hash);
+        hasher.update(&idx);
+        idx.extend_from_slice(
+            hasher
+                .try_finalize()
+                .map_err(std::io::Error::other)?
+                .as_bytes(),
+        );
+
+        let name = format!("pack-{}", checksum.to_hex());
+        let pack = dir.join(format!("{name}.pack"));
+        // The index goes in last: git only looks at packs that have one.
+        std::fs::rename(&tmp, &pack)?;
+        let idx_tmp = dir.join(format!("tmp_scour_{}.idx", std::process::id()));
+        std::fs::write(&idx_tmp, &idx)?;
+        std::fs::rename(&idx_tmp, dir.join(format!("{name}.idx")))?;
+        Ok(Some(pack))
+    }
+}
+
+fn compress(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut w = gix::zlib::stream::deflate::Write::new(
+        Vec::with_capacity(data.len() / 2 + 16),
+        gix::zlib::Compression::BEST_SPEED,
+    );
+    w.write_all(data)?;
+    w.flush()?;
+    Ok(w.into_inner())
+}
+
+/// The `type and size` header of a pack entry.
+fn entry_header(type_code: u8, mut size: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(10);
+    let mut byte = (type_code << 4) | (size & 0x0f) as u8;
+    size >>= 4;
+    while size > 0 {
+        out.push(byte | 0x80);
+        byte = (size & 0x7f) as u8;
+        size >>= 7;
+    }
+    out.push(byte);
+    out
+}
+
+/// The base offset of an OFS_DELTA entry: big-endian groups of seven bits, each but the last
+/// with its high bit set, and each group after the first meaning one more than it says.
+fn offset_encoding(mut distance: u64) -> Vec<u8> {
+    let mut bytes = vec![(distance & 0x7f) as u8];
+    distance >>= 7;
+    while distance > 0 {
+        distance -= 1;
+        bytes.push(0x80 | (distance & 0x7f) as u8);
+        distance >>= 7;
+    }
+    bytes.reverse();
+    bytes
+}
+
+fn varint(mut n: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A copy instruction for `len` bytes at `offset` of the base (`len` at most 0xffffff).
+fn copy(offset: u64, len: u64, out: &mut Vec<u8>) {
+    let mut op = 0x80u8;
+    let mut args = Vec::with_capacity(7);
+    for i in 0..4 {
+        let b = ((offset >> (8 * i)) & 0xff) as u8;
+        if b != 0 {
+            op |= 1 << i;
+            args.push(b);
+        }
+    }
+    for i in 0..3 {
+        let b = ((len >> (8 * i)) & 0xff) as u8;
+        if b != 0 {
+            op |= 1 << (4 + i);
+            args.push(b);
+        }
+    }
+    out.push(op);
+    out.extend(args);
+}
+
+/// A delta from `base` to `target` keeping their common prefix and suffix; `None` when they
+/// share too little for a delta to pay.
+fn delta(base: &[u8], target: &[u8]) -> Option<Vec<u8>> {
+    let prefix = base.iter().zip(target).take_while(|(a, b)| a == b).count();
+    let max_suffix = base.len().min(target.len()) - prefix;
+    let suffix = base
+        .iter()
+        .rev()
+        .zip(target.iter().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if prefix + suffix < 32 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(target.len() - prefix - suffix + 32);
+    varint(base.len() as u64, &mut out);
+    varint(target.len() as u64, &mut out);
+    let emit_copy = |start: usize, len: usize, out: &mut Vec<u8>| {
+        let mut at = start;
+        let end = start + len;
+        while at < end {
+            let chunk = (end - at).min(0xff_ffff);
+            copy(at as u64, chunk as u64, out);
+            at += chunk;
+        }
+    };
+    emit_copy(0, prefix, &mut out);
+    for chunk in target[prefix..target.len() - suffix].chunks(127) {
+        out.push(chunk.len() as u8);
+        out.extend_from_slice(chunk);
+    }
+    emit_copy(base.len() - suffix, suffix, &mut out);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applies a delta as git does, to check the encoder against the format.
+    fn apply(base: &[u8], delta: &[u8]) -> Vec<u8> {
+        let mut at = 0;
+        let mut read_varint = |at: &mut usize| {
+            let (mut n, mut shift) = (0u64, 0);
+            loop {
+                let b = delta[*at];
+                *at += 1;
+                n |= u64::from(b & 0x7f) << shift;
+                shift += 7;
+                if b & 0x80 == 0 {
+                    return n;
+                }
+            }
+        };
+        assert_eq!(read_varint(&mut at), base.len() as u64);
+        let size = read_varint(&mut at) as usize;
+        let mut out = Vec::new();
+        while at < delta.len() {
+            let op = delta[at];
+            at += 1;
+            if op & 0x80 != 0 {
+                let (mut off, mut len) = (0usize, 0usize);
+                for i in 0..4 {
+                    if op & (1 << i) != 0 {
+                        off |= (delta[at] as usize) << (8 * i);
+                        at += 1;
+                    }
+                }
+                for i in 0..3 {
+                    if op & (1 << (4 + i)) != 0 {
+                        len |= (delta[at] as usize) << (8 * i);
+                        at += 1;
+                    }
+                }
+                if len == 0 {
+                    len = 0x10000;
+                }
+                out.extend_from_slice(&base[off..off + len]);
+            } else {
+                out.extend_from_slice(&delta[at..at + op as usize]);
+                at += op as usize;
+            }
+        }
+        assert_eq!(out.len(), size);
+        out
+    }
+
+    #[test]
+    fn deltas_round_trip() {
+        let base: Vec<u8> = (0..5000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let mut target = base.clone();
+        target.splice(1000..1010, b"something new in the middle".iter().copied());
+        let d = delta(&base, &target).unwrap();
+        assert!(d.len() < 100);
+        assert_eq!(apply(&base, &d), target);
+        assert!(delta(b"short", b"other").is_none());
+    }
+
+    #[test]
+    fn offsets_and_headers() {
+        assert_eq!(offset_encoding(127), vec![0x7f]);
+        assert_eq!(offset_encoding(128), vec![0x80, 0x00]);
+        assert_eq!(entry_header(2, 15), vec![0x2f]);
+        assert_eq!(entry_header(2, 16), vec![0xa0, 0x01]);
+    }
+}
