@@ -153,7 +153,7 @@ impl PackWriter {
         file.sync_all()?;
         drop(file);
 
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_by_key(|e| e.0);
         let mut idx = Vec::new();
         idx.extend_from_slice(b"\xfftOc");
         idx.extend_from_slice(&2u32.to_be_bytes());
@@ -320,7 +320,7 @@ mod tests {
     /// Applies a delta as git does, to check the encoder against the format.
     fn apply(base: &[u8], delta: &[u8]) -> Vec<u8> {
         let mut at = 0;
-        let mut read_varint = |at: &mut usize| {
+        let read_varint = |at: &mut usize| {
             let (mut n, mut shift) = (0u64, 0);
             loop {
                 let b = delta[*at];
