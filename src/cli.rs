@@ -177,13 +177,8 @@ pub struct PurgeArgs {
     #[arg(long)]
     pub keep_objects: bool,
 
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
-
-    /// Show a progress bar on stderr.
-    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
-    pub progress: ProgressArg,
+    #[command(flatten)]
+    pub work: WorkArgs,
 
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -289,13 +284,8 @@ pub struct ChecklistArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
-
-    /// Show a progress bar on stderr.
-    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
-    pub progress: ProgressArg,
+    #[command(flatten)]
+    pub work: WorkArgs,
 
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -341,13 +331,8 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "SIZE", default_value = "25M", value_parser = parse_size)]
     pub max_file_size: u64,
 
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
-
-    /// Show a progress bar on stderr.
-    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
-    pub progress: ProgressArg,
+    #[command(flatten)]
+    pub work: WorkArgs,
 
     /// Hide credentials that this earlier `--format json` report already lists.
     #[arg(long, value_name = "REPORT")]
@@ -358,6 +343,18 @@ pub struct HistoryArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// How a long job runs: threads and progress.
+#[derive(Debug, Args)]
+pub struct WorkArgs {
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Show a progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
 }
 
 /// When to show progress.

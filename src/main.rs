@@ -85,7 +85,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         threads: args.threads,
     };
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
-    let mut outcome = if stdin {
+    let outcome = if stdin {
         if args.paths.len() > 1 {
             bail!("'-' (standard input) cannot be combined with other paths");
         }
@@ -98,15 +98,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         };
         scan::scan_paths(&detector, &paths, &opts, &warn)?
     };
-    if let Some(baseline) = &baseline {
-        outcome.apply_baseline(baseline);
-    }
-    emit(&outcome, &detector, &args.output)?;
-    Ok(if outcome.findings.is_empty() {
-        0
-    } else {
-        FINDINGS
-    })
+    report_outcome(outcome, baseline.as_ref(), &detector, &args.output)
 }
 
 fn run_history(args: HistoryArgs) -> Result<u8> {
@@ -118,22 +110,14 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
         refs,
         since: args.since.clone(),
         range: args.range.clone(),
-        threads: args.threads,
+        threads: args.work.threads,
         max_file_size: args.max_file_size,
         no_ignore: args.no_ignore,
-        progress: progress_wanted(args.progress),
+        progress: progress_wanted(args.work.progress),
         index_only: false,
     };
-    let mut outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
-    if let Some(baseline) = &baseline {
-        outcome.apply_baseline(baseline);
-    }
-    emit(&outcome, &detector, &args.output)?;
-    Ok(if outcome.findings.is_empty() {
-        0
-    } else {
-        FINDINGS
-    })
+    let outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
+    report_outcome(outcome, baseline.as_ref(), &detector, &args.output)
 }
 
 fn globs(patterns: &[String], flag: &str) -> Result<Option<globset::GlobSet>> {
@@ -163,8 +147,8 @@ fn run_purge(args: PurgeArgs) -> Result<u8> {
         force: args.force,
         include_head: args.include_head,
         keep_objects: args.keep_objects,
-        threads: args.threads,
-        progress: progress_wanted(args.progress),
+        threads: args.work.threads,
+        progress: progress_wanted(args.work.progress),
     };
     let report = purge::purge(&detector, &args.repo, &opts, &warn)?;
     let mut out = io::stdout().lock();
@@ -317,8 +301,8 @@ fn run_checklist(args: ChecklistArgs) -> Result<u8> {
             let opts = scour::history::Options {
                 all_objects: true,
                 max_file_size: scour::source::DEFAULT_MAX_FILE_SIZE,
-                threads: args.threads,
-                progress: progress_wanted(args.progress),
+                threads: args.work.threads,
+                progress: progress_wanted(args.work.progress),
                 ..Default::default()
             };
             let outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
@@ -332,7 +316,7 @@ fn run_checklist(args: ChecklistArgs) -> Result<u8> {
                 match repo.workdir() {
                     Some(dir) => {
                         let scan_opts = scan::Options {
-                            threads: args.threads,
+                            threads: args.work.threads,
                             ..Default::default()
                         };
                         let files =
@@ -385,6 +369,25 @@ fn relative_to(path: &str, dir: &Path) -> String {
         .strip_prefix(dir)
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| path.to_string())
+}
+
+/// Applies the baseline, writes the report and gives the exit code: what `scan` and `history`
+/// share once they have an outcome.
+fn report_outcome(
+    mut outcome: Outcome,
+    baseline: Option<&Baseline>,
+    detector: &Detector,
+    output: &OutputArgs,
+) -> Result<u8> {
+    if let Some(baseline) = baseline {
+        outcome.apply_baseline(baseline);
+    }
+    emit(&outcome, detector, output)?;
+    Ok(if outcome.findings.is_empty() {
+        0
+    } else {
+        FINDINGS
+    })
 }
 
 /// Writes the report to `--output` (mode 0600) or standard output.

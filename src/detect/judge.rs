@@ -110,7 +110,7 @@ pub fn is_weak(value: &str) -> bool {
     if WEAK_VALUES.contains(&lower.as_str()) {
         return true;
     }
-    if WEAK_WORDS.iter().any(|w| lower.contains(w)) {
+    if is_placeholder(&lower) || WEAK_WORDS.iter().any(|w| lower.contains(w)) {
         return true;
     }
     lower.len() < 8 || shannon(lower.as_bytes()) < 2.5
@@ -260,28 +260,8 @@ const WEAK_VALUES: &[&str] = &[
     "hunter2",
 ];
 
-/// Words that mark a placeholder value.
-const WEAK_WORDS: &[&str] = &[
-    "changeme",
-    "change-me",
-    "change_me",
-    "change-in-production",
-    "change_in_production",
-    "replace-me",
-    "replace_me",
-    "replaceme",
-    "placeholder",
-    "your-",
-    "your_",
-    "example",
-    "dummy",
-    "sample",
-    "not-a-real",
-    "notreal",
-    "fake",
-    "_dev",
-    "-dev",
-];
+/// Words that mark a weak value beyond the placeholders: development defaults.
+const WEAK_WORDS: &[&str] = &["_dev", "-dev"];
 
 #[cfg(test)]
 mod tests {
