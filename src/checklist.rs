@@ -87,21 +87,7 @@ impl Item {
 /// The findings of a saved `--format json` (or `jsonl`) report.
 pub fn load_report(path: &std::path::Path) -> Result<Vec<Item>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    #[derive(Deserialize)]
-    struct Report {
-        findings: Vec<Item>,
-    }
-    match serde_json::from_str::<Report>(&text) {
-        Ok(report) => Ok(report.findings),
-        Err(json_err) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(serde_json::from_str::<Item>)
-            .collect::<Result<_, _>>()
-            .map_err(|_| {
-                format!("not a scour JSON report ({json_err}); write one with --format json")
-            }),
-    }
+    crate::report::json::read_findings(&text)
 }
 
 /// Where one credential was found.

@@ -136,23 +136,7 @@ impl Baseline {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        #[derive(serde::Deserialize)]
-        struct Report {
-            findings: Vec<RecordIds>,
-        }
-        let records: Vec<RecordIds> = match serde_json::from_str::<Report>(&text) {
-            Ok(report) => report.findings,
-            Err(json_err) => text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(serde_json::from_str::<RecordIds>)
-                .collect::<Result<_, _>>()
-                .map_err(|_| {
-                    bad(format!(
-                        "not a scour JSON report ({json_err}); write one with --format json"
-                    ))
-                })?,
-        };
+        let records: Vec<RecordIds> = crate::report::json::read_findings(&text).map_err(bad)?;
         Ok(Baseline {
             fingerprints: records.into_iter().map(|r| r.fingerprint).collect(),
         })

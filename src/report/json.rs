@@ -40,3 +40,23 @@ pub fn write_lines(out: &mut dyn Write, outcome: &Outcome, show_secrets: bool) -
     }
     Ok(())
 }
+
+/// The findings of a saved `--format json` report (or a `jsonl` one), in whatever shape the
+/// caller reads them.
+pub fn read_findings<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>, String> {
+    #[derive(serde::Deserialize)]
+    struct Saved<T> {
+        findings: Vec<T>,
+    }
+    match serde_json::from_str::<Saved<T>>(text) {
+        Ok(report) => Ok(report.findings),
+        Err(json_err) => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(serde_json::from_str::<T>)
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                format!("not a scour JSON report ({json_err}); write one with --format json")
+            }),
+    }
+}
