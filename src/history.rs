@@ -47,6 +47,8 @@ pub struct Options {
     pub no_ignore: bool,
     /// Only index the database, scan nothing (for `scour purge` with an explicit selection).
     pub index_only: bool,
+    /// Keep every commit's raw bytes in the index (for `scour purge`, which rewrites them).
+    pub keep_commits: bool,
 }
 
 /// What a history scan covered, beside the common counts.
@@ -180,7 +182,8 @@ pub fn examine(
             let (objects, bytes) = (&pass_counts.objects, &counts.bytes);
             scope.spawn(move || show_progress(stopped, total, objects, bytes));
         }
-        let indexer = scope.spawn(move || build_index(indexed, hash));
+        let keep_commits = opts.keep_commits;
+        let indexer = scope.spawn(move || build_index(indexed, hash, keep_commits));
         let warnings = git::pass(
             &repo,
             &dirs,
@@ -377,7 +380,11 @@ impl git::Visit for Visitor<'_> {
 }
 
 /// Builds the index from the batches the visitors send, until the last visitor is gone.
-fn build_index(batches: std::sync::mpsc::Receiver<Vec<Record>>, hash: gix::hash::Kind) -> Index {
+fn build_index(
+    batches: std::sync::mpsc::Receiver<Vec<Record>>,
+    hash: gix::hash::Kind,
+    keep_commits: bool,
+) -> Index {
     let mut index = Index::default();
     for (id, kind, data) in batches.into_iter().flatten() {
         match kind {
@@ -389,7 +396,12 @@ fn build_index(batches: std::sync::mpsc::Receiver<Vec<Record>>, hash: gix::hash:
             }
             Kind::Tree => index.add_tree(id, &data, hash),
             Kind::Commit => match git::decode_commit(&data, hash) {
-                Some(commit) => index.add_commit(id, &commit),
+                Some(commit) => {
+                    index.add_commit(id, &commit);
+                    if keep_commits {
+                        index.keep_raw_commit(id, data.clone());
+                    }
+                }
                 None => index.corrupt.push(id),
             },
             Kind::Tag => {

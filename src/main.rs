@@ -115,6 +115,7 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
         no_ignore: args.no_ignore,
         progress: progress_wanted(args.work.progress),
         index_only: false,
+        keep_commits: false,
     };
     let outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
     report_outcome(outcome, baseline.as_ref(), &detector, &args.output)

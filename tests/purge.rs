@@ -55,6 +55,8 @@ fn fixture() -> Fixture {
     // A stash that holds the secret again.
     repo.write("deploy/app.env", SECRET_ENV);
     repo.git(&["stash", "-q"]);
+    // A commit-graph, as `git gc` leaves: the purge must not leave it naming pruned commits.
+    repo.git(&["commit-graph", "write", "--reachable"]);
     let env_blob = hash(&repo, SECRET_ENV);
     let yaml_blob = hash(&repo, SECRET_YAML);
     Fixture {

@@ -119,6 +119,7 @@ pub fn purge(
         no_ignore: true,
         // What to remove is named: the database only needs indexing, not scanning.
         index_only: explicit,
+        keep_commits: true,
         ..history::Options::default()
     };
     let timings = std::env::var_os("SCOUR_TIMINGS").is_some();
@@ -255,6 +256,7 @@ pub fn purge(
     }
     if !opts.keep_objects {
         git_in(&repo, &["reflog", "expire", "--expire=now", "--all"])?;
+        // `gc` also rewrites the commit-graph, which would otherwise name pruned commits.
         git_in(&repo, &["gc", "--prune=now", "--quiet"])?;
         lap("expire and prune");
     }

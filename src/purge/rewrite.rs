@@ -310,10 +310,17 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         let mut changed = 0;
         for &c in order {
             let old = self.index.id(c);
-            let object = repo
-                .find_object(old)
-                .map_err(|e| format!("commit {old}: {e}"))?;
-            let commit = gix::objs::CommitRef::from_bytes(&object.data, hash)
+            let read;
+            let data = match self.index.raw_commit(c) {
+                Some(data) => data,
+                None => {
+                    read = repo
+                        .find_object(old)
+                        .map_err(|e| format!("commit {old}: {e}"))?;
+                    &read.data
+                }
+            };
+            let commit = gix::objs::CommitRef::from_bytes(data, hash)
                 .map_err(|e| format!("commit {old}: {e}"))?;
             let mut owned: gix::objs::Commit = commit
                 .into_owned()

@@ -201,6 +201,7 @@ pub struct Index {
     tags: FxMap<Obj, Obj>,
     blobs: HashSet<Obj, BuildHasherDefault<FxHasher>>,
     sizes: FxMap<Obj, u64>,
+    raw_commits: FxMap<Obj, Vec<u8>>,
     /// Trees or commits that did not decode.
     pub corrupt: Vec<ObjectId>,
 }
@@ -361,6 +362,17 @@ impl Index {
         let o = self.intern(id);
         self.blobs.insert(o);
         self.sizes.insert(o, size);
+    }
+
+    /// Keeps a commit's raw bytes, for rewriting it without reading the database again.
+    pub fn keep_raw_commit(&mut self, id: ObjectId, data: Vec<u8>) {
+        let o = self.intern(id);
+        self.raw_commits.insert(o, data);
+    }
+
+    /// A commit's raw bytes, when they were kept.
+    pub fn raw_commit(&self, o: Obj) -> Option<&[u8]> {
+        self.raw_commits.get(&o).map(Vec::as_slice)
     }
 
     /// The size of blob `o`, when it was in the database.
