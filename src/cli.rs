@@ -15,11 +15,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         Secrets, registry credentials, connection URLs, private keys, cloud and SaaS tokens \
         and password assignments in configuration. Secrets are redacted in every output \
         unless --show-secrets is given.",
-    after_help = "Exit status: 0 nothing found, 1 findings, 2 error.\n\n\
-        Examples:\n  scour scan .                      scan the working tree\n  \
-        scour scan --format json -o r.json infra/\n  \
+    after_help = "Exit status: 0 nothing found, 1 findings, 2 error (purge: 0 done, 2 refused or failed).\n\n\
+        Examples:\n  scour scan .                         scan the files on disk\n  \
         kubectl get secret db -o yaml | scour scan -\n  \
-        scour rules list                  the built-in rules"
+        scour history --all-objects          every blob git holds, placed in history\n  \
+        scour checklist > rotation.md        one task per credential to rotate\n  \
+        scour purge --dry-run                what a history rewrite would change\n  \
+        scour hook install --pre-commit      block commits that add secrets\n  \
+        scour rules list                     the built-in rules"
 )]
 pub struct Cli {
     /// What to do.
