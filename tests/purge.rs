@@ -204,6 +204,12 @@ fn drop_mode_removes_flagged_blobs_and_keeps_everything_else() {
         assert!(ban.contains(&format!("blob {blob}")), "{ban}");
     }
 
+    // The note on the rewritten merge commit follows it.
+    assert_eq!(
+        f.repo.git(&["notes", "show", "refs/heads/main~1"]).trim(),
+        "reviewed"
+    );
+
     // Nothing is flagged any more, and a second run changes nothing.
     let scan = f.repo.scour(&[
         "history",

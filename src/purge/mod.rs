@@ -190,8 +190,12 @@ pub fn purge(
         };
         let new = if index.tag_target(o).is_some() {
             rewriter.tag(tip.target).map_err(Error::Rewrite)?
+        } else if let Some(new) = rewriter.commits.get(&tip.target).copied() {
+            Some(new)
+        } else if tip.name.starts_with("refs/notes/") {
+            rewriter.rekey_notes(o).map_err(Error::Rewrite)?
         } else {
-            rewriter.commits.get(&tip.target).copied()
+            None
         };
         if let Some(new) = new {
             edits.push((tip.name.clone(), tip.target, new));

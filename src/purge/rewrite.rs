@@ -395,6 +395,63 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         Ok(Some(new))
     }
 
+    /// Re-keys a notes tree whose notes annotate rewritten commits: a new notes commit on top
+    /// of `notes_commit`, with each note filed under its commit's new id. `None` when no note
+    /// needs it.
+    pub fn rekey_notes(&mut self, notes_commit: Obj) -> Result<Option<ObjectId>, String> {
+        let Some(tree) = self.index.commit(notes_commit).map(|c| c.tree) else {
+            return Ok(None);
+        };
+        // Notes trees may fan out (`ab/cdef...`); the key is the path without slashes.
+        let mut notes: Vec<(String, crate::source::git::Entry)> = Vec::new();
+        let mut stack = vec![(tree, String::new())];
+        while let Some((t, prefix)) = stack.pop() {
+            for e in self.index.tree(t).into_iter().flatten() {
+                let name = format!("{prefix}{}", self.index.name(e));
+                match e.kind {
+                    EntryKind::Tree => stack.push((e.id, name)),
+                    _ => notes.push((name, *e)),
+                }
+            }
+        }
+        let mut changed = false;
+        let mut entries: Vec<gix::objs::tree::Entry> = notes
+            .into_iter()
+            .map(|(key, e)| {
+                let renamed = ObjectId::from_hex(key.as_bytes())
+                    .ok()
+                    .and_then(|old| self.commits.get(&old))
+                    .map(|new| new.to_string());
+                changed |= renamed.is_some();
+                gix::objs::tree::Entry {
+                    mode: e.mode,
+                    filename: renamed.unwrap_or(key).into(),
+                    oid: self.index.id(e.id),
+                }
+            })
+            .collect();
+        if !changed {
+            return Ok(None);
+        }
+        entries.sort_by(|a, b| a.filename.cmp(&b.filename));
+        let tree = self.writer.write(&gix::objs::Tree { entries })?;
+        let who = gix::actor::Signature {
+            name: "scour purge".into(),
+            email: "scour@localhost".into(),
+            time: gix::date::Time::now_utc(),
+        };
+        let commit = gix::objs::Commit {
+            tree,
+            parents: [self.index.id(notes_commit)].into_iter().collect(),
+            author: who.clone(),
+            committer: who,
+            encoding: None,
+            message: "Notes re-keyed to the commits `scour purge` rewrote\n".into(),
+            extra_headers: Vec::new(),
+        };
+        self.writer.write(&commit).map(Some)
+    }
+
     /// The message with each secret the rules find replaced, when there is one.
     fn redact_message(&self, message: &BStr) -> Option<BString> {
         let scanned = self.target.detector.scan(Input {
