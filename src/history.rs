@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -163,7 +163,6 @@ pub fn examine(
     let counts = Counts::default();
     let dirs = git::object_dirs(&repo);
     let pass_counts = git::PassCounts::default();
-    let interrupt = AtomicBool::new(false);
     let total = git::packed_object_count(&dirs, hash);
     let visitor = Visitor {
         detector,
@@ -189,7 +188,7 @@ pub fn examine(
             &dirs,
             opts.threads,
             &pass_counts,
-            &interrupt,
+            &crate::interrupt::REQUESTED,
             visitor,
         );
         drop(stop);
@@ -197,6 +196,9 @@ pub fn examine(
         (warnings, index)
     });
     phase("object pass", t);
+    if crate::interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
     for w in pass_warnings {
         warn_git(w);
     }

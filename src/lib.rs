@@ -9,6 +9,7 @@ pub mod detect;
 pub mod finding;
 pub mod history;
 pub mod hook;
+pub mod interrupt;
 pub mod purge;
 pub mod report;
 pub mod rules;

@@ -102,6 +102,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
 }
 
 fn run_history(args: HistoryArgs) -> Result<u8> {
+    scour::interrupt::install();
     let detector = load_rules(&args.rules)?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let refs = globs(&args.refs, "--refs")?;
@@ -133,6 +134,7 @@ fn globs(patterns: &[String], flag: &str) -> Result<Option<globset::GlobSet>> {
 }
 
 fn run_purge(args: PurgeArgs) -> Result<u8> {
+    scour::interrupt::install();
     use scour::purge::{self, Mode};
     let detector = load_rules(&args.rules)?;
     let opts = purge::Options {
@@ -293,6 +295,7 @@ fn progress_wanted(arg: ProgressArg) -> bool {
 }
 
 fn run_checklist(args: ChecklistArgs) -> Result<u8> {
+    scour::interrupt::install();
     use scour::checklist::{self, Checklist, Item};
     let detector = load_rules(&args.rules)?;
     let items: Vec<Item> = match &args.from {

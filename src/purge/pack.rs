@@ -23,16 +23,26 @@ struct Base {
     depth: u32,
 }
 
-/// Writes a pack into `objects/pack/`, then its `.idx`.
+/// Writes a pack into `objects/pack/`, then its `.idx`. Dropped unfinished (an error, Ctrl-C),
+/// it removes its temporary file.
 pub struct PackWriter {
     dir: PathBuf,
     tmp: PathBuf,
-    out: BufWriter<File>,
+    out: Option<BufWriter<File>>,
     offset: u64,
     /// (id, offset, crc32) of every entry.
     entries: Vec<(ObjectId, u64, u32)>,
     bases: [Option<Base>; 4],
     hash: gix::hash::Kind,
+    finished: bool,
+}
+
+impl Drop for PackWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 fn kind_index(kind: Kind) -> usize {
@@ -68,11 +78,12 @@ impl PackWriter {
         Ok(PackWriter {
             dir,
             tmp,
-            out,
+            out: Some(out),
             offset: 12,
             entries: Vec::new(),
             bases: [None, None, None, None],
             hash,
+            finished: false,
         })
     }
 
@@ -101,7 +112,10 @@ impl PackWriter {
         };
         let mut crc = crc32fast::Hasher::new();
         crc.update(&entry);
-        self.out.write_all(&entry)?;
+        self.out
+            .as_mut()
+            .expect("only `finish` takes the file, and it consumes the writer")
+            .write_all(&entry)?;
         self.offset += entry.len() as u64;
         self.entries.push((id, start, crc.finalize()));
         self.bases[k] = Some(Base {
@@ -124,19 +138,13 @@ impl PackWriter {
 
     /// Patches the count, writes the checksum and the index, and moves both into place.
     /// An empty pack is removed instead.
-    pub fn finish(self) -> std::io::Result<Option<PathBuf>> {
-        let PackWriter {
-            dir,
-            tmp,
-            out,
-            mut entries,
-            hash,
-            ..
-        } = self;
+    pub fn finish(mut self) -> std::io::Result<Option<PathBuf>> {
+        let (dir, tmp, hash) = (self.dir.clone(), self.tmp.clone(), self.hash);
+        let mut entries = std::mem::take(&mut self.entries);
+        let out = self.out.take().expect("`finish` runs once");
         let mut file = out.into_inner().map_err(|e| e.into_error())?;
         if entries.is_empty() {
-            drop(file);
-            std::fs::remove_file(&tmp)?;
+            // Dropping `self` removes the temporary file.
             return Ok(None);
         }
         file.seek(SeekFrom::Start(8))?;
@@ -201,6 +209,7 @@ impl PackWriter {
         let idx_tmp = dir.join(format!("tmp_scour_{}.idx", std::process::id()));
         std::fs::write(&idx_tmp, &idx)?;
         std::fs::rename(&idx_tmp, dir.join(format!("{name}.idx")))?;
+        self.finished = true;
         Ok(Some(pack))
     }
 }

@@ -308,7 +308,10 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         let repo = self.writer.repo;
         let hash = repo.object_hash();
         let mut changed = 0;
-        for &c in order {
+        for (n, &c) in order.iter().enumerate() {
+            if n % 256 == 0 && crate::interrupt::requested() {
+                return Err("interrupted; no ref was changed".into());
+            }
             let old = self.index.id(c);
             let read;
             let data = match self.index.raw_commit(c) {

@@ -31,6 +31,9 @@ pub enum Error {
     /// The repository could not be read at all.
     #[error("repository '{path}': {message}")]
     Unreadable { path: PathBuf, message: String },
+    /// The user pressed Ctrl-C.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Opens the repository holding `path` (a work tree, a bare repository or a mirror).
