@@ -123,7 +123,11 @@ pub struct Rewriter<'a, 'r> {
     index: &'a Index,
     target: &'a Target<'a>,
     writer: Writer<'r>,
-    trees: HashMap<(Obj, Option<BString>), TreeFate>,
+    trees: HashMap<
+        (Obj, Option<BString>),
+        TreeFate,
+        std::hash::BuildHasherDefault<crate::source::git::FxHasher>,
+    >,
     redacted: HashMap<ObjectId, Option<ObjectId>>,
     /// Old commit id to new, for every commit that changed.
     pub commits: HashMap<ObjectId, ObjectId>,
@@ -146,7 +150,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             index,
             target,
             writer,
-            trees: HashMap::new(),
+            trees: HashMap::default(),
             redacted: HashMap::new(),
             commits: HashMap::new(),
             tags: HashMap::new(),
@@ -236,8 +240,10 @@ impl<'a, 'r> Rewriter<'a, 'r> {
 
     /// Rewrites tree `tree` found at `prefix`.
     fn tree(&mut self, tree: Obj, prefix: &BStr) -> Result<TreeFate, String> {
-        // Without path globs a tree's fate does not depend on where it sits.
-        let key = (tree, self.target.paths.as_ref().map(|_| prefix.to_owned()));
+        // Without path globs a tree's fate does not depend on where it sits, and no path needs
+        // spelling out until something is removed.
+        let globs = self.target.paths.is_some();
+        let key = (tree, globs.then(|| prefix.to_owned()));
         if let Some(fate) = self.trees.get(&key) {
             return Ok(*fate);
         }
@@ -245,53 +251,73 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             return Ok(TreeFate::Same);
         };
         let entries: Vec<crate::source::git::Entry> = entries.copied().collect();
-        let mut out: Vec<gix::objs::tree::Entry> = Vec::with_capacity(entries.len());
-        let mut changed = false;
-        for e in &entries {
-            let name = self.index.name(e).to_owned();
-            let path = join(prefix, name.as_bstr());
-            let mut oid = self.index.id(e.id);
+        // (entry index, new id or None for removed)
+        let mut changes: Vec<(usize, Option<ObjectId>)> = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            let name = self.index.name(e);
             match e.kind {
-                EntryKind::Tree => match self.tree(e.id, path.as_bstr())? {
-                    TreeFate::Same => {}
-                    TreeFate::New(id) => {
-                        oid = id;
-                        changed = true;
+                EntryKind::Tree => {
+                    let sub = if globs {
+                        join(prefix, name)
+                    } else {
+                        BString::default()
+                    };
+                    match self.tree(e.id, sub.as_bstr())? {
+                        TreeFate::Same => {}
+                        TreeFate::New(id) => changes.push((i, Some(id))),
+                        TreeFate::Empty => changes.push((i, None)),
                     }
-                    TreeFate::Empty => {
-                        changed = true;
-                        continue;
+                }
+                EntryKind::Blob => {
+                    // Redaction judges the file by its path; dropping needs it only for globs.
+                    let spelled = globs || self.target.mode == Mode::Redact;
+                    let path = if spelled {
+                        join(prefix, name)
+                    } else {
+                        BString::default()
+                    };
+                    let fate = self.fate(e.id, path.as_bstr())?;
+                    if fate != Fate::Keep {
+                        self.removed_blobs.insert(self.index.id(e.id));
+                        self.touched_paths
+                            .insert(if spelled { path } else { join(prefix, name) });
                     }
-                },
-                EntryKind::Blob => match self.fate(e.id, path.as_bstr())? {
-                    Fate::Keep => {}
-                    Fate::Drop => {
-                        self.removed_blobs.insert(oid);
-                        self.touched_paths.insert(path);
-                        changed = true;
-                        continue;
+                    match fate {
+                        Fate::Keep => {}
+                        Fate::Drop => changes.push((i, None)),
+                        Fate::Replace(new) => changes.push((i, Some(new))),
                     }
-                    Fate::Replace(new) => {
-                        self.removed_blobs.insert(oid);
-                        self.touched_paths.insert(path);
-                        oid = new;
-                        changed = true;
-                    }
-                },
+                }
                 EntryKind::Submodule => {}
             }
-            out.push(gix::objs::tree::Entry {
-                mode: e.mode,
-                filename: name,
-                oid,
-            });
         }
-        let fate = if !changed {
+        let fate = if changes.is_empty() {
             TreeFate::Same
-        } else if out.is_empty() {
-            TreeFate::Empty
         } else {
-            TreeFate::New(self.writer.write(&gix::objs::Tree { entries: out })?)
+            let mut out: Vec<gix::objs::tree::Entry> = Vec::with_capacity(entries.len());
+            let mut next = changes.iter().peekable();
+            for (i, e) in entries.iter().enumerate() {
+                let mut oid = self.index.id(e.id);
+                if let Some(&&(at, change)) = next.peek() {
+                    if at == i {
+                        next.next();
+                        match change {
+                            Some(new) => oid = new,
+                            None => continue,
+                        }
+                    }
+                }
+                out.push(gix::objs::tree::Entry {
+                    mode: e.mode,
+                    filename: self.index.name(e).to_owned(),
+                    oid,
+                });
+            }
+            if out.is_empty() {
+                TreeFate::Empty
+            } else {
+                TreeFate::New(self.writer.write(&gix::objs::Tree { entries: out })?)
+            }
         };
         self.trees.insert(key, fate);
         Ok(fate)
