@@ -126,16 +126,6 @@ impl PackWriter {
         Ok(())
     }
 
-    /// How many objects were added.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether nothing was added.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// Patches the count, writes the checksum and the index, and moves both into place.
     /// An empty pack is removed instead.
     pub fn finish(mut self) -> std::io::Result<Option<PathBuf>> {

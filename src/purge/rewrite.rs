@@ -59,8 +59,6 @@ pub struct Writer<'r> {
     repo: &'r gix::Repository,
     pack: Option<PackWriter>,
     added: HashSet<ObjectId>,
-    /// Objects written (or that would be).
-    pub written: u64,
 }
 
 impl<'r> Writer<'r> {
@@ -79,7 +77,6 @@ impl<'r> Writer<'r> {
             repo,
             pack,
             added: HashSet::new(),
-            written: 0,
         })
     }
 
@@ -97,7 +94,6 @@ impl<'r> Writer<'r> {
         let id = gix::objs::compute_hash(self.repo.object_hash(), kind, data)
             .map_err(|e| e.to_string())?;
         if self.added.insert(id) {
-            self.written += 1;
             if let Some(pack) = &mut self.pack {
                 pack.add(id, kind, data)
                     .map_err(|e| format!("cannot write to the pack: {e}"))?;
@@ -159,11 +155,6 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             redacted_messages: 0,
             warnings: Vec::new(),
         }
-    }
-
-    /// How many objects were written.
-    pub fn written(&self) -> u64 {
-        self.writer.written
     }
 
     /// Completes the pack of new objects.
