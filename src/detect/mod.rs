@@ -573,3 +573,77 @@ fn resolve_overlaps<T: Spanned>(mut candidates: Vec<T>, rules: &[Rule]) -> Vec<T
     kept.sort_by_key(|c| c.span().start);
     kept
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    /// Random bytes mixed with keywords, quotes, base64 and YAML punctuation: the detector must
+    /// never panic, whatever it is fed.
+    #[test]
+    fn hostile_input_never_panics() {
+        let detector = Detector::new(RuleSet::builtin().unwrap());
+        let pieces: &[&[u8]] = &[
+            b"password",
+            b"PASSWORD=",
+            b"kind: Secret\n",
+            b"data:\n  ",
+            b"stringData:\n",
+            b"  key: ",
+            b"\"auth\":\"",
+            b"eyJ",
+            b"-----BEGIN RSA PRIVATE KEY-----\n",
+            b"-----END",
+            b"ghp_",
+            b"://user:",
+            b"@host",
+            b"=",
+            b":",
+            b"\"",
+            b"'",
+            b"\n",
+            b"\r\n",
+            b"  - ",
+            b"\t",
+            b"cGFzc3dvcmQ=",
+            b"\xff\xfe",
+            b"\x00",
+            "é€".as_bytes(),
+            b"secretGenerator:\n",
+            b"--requirepass ",
+            b"token",
+            b"${X}",
+            b"scour:allow",
+            b"AKIA",
+        ];
+        let mut state = 0x5eed_u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        // SCOUR_FUZZ_ROUNDS raises the count for a longer run by hand.
+        let rounds = std::env::var("SCOUR_FUZZ_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(3000);
+        for round in 0..rounds {
+            let mut text = Vec::new();
+            for _ in 0..(next() % 40) {
+                if next() % 3 == 0 {
+                    text.extend((0..next() % 12).map(|_| next() as u8));
+                } else {
+                    text.extend_from_slice(pieces[next() % pieces.len()]);
+                }
+            }
+            let path = ["x.yaml", "x.rs", "README.md", ".pgpass", "Cargo.lock"][round % 5];
+            let scanned = detector.scan(Input::from_path(&text, Path::new(path)));
+            for m in &scanned.matches {
+                assert!(m.span.end <= text.len(), "span out of bounds");
+            }
+            let _ = detector.scan_unplaced(&text);
+        }
+    }
+}
