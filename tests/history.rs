@@ -426,3 +426,29 @@ fn committed_scourignore_applies_to_history_unless_no_ignore() {
     paths.sort();
     assert_eq!(paths, vec!["app.env", "fixtures/token.env"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn odd_paths_and_deep_trees_do_not_break_the_scan() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = Repo::new();
+    let deep: String = (0..120).map(|i| format!("d{i}/")).collect();
+    repo.write(&format!("{deep}deep.env"), "DB_PASSWORD=d33pSecret1\n");
+    repo.write("name with\nnewline.env", "DB_PASSWORD=n3wlineSecret\n");
+    let odd = repo
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"latin1-\xe9.env"));
+    std::fs::write(odd, "DB_PASSWORD=lat1nSecret1\n").unwrap();
+    repo.commit_all("odd paths");
+    let (status, report, stderr) = history(&repo, &[]);
+    assert_eq!(status, 1, "{stderr}");
+    let secrets: Vec<String> = findings(&report)
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap().to_string())
+        .collect();
+    for s in ["d33pSecret1", "n3wlineSecret", "lat1nSecret1"] {
+        assert!(secrets.iter().any(|x| x == s), "{s} not found: {secrets:?}");
+    }
+    let out = repo.scour(&["checklist", "--progress", "never"]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+}
