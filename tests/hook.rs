@@ -254,3 +254,76 @@ fn pre_commit_blocks_a_staged_secret_and_lets_a_clean_commit_through() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_deadline_rejects_or_accepts_as_told() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let s = server();
+    s.client.write("b.txt", "more\n");
+    s.client.commit_all("more");
+    let new = s.client.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let old = s.client.git(&["rev-parse", "HEAD~1"]).trim().to_string();
+    // Make the objects visible to the server without updating its refs.
+    assert!(push(&s.client, &["origin", "HEAD:refs/heads/staging"])
+        .status
+        .success());
+    // A `git` that takes its time, first on the hook's PATH.
+    let slow = tempfile::tempdir().unwrap();
+    let real_git = String::from_utf8(run(Path::new("/"), &["--exec-path"]).stdout).unwrap();
+    let script = slow.path().join("git");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nsleep 3\nexec '{}/git' \"$@\"\n",
+            real_git.trim()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        slow.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let hook = |on_timeout: &str| {
+        let mut child = Command::new(common::binary())
+            .args([
+                "hook",
+                "pre-receive",
+                "--timeout",
+                "0.5",
+                "--on-timeout",
+                on_timeout,
+            ])
+            .current_dir(&s.bare)
+            .env("PATH", &path)
+            .env("GIT_DIR", &s.bare)
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{old} {new} refs/heads/main").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let started = std::time::Instant::now();
+    let rejected = hook("reject");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the deadline holds"
+    );
+    assert_eq!(rejected.status.code(), Some(1));
+    assert!(
+        stderr(&rejected).contains("did not finish within 0.5 s"),
+        "{}",
+        stderr(&rejected)
+    );
+    let accepted = hook("accept");
+    assert_eq!(accepted.status.code(), Some(0));
+    assert!(
+        stderr(&accepted).contains("NOT checked"),
+        "{}",
+        stderr(&accepted)
+    );
+}
