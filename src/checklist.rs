@@ -90,6 +90,78 @@ pub fn load_report(path: &std::path::Path) -> Result<Vec<Item>, String> {
     crate::report::json::read_findings(&text)
 }
 
+/// What [`scan`] looks at.
+#[derive(Debug, Default)]
+pub struct ScanOptions {
+    /// Also scan the files on disk.
+    pub worktree: bool,
+    /// Worker threads.
+    pub threads: usize,
+    /// Progress on stderr.
+    pub progress: bool,
+    /// Keep values in full in the items.
+    pub show_secrets: bool,
+}
+
+/// Why the checklist's scan failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading history failed.
+    #[error(transparent)]
+    History(#[from] crate::history::Error),
+    /// Reading the working tree failed.
+    #[error(transparent)]
+    Worktree(#[from] crate::scan::Error),
+}
+
+/// The items of a fresh scan: every object of history and, with `worktree`, the files on
+/// disk (marked as such, with paths relative to the work tree as history's are).
+pub fn scan(
+    detector: &crate::detect::Detector,
+    repo: &std::path::Path,
+    opts: &ScanOptions,
+    warn: &(dyn Fn(crate::scan::Warning) + Sync),
+) -> Result<Vec<Item>, Error> {
+    let history_opts = crate::history::Options {
+        all_objects: true,
+        max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+        threads: opts.threads,
+        progress: opts.progress,
+        ..Default::default()
+    };
+    let examined = crate::history::examine(detector, repo, &history_opts, warn)?;
+    let mut items: Vec<Item> = examined
+        .outcome
+        .findings
+        .iter()
+        .map(|f| Item::from_finding(f, opts.show_secrets))
+        .collect();
+    if !opts.worktree {
+        return Ok(items);
+    }
+    let Some(dir) = examined.repo.workdir() else {
+        warn(crate::scan::Warning {
+            place: "checklist".into(),
+            message: "--worktree: a bare repository has no working tree".into(),
+        });
+        return Ok(items);
+    };
+    let scan_opts = crate::scan::Options {
+        threads: opts.threads,
+        ..Default::default()
+    };
+    let files = crate::scan::scan_paths(detector, &[dir.to_path_buf()], &scan_opts, warn)?;
+    items.extend(files.findings.iter().map(|f| {
+        let mut item = Item::from_finding(f, opts.show_secrets);
+        item.worktree = true;
+        if let Ok(relative) = std::path::Path::new(&item.path).strip_prefix(dir) {
+            item.path = relative.to_string_lossy().into_owned();
+        }
+        item
+    }));
+    Ok(items)
+}
+
 /// Where one credential was found.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {

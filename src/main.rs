@@ -154,75 +154,9 @@ fn run_purge(args: PurgeArgs) -> Result<u8> {
         progress: progress_wanted(args.work.progress),
     };
     let report = purge::purge(&detector, &args.repo, &opts, &warn)?;
-    let mut out = io::stdout().lock();
-    if report.nothing {
-        writeln!(
-            out,
-            "scour: nothing to purge: no flagged blob or message is reachable."
-        )?;
-        return Ok(0);
-    }
-    let heading = if args.dry_run {
-        "Plan (dry run: nothing was changed)"
-    } else {
-        "Purged"
-    };
-    writeln!(out, "{heading}:")?;
-    let blobs: Vec<&String> = report
-        .blobs
-        .keys()
-        .filter(|k| !k.starts_with('('))
-        .collect();
-    writeln!(out, "  blobs removed or redacted: {}", blobs.len())?;
-    for b in &blobs {
-        writeln!(out, "    {b}")?;
-    }
-    if let Some(paths) = report.blobs.get("(paths)") {
-        writeln!(
-            out,
-            "  at paths: {}",
-            paths.iter().cloned().collect::<Vec<_>>().join(", ")
-        )?;
-    }
-    writeln!(out, "  commits rewritten: {}", report.commits)?;
-    writeln!(
-        out,
-        "  annotated tags re-created (signatures dropped): {}",
-        report.tags
-    )?;
-    writeln!(out, "  messages redacted: {}", report.messages)?;
-    writeln!(out, "  refs changed: {}", report.refs.len())?;
-    for (name, old, new) in &report.refs {
-        writeln!(out, "    {name} {} -> {}", &old[..10], &new[..10])?;
-    }
-    if args.dry_run {
-        return Ok(0);
-    }
-    if let Some(dir) = &report.state_dir {
-        writeln!(
-            out,
-            "  maps: {0}/commit-map, {0}/ref-map, ban list: {0}/ban-list",
-            dir.display()
-        )?;
-    }
-    match &report.backup {
-        Some(bundle) => writeln!(
-            out,
-            "  the old history is in {} (mode 0600, it holds the secrets): delete it once the rewrite is pushed and checked",
-            bundle.display()
-        )?,
-        None => writeln!(out, "  old objects kept (--keep-objects): restore with the ref-map and `git update-ref`")?,
-    }
-    if let Some(verified) = &report.verified {
-        writeln!(out, "  verified: {verified}")?;
-    }
-    writeln!(
-        out,
-        "\nNext:\n  1. Rotate every purged credential if you have not: it was public while it was pushed.\n  \
-         2. Push the rewrite: git push --force --mirror (or git push --force --all && git push --force --tags).\n  \
-         3. Ask the host to drop cached views and pull-request refs (hidden refs keep old commits alive).\n  \
-         4. Forks and clones keep the old history: every collaborator must re-clone, not pull."
-    )?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    report::purge::write(&mut out, &report, args.dry_run)?;
+    out.flush()?;
     Ok(0)
 }
 
@@ -302,43 +236,13 @@ fn run_checklist(args: ChecklistArgs) -> Result<u8> {
         Some(report) => checklist::load_report(report)
             .map_err(|e| anyhow::anyhow!("report '{}': {e}", report.display()))?,
         None => {
-            let opts = scour::history::Options {
-                all_objects: true,
-                max_file_size: scour::source::DEFAULT_MAX_FILE_SIZE,
+            let opts = checklist::ScanOptions {
+                worktree: args.worktree,
                 threads: args.work.threads,
                 progress: progress_wanted(args.work.progress),
-                ..Default::default()
+                show_secrets: args.show_secrets,
             };
-            let outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
-            let mut items: Vec<Item> = outcome
-                .findings
-                .iter()
-                .map(|f| Item::from_finding(f, args.show_secrets))
-                .collect();
-            if args.worktree {
-                let repo = scour::source::git::open(&args.repo)?;
-                match repo.workdir() {
-                    Some(dir) => {
-                        let scan_opts = scan::Options {
-                            threads: args.work.threads,
-                            ..Default::default()
-                        };
-                        let files =
-                            scan::scan_paths(&detector, &[dir.to_path_buf()], &scan_opts, &warn)?;
-                        items.extend(files.findings.iter().map(|f| {
-                            let mut item = Item::from_finding(f, args.show_secrets);
-                            item.worktree = true;
-                            item.path = relative_to(&item.path, dir);
-                            item
-                        }));
-                    }
-                    None => warn(Warning {
-                        place: "checklist".into(),
-                        message: "--worktree: a bare repository has no working tree".into(),
-                    }),
-                }
-            }
-            items
+            checklist::scan(&detector, &args.repo, &opts, &warn)?
         }
     };
     let now = std::time::SystemTime::now()
@@ -365,14 +269,6 @@ fn run_checklist(args: ChecklistArgs) -> Result<u8> {
         }
     }
     Ok(if list.entries.is_empty() { 0 } else { FINDINGS })
-}
-
-/// A path the walk reported under `dir`, made relative to it as history paths are.
-fn relative_to(path: &str, dir: &Path) -> String {
-    Path::new(path)
-        .strip_prefix(dir)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| path.to_string())
 }
 
 /// Applies the baseline, writes the report and gives the exit code: what `scan` and `history`

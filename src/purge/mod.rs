@@ -8,7 +8,7 @@
 pub mod pack;
 pub mod rewrite;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,8 +76,10 @@ pub struct Options {
 /// What a purge did (or, in a dry run, would do).
 #[derive(Debug, Default)]
 pub struct Report {
-    /// Blobs removed or replaced, with the paths they were at.
-    pub blobs: BTreeMap<String, BTreeSet<String>>,
+    /// Blobs removed or replaced.
+    pub blobs: BTreeSet<String>,
+    /// Paths where something was removed or redacted.
+    pub paths: BTreeSet<String>,
     /// Commits rewritten.
     pub commits: u64,
     /// Annotated tags re-created.
@@ -222,17 +224,16 @@ pub fn purge(
             .collect(),
         ..Report::default()
     };
-    for blob in &rewriter.removed_blobs {
-        report.blobs.entry(blob.to_string()).or_default();
-    }
-    for path in &rewriter.touched_paths {
-        // Paths are listed once; the blob a path held is in the ban list.
-        report
-            .blobs
-            .entry("(paths)".into())
-            .or_default()
-            .insert(path.to_string());
-    }
+    report.blobs = rewriter
+        .removed_blobs
+        .iter()
+        .map(|b| b.to_string())
+        .collect();
+    report.paths = rewriter
+        .touched_paths
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
     if commits == 0 && edits.is_empty() {
         report.nothing = true;
         return Ok(report);

@@ -3,6 +3,7 @@
 pub mod checklist;
 pub mod human;
 pub mod json;
+pub mod purge;
 pub mod sarif;
 
 use std::fs::OpenOptions;
