@@ -893,13 +893,15 @@ fn targets_under(
     memo: &mut FxMap<Obj, Rc<[(u32, Obj)]>>,
     paths: &mut PathChains,
 ) -> Rc<[(u32, Obj)]> {
+    // Most trees hold no target: they all share one empty list.
+    let empty: Rc<[(u32, Obj)]> = Rc::from(Vec::new());
     let mut stack: Vec<(Obj, bool)> = vec![(tree, false)];
     while let Some((t, expanded)) = stack.pop() {
         if memo.contains_key(&t) {
             continue;
         }
         let Some(entries) = index.tree(t) else {
-            memo.insert(t, Rc::from(Vec::new()));
+            memo.insert(t, empty.clone());
             continue;
         };
         if !expanded {
@@ -918,13 +920,11 @@ fn targets_under(
                     list.push((paths.intern(e.name, PathChains::END), e.id));
                 }
                 EntryKind::Tree => {
-                    // A tree that contains itself is corrupt; its memo entry is still empty.
-                    let below = memo
-                        .get(&e.id)
-                        .cloned()
-                        .unwrap_or_else(|| Rc::from(Vec::new()));
-                    for &(rest, blob) in below.iter() {
-                        list.push((paths.intern(e.name, rest), blob));
+                    // A tree that contains itself is corrupt; it has no memo entry yet.
+                    if let Some(below) = memo.get(&e.id).filter(|b| !b.is_empty()).cloned() {
+                        for &(rest, blob) in below.iter() {
+                            list.push((paths.intern(e.name, rest), blob));
+                        }
                     }
                 }
                 _ => {}
