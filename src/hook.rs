@@ -21,8 +21,8 @@ use crate::source::is_binary;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A `git` subprocess failed.
-    #[error("git {args}: {message}")]
-    Git { args: String, message: String },
+    #[error("{0}")]
+    Git(String),
     /// Standard input did not hold `old new ref` lines.
     #[error("pre-receive input line {line}: expected '<old> <new> <ref>', got {text:?}")]
     Input { line: usize, text: String },
@@ -114,24 +114,9 @@ pub struct Inspection {
     pub commits: usize,
 }
 
-/// Runs git in `dir` and returns its standard output.
+/// Runs git in `dir` (the push's repository, whose quarantine git sees) and returns its output.
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::Git {
-            args: args.join(" "),
-            message: e.to_string(),
-        })?;
-    if !out.status.success() {
-        return Err(Error::Git {
-            args: args.join(" "),
-            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
-    }
-    Ok(out.stdout)
+    crate::source::git::run_git(dir, None, args).map_err(Error::Git)
 }
 
 /// A blob to read, with where it appeared first.
@@ -153,10 +138,7 @@ fn read_blobs(dir: &Path, ids: &[&str], mut each: impl FnMut(&str, &[u8])) -> Re
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| Error::Git {
-            args: "cat-file --batch".into(),
-            message: e.to_string(),
-        })?;
+        .map_err(|e| Error::Git(format!("cannot run `git cat-file --batch`: {e}")))?;
     let mut stdin = child.stdin.take().expect("piped");
     let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
     let writer = std::thread::spawn(move || {
@@ -451,10 +433,8 @@ pub fn pre_receive(
     out: &mut dyn Write,
 ) -> Result<Verdict, Error> {
     let updates = parse_updates(input)?;
-    let dir = std::env::current_dir().map_err(|e| Error::Git {
-        args: "(current directory)".into(),
-        message: e.to_string(),
-    })?;
+    let dir =
+        std::env::current_dir().map_err(|e| Error::Git(format!("the current directory: {e}")))?;
     let git_dir = std::env::var_os("GIT_DIR")
         .map(PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { dir.join(p) })

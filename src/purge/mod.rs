@@ -11,7 +11,6 @@ pub mod rewrite;
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use gix::ObjectId;
 use globset::GlobSet;
@@ -292,17 +291,14 @@ fn safety_checks(repo: &gix::Repository) -> Result<(), Error> {
             return Err(Error::Unsafe(what.into()));
         }
     }
-    if repo.workdir().is_some() {
-        let out = Command::new("git")
-            .args(["status", "--porcelain", "--untracked-files=no"])
-            .current_dir(repo.workdir().expect("checked above"))
-            .output()
-            .map_err(|e| {
-                Error::Unsafe(format!(
-                    "cannot run `git status` to check the working tree: {e}"
-                ))
-            })?;
-        if !out.status.success() || !out.stdout.is_empty() {
+    if let Some(dir) = repo.workdir() {
+        let status = git::run_git(
+            dir,
+            None,
+            &["status", "--porcelain", "--untracked-files=no"],
+        )
+        .map_err(|e| Error::Unsafe(format!("cannot check the working tree: {e}")))?;
+        if !status.is_empty() {
             return Err(Error::Unsafe(
                 "the working tree has uncommitted changes".into(),
             ));
@@ -506,27 +502,10 @@ fn backup(repo: &gix::Repository, state: &Path) -> Result<PathBuf, Error> {
 }
 
 fn git_in(repo: &gix::Repository, args: &[&str]) -> Result<(), Error> {
-    // Absolute paths: the command runs in another directory than ours.
-    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let git_dir = absolute(repo.git_dir());
-    let dir = repo
-        .workdir()
-        .map(absolute)
-        .unwrap_or_else(|| git_dir.clone());
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_DIR", &git_dir)
-        .output()
-        .map_err(|e| Error::Rewrite(format!("cannot run `git {}`: {e}", args.join(" "))))?;
-    if !out.status.success() {
-        return Err(Error::Rewrite(format!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(())
+    let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
+    git::run_git(dir, Some(repo.git_dir()), args)
+        .map(|_| ())
+        .map_err(Error::Rewrite)
 }
 
 /// Scans what remains: no removed blob may be left, and no flagged secret may be found.

@@ -50,6 +50,32 @@ pub fn open(path: &Path) -> Result<gix::Repository, Error> {
     }
 }
 
+/// Runs the `git` program in `dir`, with `git_dir` as `GIT_DIR` when given (both made
+/// absolute), and returns its standard output, or one line naming the command and git's
+/// complaint. For the few steps scour leaves to git: status, bundle, gc, and reading a push.
+pub fn run_git(dir: &Path, git_dir: Option<&Path>, args: &[&str]) -> Result<Vec<u8>, String> {
+    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut command = std::process::Command::new("git");
+    command
+        .args(args)
+        .current_dir(absolute(dir))
+        .stdin(std::process::Stdio::null());
+    if let Some(git_dir) = git_dir {
+        command.env("GIT_DIR", absolute(git_dir));
+    }
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot run `git {}`: {e}", args.join(" ")))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out.stdout)
+}
+
 /// A reference and the object it names.
 #[derive(Debug, Clone)]
 pub struct Tip {
