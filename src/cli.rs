@@ -337,15 +337,8 @@ pub struct HistoryArgs {
     #[command(flatten)]
     pub work: WorkArgs,
 
-    /// Hide credentials that this earlier `--format json` report already lists.
-    #[arg(long, value_name = "REPORT")]
-    pub baseline: Option<PathBuf>,
-
     #[command(flatten)]
-    pub rules: RuleArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub report: ReportArgs,
 }
 
 /// How a long job runs: threads and progress.
@@ -390,6 +383,13 @@ pub struct ScanArgs {
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// What `scan` and `history` share: the rules, the baseline and how findings are written.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Hide credentials that this earlier `--format json` report already lists.
     #[arg(long, value_name = "REPORT")]
     pub baseline: Option<PathBuf>,

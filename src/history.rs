@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::detect::{Detector, FileKind, Input, Match};
 use crate::finding::{Finding, LineIndex, Provenance};
+use crate::report::human::plural;
 use crate::scan::{Outcome, Summary, Warning};
 use crate::source::git::{self, Graph, Index, Obj, Occurrence, RefReach, Selection};
 use crate::source::is_binary;
@@ -429,14 +430,6 @@ fn committed_ignore_file(repo: &gix::Repository) -> Option<ignore::gitignore::Gi
         let _ = builder.add_line(None, &line.to_str_lossy());
     }
     builder.build().ok()
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// The commits `--since` and `--range` select.

@@ -77,8 +77,13 @@ fn load_rules(args: &RuleArgs) -> Result<Detector> {
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8> {
-    let detector = load_rules(&args.rules)?;
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let detector = load_rules(&args.report.rules)?;
+    let baseline = args
+        .report
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()?;
     let opts = scan::Options {
         no_ignore: args.no_ignore,
         max_file_size: args.max_file_size,
@@ -98,13 +103,18 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         };
         scan::scan_paths(&detector, &paths, &opts, &warn)?
     };
-    report_outcome(outcome, baseline.as_ref(), &detector, &args.output)
+    report_outcome(outcome, baseline.as_ref(), &detector, &args.report.output)
 }
 
 fn run_history(args: HistoryArgs) -> Result<u8> {
     scour::interrupt::install();
-    let detector = load_rules(&args.rules)?;
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let detector = load_rules(&args.report.rules)?;
+    let baseline = args
+        .report
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()?;
     let refs = globs(&args.refs, "--refs")?;
     let opts = scour::history::Options {
         all_objects: args.all_objects,
@@ -119,7 +129,7 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
         keep_commits: false,
     };
     let outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
-    report_outcome(outcome, baseline.as_ref(), &detector, &args.output)
+    report_outcome(outcome, baseline.as_ref(), &detector, &args.report.output)
 }
 
 fn globs(patterns: &[String], flag: &str) -> Result<Option<globset::GlobSet>> {

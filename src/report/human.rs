@@ -138,7 +138,8 @@ pub fn summary_line(s: &Summary) -> String {
     line
 }
 
-fn plural(n: u64) -> &'static str {
+/// "s" unless `n` is one.
+pub fn plural(n: u64) -> &'static str {
     if n == 1 {
         ""
     } else {
