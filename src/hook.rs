@@ -212,7 +212,8 @@ pub fn inspect(
                 inspection.banned.push(format!("{} (tag)", update.new));
             }
         }
-        // Every commit new to the repository, with the blobs it adds or changes.
+        // One `git log` for every commit new to the repository: its message, then the blobs
+        // it adds or changes. Records are `\0<id>\0<message>\0<raw lines>`.
         let log = git(
             dir,
             &[
@@ -221,68 +222,48 @@ pub fn inspect(
                 "--no-abbrev",
                 "--no-renames",
                 "-m",
-                "--format=%x00%H",
+                "--format=%x00%H%x00%B%x00",
                 &update.new,
                 "--not",
                 "--all",
             ],
         )?;
-        let mut commit = String::new();
-        for line in log.split(|&b| b == b'\n') {
-            if let Some(id) = line.strip_prefix(b"\0") {
-                commit = String::from_utf8_lossy(id).into_owned();
-                if seen_commits.insert(commit.clone()) {
-                    inspection.commits += 1;
-                    if banned.contains(&commit) {
-                        inspection.banned.push(format!("{commit} (commit)"));
-                    }
+        let fields: Vec<&[u8]> = log.split(|&b| b == 0).skip(1).collect();
+        for record in fields.chunks(3) {
+            let [id, body, raw] = record else { continue };
+            let commit = String::from_utf8_lossy(id).trim().to_string();
+            // `-m` repeats a merge once per parent; its message counts once.
+            if seen_commits.insert(commit.clone()) {
+                inspection.commits += 1;
+                if banned.contains(&commit) {
+                    inspection.banned.push(format!("{commit} (commit)"));
                 }
-                continue;
+                messages.push((update.name.clone(), commit.clone(), body.to_vec()));
             }
-            // `:100644 100644 <old> <new> M\t<path>`
-            let Some(tab) = memchr::memchr(b'\t', line) else {
-                continue;
-            };
-            let meta: Vec<&[u8]> = line[..tab].split(|&b| b == b' ').collect();
-            let (Some(mode), Some(new)) = (meta.get(1), meta.get(3)) else {
-                continue;
-            };
-            let new = String::from_utf8_lossy(new).into_owned();
-            if is_zero(&new) || mode.starts_with(b"160") || mode.starts_with(b"04") {
-                continue;
-            }
-            if banned.contains(&new) {
-                inspection.banned.push(format!(
-                    "{new} (blob at {})",
-                    String::from_utf8_lossy(&line[tab + 1..])
-                ));
-            }
-            if seen_blobs.insert(new.clone()) {
-                blobs.push(NewBlob {
-                    id: new,
-                    path: String::from_utf8_lossy(&line[tab + 1..]).into_owned(),
-                    commit: commit.clone(),
-                    reference: update.name.clone(),
-                });
-            }
-        }
-        let bodies = git(
-            dir,
-            &[
-                "log",
-                "--format=%x00%H%x00%B",
-                &update.new,
-                "--not",
-                "--all",
-            ],
-        )?;
-        // `\0<id>\0<body>` per commit: after the leading separator, id and body alternate.
-        let parts: Vec<&[u8]> = bodies.split(|&b| b == 0).skip(1).collect();
-        for record in parts.chunks(2) {
-            if let [id, body] = record {
-                let id = String::from_utf8_lossy(id).trim().to_string();
-                if !id.is_empty() {
-                    messages.push((update.name.clone(), id, body.to_vec()));
+            for line in raw.split(|&b| b == b'\n') {
+                // `:100644 100644 <old> <new> M\t<path>`
+                let Some(tab) = memchr::memchr(b'\t', line) else {
+                    continue;
+                };
+                let meta: Vec<&[u8]> = line[..tab].split(|&b| b == b' ').collect();
+                let (Some(mode), Some(new)) = (meta.get(1), meta.get(3)) else {
+                    continue;
+                };
+                let new = String::from_utf8_lossy(new).into_owned();
+                if is_zero(&new) || mode.starts_with(b"160") || mode.starts_with(b"04") {
+                    continue;
+                }
+                let path = String::from_utf8_lossy(&line[tab + 1..]).into_owned();
+                if banned.contains(&new) {
+                    inspection.banned.push(format!("{new} (blob at {path})"));
+                }
+                if seen_blobs.insert(new.clone()) {
+                    blobs.push(NewBlob {
+                        id: new,
+                        path,
+                        commit: commit.clone(),
+                        reference: update.name.clone(),
+                    });
                 }
             }
         }

@@ -327,3 +327,19 @@ fn the_deadline_rejects_or_accepts_as_told() {
         stderr(&accepted)
     );
 }
+
+#[test]
+fn a_secret_in_a_commit_message_is_caught() {
+    let s = server();
+    s.client.write("c.txt", "clean\n");
+    s.client.git(&["add", "-A"]);
+    s.client
+        .git(&["commit", "-q", "-m", &format!("deploy with {TOKEN}")]);
+    let out = push(&s.client, &["origin", "main"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("(commit or tag message)"),
+        "{}",
+        stderr(&out)
+    );
+}

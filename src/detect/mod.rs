@@ -111,6 +111,8 @@ pub struct Scanned {
 pub struct Detector {
     rules: RuleSet,
     prefilter: Prefilter,
+    /// The rules [`Detector::scan_unplaced`] runs: those with keywords.
+    unplaced: Vec<bool>,
 }
 
 /// A capture that passed the rule's checks, before overlaps are resolved.
@@ -131,7 +133,16 @@ impl Detector {
     /// Compiles the prefilter for `rules`.
     pub fn new(rules: RuleSet) -> Detector {
         let prefilter = Prefilter::new(rules.rules());
-        Detector { rules, prefilter }
+        let unplaced = rules
+            .rules()
+            .iter()
+            .map(|r| !r.keywords.is_empty())
+            .collect();
+        Detector {
+            rules,
+            prefilter,
+            unplaced,
+        }
     }
 
     /// The rule set.
@@ -161,13 +172,7 @@ impl Detector {
     /// once however many paths hold it. Rules without keywords read whole dedicated files
     /// (`.pgpass`) and are left to [`Detector::scan`] with the path.
     pub fn scan_unplaced(&self, bytes: &[u8]) -> Scanned {
-        let applicable: Vec<bool> = self
-            .rules
-            .rules()
-            .iter()
-            .map(|r| !r.keywords.is_empty())
-            .collect();
-        self.run_with(bytes, FileKind::Config, &applicable, Overlaps::KeepAll)
+        self.run_with(bytes, FileKind::Config, &self.unplaced, Overlaps::KeepAll)
     }
 
     /// The matches of [`Detector::scan_unplaced`] that stand for a file at `path` (`None`: a
