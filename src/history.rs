@@ -123,6 +123,8 @@ pub struct Examined {
     pub tips: Vec<git::Tip>,
     /// The repository.
     pub repo: gix::Repository,
+    /// Packs or objects the pass could not read: the index may lack what they hold.
+    pub problems: usize,
 }
 
 /// Scans the history of the repository at `path`, keeping the index of its objects.
@@ -172,7 +174,7 @@ pub fn examine(
         hash,
         counts: &counts,
         hits: &hits,
-        to_index,
+        to_index: Some(to_index),
         batch: Vec::new(),
         batch_bytes: 0,
     };
@@ -200,6 +202,7 @@ pub fn examine(
     if crate::interrupt::requested() {
         return Err(Error::Interrupted);
     }
+    let problems = pass_warnings.len() + index.corrupt.len();
     for w in pass_warnings {
         warn_git(w);
     }
@@ -274,7 +277,76 @@ pub fn examine(
         index,
         tips,
         repo,
+        problems,
     })
+}
+
+/// What [`sweep`] found.
+#[derive(Debug, Default)]
+pub struct Sweep {
+    /// Each blob, commit or tag holding something the rules find, with the SHA-256 (hex) of
+    /// every secret in it.
+    pub holders: Vec<(ObjectId, Vec<String>)>,
+    /// Blobs scanned.
+    pub blobs: u64,
+    /// Packs or objects that could not be read.
+    pub problems: usize,
+}
+
+/// Scans every object in the database once, placing nothing at a path and indexing nothing:
+/// the cheap half of a verification, which only needs to know whether a secret is anywhere.
+pub fn sweep(
+    detector: &Detector,
+    repo: &gix::Repository,
+    threads: usize,
+    warn: &(dyn Fn(Warning) + Sync),
+) -> Sweep {
+    let hits: Mutex<Vec<Hit>> = Mutex::new(Vec::new());
+    let counts = Counts::default();
+    let visitor = Visitor {
+        detector,
+        scan: true,
+        max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+        hash: repo.object_hash(),
+        counts: &counts,
+        hits: &hits,
+        to_index: None,
+        batch: Vec::new(),
+        batch_bytes: 0,
+    };
+    let warnings = git::pass(
+        repo,
+        &git::object_dirs(repo),
+        threads,
+        &git::PassCounts::default(),
+        &crate::interrupt::REQUESTED,
+        visitor,
+    );
+    let problems = warnings.len();
+    for message in warnings {
+        warn(Warning {
+            place: "history".into(),
+            message,
+        });
+    }
+    let holders = hits
+        .into_inner()
+        .expect("no panics while holding the hits")
+        .into_iter()
+        .map(|hit| {
+            let secrets = hit
+                .matches
+                .iter()
+                .map(|m| crate::finding::sha256_hex(m.secret.as_bytes()))
+                .collect();
+            (hit.id, secrets)
+        })
+        .collect();
+    Sweep {
+        holders,
+        blobs: counts.blobs.into_inner(),
+        problems,
+    }
 }
 
 /// An object the index keeps: id, kind and (for trees, commits and tags) its bytes.
@@ -288,7 +360,8 @@ struct Visitor<'a> {
     hash: gix::hash::Kind,
     counts: &'a Counts,
     hits: &'a Mutex<Vec<Hit>>,
-    to_index: std::sync::mpsc::SyncSender<Vec<Record>>,
+    /// Where trees, commits and tags go to be indexed; `None` when nothing is indexed.
+    to_index: Option<std::sync::mpsc::SyncSender<Vec<Record>>>,
     batch: Vec<Record>,
     batch_bytes: usize,
 }
@@ -307,9 +380,9 @@ impl Visitor<'_> {
     }
 
     fn flush(&mut self) {
-        if !self.batch.is_empty() {
+        if let (false, Some(to_index)) = (self.batch.is_empty(), &self.to_index) {
             // The indexer outlives every visitor; a send fails only if it panicked.
-            let _ = self.to_index.send(std::mem::take(&mut self.batch));
+            let _ = to_index.send(std::mem::take(&mut self.batch));
             self.batch_bytes = 0;
         }
     }
@@ -339,15 +412,17 @@ impl Drop for Visitor<'_> {
 
 impl git::Visit for Visitor<'_> {
     fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {
-        let record = match kind {
-            // A blob's record carries only its size, in eight bytes.
-            Kind::Blob => (data.len() as u64).to_le_bytes().to_vec(),
-            _ => data.to_vec(),
-        };
-        self.batch_bytes += record.len() + 32;
-        self.batch.push((id, kind, record));
-        if self.batch_bytes >= Self::BATCH_BYTES {
-            self.flush();
+        if self.to_index.is_some() {
+            let record = match kind {
+                // A blob's record carries only its size, in eight bytes.
+                Kind::Blob => (data.len() as u64).to_le_bytes().to_vec(),
+                _ => data.to_vec(),
+            };
+            self.batch_bytes += record.len() + 32;
+            self.batch.push((id, kind, record));
+            if self.batch_bytes >= Self::BATCH_BYTES {
+                self.flush();
+            }
         }
         if !self.scan {
             return;

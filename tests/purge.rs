@@ -390,3 +390,87 @@ fn bare_mirror_is_purged() {
         String::from_utf8_lossy(&fsck.stderr)
     );
 }
+
+#[test]
+fn prune_repacks_what_is_live_and_keeps_staged_work() {
+    let f = fixture();
+    // Work that exists only in the index, kept through a forced purge.
+    let staged = "staged but never committed\n";
+    f.repo.write("notes/todo.txt", staged);
+    f.repo.git(&["add", "notes/todo.txt"]);
+    let staged_blob = hash(&f.repo, staged);
+    // A loose object nothing names: pruned, as `git gc --prune=now` would.
+    f.repo.write(".dangling", "written, never added\n");
+    let dangling = f
+        .repo
+        .git(&["hash-object", "-w", ".dangling"])
+        .trim()
+        .to_string();
+    std::fs::remove_file(f.repo.path().join(".dangling")).unwrap();
+    let out = purge(&f.repo, &["--force"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        code(&out),
+        0,
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("repacked into one pack"), "{text}");
+
+    let objects = all_objects(&f.repo);
+    assert!(objects.contains(&staged_blob), "the staged blob was pruned");
+    assert!(!objects.contains(&dangling), "the dangling blob survived");
+    for blob in &f.secret_blobs {
+        assert!(!objects.contains(blob), "{blob} is still in the database");
+    }
+    assert_eq!(
+        f.repo.git(&["diff", "--cached", "--name-only"]).trim(),
+        "notes/todo.txt"
+    );
+    let counts = f.repo.git(&["count-objects", "-v"]);
+    let lines: Vec<&str> = counts.lines().collect();
+    assert!(
+        lines.contains(&"count: 0") && lines.contains(&"packs: 1"),
+        "{counts}"
+    );
+    f.repo.git(&["fsck", "--full", "--strict"]);
+    // Every object the refs reach is there: the same list git computes.
+    let reachable: BTreeSet<String> = f
+        .repo
+        .git(&["rev-list", "--objects", "--all", "--indexed-objects"])
+        .lines()
+        .map(|l| l[..40].to_string())
+        .collect();
+    assert!(reachable.is_subset(&objects));
+}
+
+#[test]
+fn a_linked_worktree_leaves_pruning_to_git_gc() {
+    let f = fixture();
+    // Its HEAD is one more root the compaction does not model; git gc does.
+    f.repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        ".wt",
+        &f.before_secret[0],
+    ]);
+    let out = purge(&f.repo, &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        code(&out),
+        0,
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("by `git gc --prune=now` (the repository has linked worktrees)"),
+        "{text}"
+    );
+    let objects = all_objects(&f.repo);
+    for blob in &f.secret_blobs {
+        assert!(!objects.contains(blob), "{blob} is still in the database");
+    }
+    f.repo.git(&["fsck", "--full"]);
+}

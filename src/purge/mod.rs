@@ -5,6 +5,7 @@
 //! first: a purge cannot make a leaked secret secret again. Before pruning, a bundle of the old
 //! history is written to `.git/scour/` as the way back; delete it when you are sure.
 
+pub mod compact;
 pub mod pack;
 pub mod rewrite;
 
@@ -91,6 +92,8 @@ pub struct Report {
     pub state_dir: Option<PathBuf>,
     /// The backup bundle, when one was written.
     pub backup: Option<PathBuf>,
+    /// How the old objects were pruned.
+    pub pruned: Option<String>,
     /// What the verification checked.
     pub verified: Option<String>,
     /// Nothing was flagged.
@@ -146,7 +149,11 @@ pub fn purge(
         detector,
     };
     let Examined {
-        index, tips, repo, ..
+        index,
+        tips,
+        repo,
+        problems,
+        ..
     } = examined;
     let order = topological(&index, &tips);
 
@@ -259,9 +266,9 @@ pub fn purge(
         git_in(&repo, &["reset", "--hard", "--quiet", "HEAD"])?;
     }
     if !opts.keep_objects {
-        git_in(&repo, &["reflog", "expire", "--expire=now", "--all"])?;
-        // `gc` also rewrites the commit-graph, which would otherwise name pruned commits.
-        git_in(&repo, &["gc", "--prune=now", "--quiet"])?;
+        let pruned =
+            compact::prune(&repo, &index, rewriter.written(), problems).map_err(Error::Rewrite)?;
+        report.pruned = Some(pruned.to_string());
         lap("expire and prune");
     }
     report.verified = Some(verify(
@@ -509,6 +516,12 @@ fn git_in(repo: &gix::Repository, args: &[&str]) -> Result<(), Error> {
 }
 
 /// Scans what remains: no removed blob may be left, and no flagged secret may be found.
+///
+/// After a prune, every object in the database is scanned by the content rules in one pass,
+/// without working out paths (files that rules recognise by name alone, such as `.pgpass`, are
+/// covered by their blob ids); only when a flagged secret turns up is history walked to say
+/// where. With `--keep-objects` the old objects are still there, so what the refs reach is
+/// scanned, with paths.
 fn verify(
     detector: &Detector,
     path: &Path,
@@ -517,6 +530,72 @@ fn verify(
     secrets: &HashSet<String>,
     warn: &(dyn Fn(Warning) + Sync),
 ) -> Result<String, Error> {
+    let summary = |blobs: u64, kept: &str| {
+        format!(
+            "scanned {blobs} remaining blobs{kept}: no flagged blob and none of the {} flagged secrets remain",
+            secrets.len()
+        )
+    };
+    if opts.keep_objects {
+        let (blobs, places) = locate_secrets(detector, path, opts, secrets, warn)?;
+        if !places.is_empty() {
+            return Err(Error::Verify(format!(
+                "flagged secrets are still present at {}",
+                places.join(", ")
+            )));
+        }
+        return Ok(summary(blobs, " (reachable ones; old objects kept)"));
+    }
+    // A fresh handle: the packs changed under the one the purge used.
+    let repo = git::open(path)?;
+    let left: Vec<String> = removed
+        .iter()
+        .filter(|b| repo.has_object(**b))
+        .map(|b| b.to_string())
+        .collect();
+    if !left.is_empty() {
+        return Err(Error::Verify(format!(
+            "{} flagged blob(s) still in the object database: {}",
+            left.len(),
+            left.join(", ")
+        )));
+    }
+    let sweep = history::sweep(detector, &repo, opts.threads, warn);
+    if sweep.problems > 0 {
+        return Err(Error::Verify(
+            "some objects could not be read, so they could not be checked".into(),
+        ));
+    }
+    let holders: Vec<String> = sweep
+        .holders
+        .iter()
+        .filter(|(_, found)| found.iter().any(|s| secrets.contains(s)))
+        .map(|(id, _)| id.to_string())
+        .collect();
+    if holders.is_empty() {
+        return Ok(summary(sweep.blobs, ""));
+    }
+    let (_, places) = locate_secrets(detector, path, opts, secrets, warn)?;
+    Err(Error::Verify(format!(
+        "flagged secrets are still present in object(s) {}{}",
+        holders.join(", "),
+        if places.is_empty() {
+            String::new()
+        } else {
+            format!(", at {}", places.join(", "))
+        }
+    )))
+}
+
+/// Scans history with paths (every object after a prune, the reachable ones otherwise): how
+/// many blobs were scanned, and each place a flagged secret is found.
+fn locate_secrets(
+    detector: &Detector,
+    path: &Path,
+    opts: &Options,
+    secrets: &HashSet<String>,
+    warn: &(dyn Fn(Warning) + Sync),
+) -> Result<(u64, Vec<String>), Error> {
     let history_opts = history::Options {
         all_objects: !opts.keep_objects,
         max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
@@ -524,47 +603,12 @@ fn verify(
         no_ignore: true,
         ..history::Options::default()
     };
-    let examined = history::examine(detector, path, &history_opts, warn)?;
-    if !opts.keep_objects {
-        let left: Vec<String> = removed
-            .iter()
-            .filter(|b| {
-                examined
-                    .index
-                    .get(b)
-                    .is_some_and(|o| examined.index.has_blob(o))
-            })
-            .map(|b| b.to_string())
-            .collect();
-        if !left.is_empty() {
-            return Err(Error::Verify(format!(
-                "{} flagged blob(s) still in the object database: {}",
-                left.len(),
-                left.join(", ")
-            )));
-        }
-    }
-    let found: Vec<String> = examined
-        .outcome
+    let outcome = history::examine(detector, path, &history_opts, warn)?.outcome;
+    let places = outcome
         .findings
         .iter()
         .filter(|f| secrets.contains(&f.secret_sha256))
         .map(|f| format!("{}:{} ({})", f.path, f.line, f.rule))
         .collect();
-    if !found.is_empty() {
-        return Err(Error::Verify(format!(
-            "flagged secrets are still present at {}",
-            found.join(", ")
-        )));
-    }
-    Ok(format!(
-        "scanned {} remaining blobs{}: no flagged blob and none of the {} flagged secrets remain",
-        examined.outcome.summary.files,
-        if opts.keep_objects {
-            " (reachable ones; old objects kept)"
-        } else {
-            ""
-        },
-        secrets.len()
-    ))
+    Ok((outcome.summary.files, places))
 }

@@ -58,7 +58,9 @@ enum TreeFate {
 pub struct Writer<'r> {
     repo: &'r gix::Repository,
     pack: Option<PackWriter>,
-    added: HashSet<ObjectId>,
+    /// Every object written, with the ids it points at (nothing for a blob): what the
+    /// compaction walks to know which objects stay.
+    links: HashMap<ObjectId, Vec<ObjectId>>,
 }
 
 impl<'r> Writer<'r> {
@@ -76,7 +78,7 @@ impl<'r> Writer<'r> {
         Ok(Writer {
             repo,
             pack,
-            added: HashSet::new(),
+            links: HashMap::new(),
         })
     }
 
@@ -93,7 +95,8 @@ impl<'r> Writer<'r> {
     fn store(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId, String> {
         let id = gix::objs::compute_hash(self.repo.object_hash(), kind, data)
             .map_err(|e| e.to_string())?;
-        if self.added.insert(id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.links.entry(id) {
+            slot.insert(links(kind, data, self.repo.object_hash()));
             if let Some(pack) = &mut self.pack {
                 pack.add(id, kind, data)
                     .map_err(|e| format!("cannot write to the pack: {e}"))?;
@@ -111,6 +114,30 @@ impl<'r> Writer<'r> {
                 .map_err(|e| format!("cannot finish the pack: {e}")),
             None => Ok(()),
         }
+    }
+}
+
+/// The objects `data` points at: a commit's tree and parents, a tag's target, a tree's entries
+/// (submodule commits excepted: they live in another repository).
+fn links(kind: Kind, data: &[u8], hash: gix::hash::Kind) -> Vec<ObjectId> {
+    use gix::objs::{CommitRefIter, TagRefIter, TreeRefIter};
+    match kind {
+        Kind::Blob => Vec::new(),
+        Kind::Tree => TreeRefIter::from_bytes(data, hash)
+            .filter_map(Result::ok)
+            .filter(|e| !e.mode.is_commit())
+            .map(|e| e.oid.to_owned())
+            .collect(),
+        Kind::Commit => {
+            let tree = CommitRefIter::from_bytes(data, hash).tree_id().ok();
+            tree.into_iter()
+                .chain(CommitRefIter::from_bytes(data, hash).parent_ids())
+                .collect()
+        }
+        Kind::Tag => TagRefIter::from_bytes(data, hash)
+            .target_id()
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -160,6 +187,11 @@ impl<'a, 'r> Rewriter<'a, 'r> {
     /// Completes the pack of new objects.
     pub fn finish(&mut self) -> Result<(), String> {
         self.writer.finish()
+    }
+
+    /// Every object the rewrite wrote, with the ids each points at.
+    pub fn written(&self) -> &HashMap<ObjectId, Vec<ObjectId>> {
+        &self.writer.links
     }
 
     /// The fate of a blob at `path`.

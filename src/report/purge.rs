@@ -55,6 +55,9 @@ pub fn write(out: &mut dyn Write, report: &Report, dry_run: bool) -> io::Result<
         )?,
         None => writeln!(out, "  old objects kept (--keep-objects): restore with the ref-map and `git update-ref`")?,
     }
+    if let Some(pruned) = &report.pruned {
+        writeln!(out, "  old objects pruned: {pruned}")?;
+    }
     if let Some(verified) = &report.verified {
         writeln!(out, "  verified: {verified}")?;
     }
