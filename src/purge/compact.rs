@@ -276,7 +276,7 @@ fn pack_files(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
     }
     let mut packs: Vec<(String, Vec<PathBuf>)> = packs.into_iter().collect();
     for (_, files) in &mut packs {
-        files.sort_by_key(|f| f.extension().is_none_or(|e| e != "idx"));
+        files.sort_by_key(|f| f.extension() != Some(std::ffi::OsStr::new("idx")));
     }
     Ok(packs)
 }
