@@ -233,9 +233,11 @@ pub fn examine(
         ));
     }
     let mut hits = hits.into_inner().expect("no panics while holding the hits");
-    hits.extend(scan_dedicated_files(
-        detector, &repo, &index, &graph, &counts,
-    ));
+    if !opts.index_only {
+        hits.extend(scan_dedicated_files(
+            detector, &repo, &index, &graph, &counts,
+        ));
+    }
     phase("graph", t);
 
     let t = Instant::now();
@@ -644,6 +646,9 @@ fn place(
     hits: Vec<Hit>,
     all_objects: bool,
 ) -> Vec<Finding> {
+    if hits.is_empty() {
+        return Vec::new();
+    }
     let reach = RefReach::compute(index, graph);
     let blob_of = |h: &Hit| {
         index

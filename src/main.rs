@@ -154,7 +154,7 @@ fn run_purge(args: PurgeArgs) -> Result<u8> {
         }),
         findings: args.findings.clone(),
         blobs: args.blobs.clone(),
-        paths: globs(&args.paths, "--path")?,
+        paths: purge::PathGlobs::new(&args.paths).context("--path")?,
         bigger_than: args.strip_bigger_than,
         dry_run: args.dry_run,
         force: args.force,

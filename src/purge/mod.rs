@@ -14,13 +14,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
-use globset::GlobSet;
 
 use crate::detect::Detector;
 use crate::history::{self, Examined};
 use crate::scan::Warning;
 use crate::source::git::{self, Index, Obj};
-pub use rewrite::Mode;
+pub use rewrite::{Mode, PathGlobs};
 use rewrite::{Rewriter, Target, Writer};
 
 /// Why a purge stopped.
@@ -56,7 +55,7 @@ pub struct Options {
     /// Blob ids (`--blob`).
     pub blobs: Vec<String>,
     /// Path globs (`--path`).
-    pub paths: Option<GlobSet>,
+    pub paths: Option<PathGlobs>,
     /// Drop blobs larger than this many bytes.
     pub bigger_than: Option<u64>,
     /// Print the plan and change nothing.

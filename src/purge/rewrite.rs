@@ -31,11 +31,62 @@ pub struct Target<'a> {
     /// Blobs named by a report, by `--blob` or found by the scan.
     pub blobs: HashSet<ObjectId>,
     /// Paths anywhere in history (`--path`).
-    pub paths: Option<GlobSet>,
+    pub paths: Option<PathGlobs>,
     /// Drop blobs larger than this (`--strip-bigger-than`).
     pub bigger_than: Option<u64>,
     /// The rules, for finding what to redact.
     pub detector: &'a Detector,
+}
+
+/// The `--path` globs, with the literal start of each: a directory that is on no glob's way
+/// holds nothing to remove, and the rewrite need not read its trees.
+#[derive(Debug, Clone)]
+pub struct PathGlobs {
+    set: GlobSet,
+    /// What every path a glob matches starts with (empty: any path).
+    prefixes: Vec<String>,
+}
+
+impl PathGlobs {
+    /// Compiles `patterns` (git-style globs over full paths, `*` crossing `/`); `None` when
+    /// there are none.
+    pub fn new(patterns: &[String]) -> Result<Option<PathGlobs>, globset::Error> {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            builder.add(globset::Glob::new(pattern)?);
+        }
+        let prefixes = patterns
+            .iter()
+            .map(|p| {
+                let end = p.find(['*', '?', '[', '{', '\\']).unwrap_or(p.len());
+                p[..end].to_string()
+            })
+            .collect();
+        Ok(Some(PathGlobs {
+            set: builder.build()?,
+            prefixes,
+        }))
+    }
+
+    /// Whether `path` matches a glob.
+    pub fn is_match(&self, path: &std::path::Path) -> bool {
+        self.set.is_match(path)
+    }
+
+    /// Whether some path under directory `dir` (empty for the root) may match a glob.
+    fn may_hold(&self, dir: &BStr) -> bool {
+        dir.is_empty()
+            || self.prefixes.iter().any(|p| {
+                let p = p.as_bytes();
+                // The glob's fixed start lies inside `dir/`, or `dir/` lies inside it.
+                let inside = p.len() <= dir.len() && dir.starts_with(p);
+                let leads_in = p.len() > dir.len() && p.starts_with(dir) && p[dir.len()] == b'/';
+                inside || leads_in
+            })
+    }
 }
 
 /// What becomes of one blob at one path.
@@ -55,51 +106,78 @@ enum TreeFate {
 }
 
 /// Writes objects into one new pack, or in a dry run only computes the ids they would have.
+/// The rewrite needs only the ids, so deltas, compression and the file itself are left to a
+/// thread of their own.
 pub struct Writer<'r> {
     repo: &'r gix::Repository,
-    pack: Option<PackWriter>,
+    to_pack: Option<std::sync::mpsc::SyncSender<(ObjectId, Kind, Vec<u8>)>>,
+    packer: Option<std::thread::JoinHandle<std::io::Result<PackWriter>>>,
     /// Every object written, with the ids it points at (nothing for a blob): what the
     /// compaction walks to know which objects stay.
     links: HashMap<ObjectId, Vec<ObjectId>>,
 }
 
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        // Unfinished (an error, Ctrl-C): the packer stops and its pack removes its file.
+        self.to_pack = None;
+        if let Some(packer) = self.packer.take() {
+            let _ = packer.join();
+        }
+    }
+}
+
 impl<'r> Writer<'r> {
     /// A writer into `repo`; with `dry_run`, nothing touches the disk.
     pub fn new(repo: &'r gix::Repository, dry_run: bool) -> Result<Writer<'r>, String> {
-        let pack = if dry_run {
-            None
+        let (to_pack, packer) = if dry_run {
+            (None, None)
         } else {
             let objects = repo.common_dir().join("objects");
-            Some(
-                PackWriter::new(&objects, repo.object_hash())
-                    .map_err(|e| format!("cannot start a pack: {e}"))?,
-            )
+            let mut pack = PackWriter::new(&objects, repo.object_hash())
+                .map_err(|e| format!("cannot start a pack: {e}"))?;
+            let (to_pack, objects) =
+                std::sync::mpsc::sync_channel::<(ObjectId, Kind, Vec<u8>)>(4096);
+            let packer = std::thread::spawn(move || {
+                for (id, kind, data) in objects {
+                    pack.add(id, kind, &data)?;
+                }
+                Ok(pack)
+            });
+            (Some(to_pack), Some(packer))
         };
         Ok(Writer {
             repo,
-            pack,
+            to_pack,
+            packer,
             links: HashMap::new(),
         })
     }
 
+    /// Writes a commit, tag or tree built by gix.
     fn write(&mut self, object: &impl WriteTo) -> Result<ObjectId, String> {
         let mut buf = Vec::new();
         object.write_to(&mut buf).map_err(|e| e.to_string())?;
-        self.store(object.kind(), &buf)
+        let links = links(object.kind(), &buf, self.repo.object_hash());
+        self.store(object.kind(), buf, links)
     }
 
-    fn write_blob(&mut self, data: &[u8]) -> Result<ObjectId, String> {
-        self.store(Kind::Blob, data)
-    }
-
-    fn store(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId, String> {
-        let id = gix::objs::compute_hash(self.repo.object_hash(), kind, data)
+    /// Stores an object whose links the caller knows.
+    fn store(
+        &mut self,
+        kind: Kind,
+        data: Vec<u8>,
+        links: Vec<ObjectId>,
+    ) -> Result<ObjectId, String> {
+        let id = gix::objs::compute_hash(self.repo.object_hash(), kind, &data)
             .map_err(|e| e.to_string())?;
         if let std::collections::hash_map::Entry::Vacant(slot) = self.links.entry(id) {
-            slot.insert(links(kind, data, self.repo.object_hash()));
-            if let Some(pack) = &mut self.pack {
-                pack.add(id, kind, data)
-                    .map_err(|e| format!("cannot write to the pack: {e}"))?;
+            slot.insert(links);
+            if let Some(to_pack) = &self.to_pack {
+                if to_pack.send((id, kind, data)).is_err() {
+                    // The packer stopped on an error; `finish` reports it.
+                    self.to_pack = None;
+                }
             }
         }
         Ok(id)
@@ -107,13 +185,17 @@ impl<'r> Writer<'r> {
 
     /// Completes the pack and its index, so that git sees the new objects.
     pub fn finish(&mut self) -> Result<(), String> {
-        match self.pack.take() {
-            Some(pack) => pack
-                .finish()
-                .map(|_| ())
-                .map_err(|e| format!("cannot finish the pack: {e}")),
-            None => Ok(()),
-        }
+        self.to_pack = None;
+        let Some(packer) = self.packer.take() else {
+            return Ok(());
+        };
+        let pack = packer
+            .join()
+            .map_err(|_| "the pack writer panicked".to_string())?
+            .map_err(|e| format!("cannot write to the pack: {e}"))?;
+        pack.finish()
+            .map(|_| ())
+            .map_err(|e| format!("cannot finish the pack: {e}"))
     }
 }
 
@@ -253,7 +335,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             changed = true;
         }
         let result = if changed {
-            Some(self.writer.write_blob(&data)?)
+            Some(self.writer.store(Kind::Blob, data, Vec::new())?)
         } else {
             None
         };
@@ -266,6 +348,13 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         // Without path globs a tree's fate does not depend on where it sits, and no path needs
         // spelling out until something is removed.
         let globs = self.target.paths.is_some();
+        // A directory off every glob's way changes only when blobs are chosen some other way.
+        let only_paths = self.target.blobs.is_empty() && self.target.bigger_than.is_none();
+        if let (true, Some(paths)) = (only_paths, &self.target.paths) {
+            if !paths.may_hold(prefix) {
+                return Ok(TreeFate::Same);
+            }
+        }
         let key = (tree, globs.then(|| prefix.to_owned()));
         if let Some(fate) = self.trees.get(&key) {
             return Ok(*fate);
@@ -317,7 +406,11 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         let fate = if changes.is_empty() {
             TreeFate::Same
         } else {
-            let mut out: Vec<gix::objs::tree::Entry> = Vec::with_capacity(entries.len());
+            // Serialised here from the interned entries: modes keep their exact spelling and
+            // nothing is allocated per entry.
+            let mut data = Vec::with_capacity(entries.len() * 48);
+            let mut links = Vec::with_capacity(entries.len());
+            let mut mode = [0u8; 6];
             let mut next = changes.iter().peekable();
             for (i, e) in entries.iter().enumerate() {
                 let mut oid = self.index.id(e.id);
@@ -330,16 +423,19 @@ impl<'a, 'r> Rewriter<'a, 'r> {
                         }
                     }
                 }
-                out.push(gix::objs::tree::Entry {
-                    mode: e.mode,
-                    filename: self.index.name(e).to_owned(),
-                    oid,
-                });
+                data.extend_from_slice(e.mode.as_bytes(&mut mode));
+                data.push(b' ');
+                data.extend_from_slice(self.index.name(e));
+                data.push(0);
+                data.extend_from_slice(oid.as_bytes());
+                if e.kind != EntryKind::Submodule {
+                    links.push(oid);
+                }
             }
-            if out.is_empty() {
+            if data.is_empty() {
                 TreeFate::Empty
             } else {
-                TreeFate::New(self.writer.write(&gix::objs::Tree { entries: out })?)
+                TreeFate::New(self.writer.store(Kind::Tree, data, links)?)
             }
         };
         self.trees.insert(key, fate);
@@ -353,15 +449,30 @@ impl<'a, 'r> Rewriter<'a, 'r> {
     }
 
     /// Rewrites `commits`, given parents first; returns how many changed.
+    ///
+    /// A commit is edited as bytes: its `tree` and `parent` lines are replaced and any
+    /// signature dropped (it covered the old content), every other header and the message stay
+    /// exactly as they were, unless the message holds a secret.
     pub fn commits(&mut self, order: &[Obj]) -> Result<u64, String> {
         let repo = self.writer.repo;
-        let hash = repo.object_hash();
         let mut changed = 0;
         for (n, &c) in order.iter().enumerate() {
             if n % 256 == 0 && crate::interrupt::requested() {
                 return Err("interrupted; no ref was changed".into());
             }
             let old = self.index.id(c);
+            let Some(known) = self.index.commit(c) else {
+                continue;
+            };
+            let new_tree = match self.tree(known.tree, BStr::new(""))? {
+                TreeFate::New(id) => Some(id),
+                TreeFate::Empty => Some(self.writer.store(Kind::Tree, Vec::new(), Vec::new())?),
+                TreeFate::Same => None,
+            };
+            let parents_changed = known
+                .parents
+                .iter()
+                .any(|p| self.commits.contains_key(&self.index.id(*p)));
             let read;
             let data = match self.index.raw_commit(c) {
                 Some(data) => data,
@@ -372,40 +483,50 @@ impl<'a, 'r> Rewriter<'a, 'r> {
                     &read.data
                 }
             };
-            let commit = gix::objs::CommitRef::from_bytes(data, hash)
-                .map_err(|e| format!("commit {old}: {e}"))?;
-            let mut owned: gix::objs::Commit = commit
-                .into_owned()
-                .map_err(|e| format!("commit {old}: {e}"))?;
-            let tree = self.index.get(&owned.tree);
-            let new_tree = match tree.map(|t| self.tree(t, BStr::new(""))).transpose()? {
-                Some(TreeFate::New(id)) => Some(id),
-                Some(TreeFate::Empty) => Some(self.writer.write(&gix::objs::Tree::empty())?),
-                _ => None,
+            let (header, message) = match data.find(b"\n\n") {
+                Some(end) => (&data[..end + 1], Some(&data[end + 2..])),
+                None => (&data[..], None),
             };
-            let mut parents_changed = false;
-            for p in owned.parents.iter_mut() {
-                if let Some(new) = self.commits.get(p) {
-                    *p = *new;
-                    parents_changed = true;
-                }
-            }
-            let message = self.redact_message(owned.message.as_bstr());
-            if new_tree.is_none() && !parents_changed && message.is_none() {
+            let redacted = message.and_then(|m| self.redact_message(m.as_bstr()));
+            if new_tree.is_none() && !parents_changed && redacted.is_none() {
                 continue;
             }
-            if let Some(tree) = new_tree {
-                owned.tree = tree;
+            let mut out = Vec::with_capacity(data.len());
+            let mut links = Vec::new();
+            let mut dropping = false;
+            for line in header.lines_with_terminator() {
+                // A line that starts with a space continues the header before it.
+                if line.starts_with(b" ") {
+                    if !dropping {
+                        out.extend_from_slice(line);
+                    }
+                    continue;
+                }
+                dropping = line.starts_with(b"gpgsig ") || line.starts_with(b"gpgsig-sha256 ");
+                let id_of = |rest: &[u8]| ObjectId::from_hex(rest.trim_end());
+                if let Some(Ok(id)) = line.strip_prefix(b"tree ").map(id_of) {
+                    let id = new_tree.unwrap_or(id);
+                    out.extend_from_slice(format!("tree {id}\n").as_bytes());
+                    links.push(id);
+                } else if let Some(Ok(id)) = line.strip_prefix(b"parent ").map(id_of) {
+                    let id = self.commits.get(&id).copied().unwrap_or(id);
+                    out.extend_from_slice(format!("parent {id}\n").as_bytes());
+                    links.push(id);
+                } else if !dropping {
+                    out.extend_from_slice(line);
+                }
             }
             if let Some(message) = message {
-                owned.message = message;
-                self.redacted_messages += 1;
+                out.push(b'\n');
+                match &redacted {
+                    Some(new) => {
+                        out.extend_from_slice(new);
+                        self.redacted_messages += 1;
+                    }
+                    None => out.extend_from_slice(message),
+                }
             }
-            // The signature covered the old content; it cannot be kept.
-            owned
-                .extra_headers
-                .retain(|(name, _)| name != "gpgsig" && name != "gpgsig-sha256");
-            let new = self.writer.write(&owned)?;
+            let new = self.writer.store(Kind::Commit, out, links)?;
             self.commits.insert(old, new);
             changed += 1;
         }
