@@ -485,7 +485,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             };
             let (header, message) = match data.find(b"\n\n") {
                 Some(end) => (&data[..end + 1], Some(&data[end + 2..])),
-                None => (&data[..], None),
+                None => (data, None),
             };
             let redacted = message.and_then(|m| self.redact_message(m.as_bstr()));
             if new_tree.is_none() && !parents_changed && redacted.is_none() {
