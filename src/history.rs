@@ -188,7 +188,7 @@ pub fn examine(
         let indexer = scope.spawn(move || build_index(indexed, hash, keep_commits));
         let warnings = git::pass(
             &repo,
-            &dirs,
+            git::Scope::Dirs(&dirs),
             opts.threads,
             &pass_counts,
             &crate::interrupt::REQUESTED,
@@ -291,6 +291,8 @@ pub struct Sweep {
     pub holders: Vec<(ObjectId, Vec<String>)>,
     /// Blobs scanned.
     pub blobs: u64,
+    /// Objects decoded.
+    pub objects: u64,
     /// Packs or objects that could not be read.
     pub problems: usize,
 }
@@ -300,6 +302,7 @@ pub struct Sweep {
 pub fn sweep(
     detector: &Detector,
     repo: &gix::Repository,
+    scope: git::Scope<'_>,
     threads: usize,
     warn: &(dyn Fn(Warning) + Sync),
 ) -> Sweep {
@@ -316,11 +319,12 @@ pub fn sweep(
         batch: Vec::new(),
         batch_bytes: 0,
     };
+    let counts_of_pass = git::PassCounts::default();
     let warnings = git::pass(
         repo,
-        &git::object_dirs(repo),
+        scope,
         threads,
-        &git::PassCounts::default(),
+        &counts_of_pass,
         &crate::interrupt::REQUESTED,
         visitor,
     );
@@ -347,6 +351,7 @@ pub fn sweep(
     Sweep {
         holders,
         blobs: counts.blobs.into_inner(),
+        objects: counts_of_pass.objects.into_inner(),
         problems,
     }
 }

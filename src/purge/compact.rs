@@ -11,11 +11,14 @@
 //! could not read), it leaves the whole job to `git gc`, which knows them all.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
-use crate::source::git::{self, EntryKind, Index};
+use super::pack::PackOut;
+use super::Error;
+use crate::source::git::{self, EntryKind, Index, Obj};
 
 /// How the old objects were pruned.
 #[derive(Debug)]
@@ -47,13 +50,43 @@ impl std::fmt::Display for Pruned {
 
 /// Expires every reflog, then keeps only what the refs, HEAD and the index reach.
 /// `written` holds the objects the rewrite created, with what each points at; `problems` is how
-/// many packs or objects the pass that built `index` could not read.
+/// many packs or objects the pass that built `index` could not read. `check` is given the new
+/// pack's index file before anything is deleted; when it fails, the new pack goes instead.
+/// (When `git gc` does the job, `check` is not called.)
 pub fn prune(
     repo: &gix::Repository,
     index: &Index,
     written: &HashMap<ObjectId, Vec<ObjectId>>,
     problems: usize,
-) -> Result<Pruned, String> {
+    check: &mut dyn FnMut(&Path) -> Result<(), Error>,
+) -> Result<Pruned, Error> {
+    prune_with(repo, index, written, problems, check).map_err(|e| match e {
+        Failure::Check(e) => e,
+        Failure::Other(message) => Error::Rewrite(message),
+    })
+}
+
+/// Why a prune failed.
+enum Failure {
+    /// The check of the new pack failed.
+    Check(Error),
+    /// Anything else.
+    Other(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Other(message)
+    }
+}
+
+fn prune_with(
+    repo: &gix::Repository,
+    index: &Index,
+    written: &HashMap<ObjectId, Vec<ObjectId>>,
+    problems: usize,
+    check: &mut dyn FnMut(&Path) -> Result<(), Error>,
+) -> Result<Pruned, Failure> {
     let run = |args: &[&str], input: Option<&[u8]>| {
         let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
         git::run_git_with_input(dir, Some(repo.git_dir()), args, input)
@@ -79,34 +112,16 @@ pub fn prune(
     let pack_dir = objects.join("pack");
     let old_packs = pack_files(&pack_dir)?;
     let old_loose = git::loose_ids(&objects);
-    let mut list = String::with_capacity(live.len() * 41);
-    for id in &live {
-        list.push_str(&id.to_hex().to_string());
-        list.push('\n');
+    let name = write_pack(repo, &pack_dir, &live)?;
+    if let Err(e) = check(&pack_dir.join(format!("{name}.idx"))) {
+        // Unless it replaced an identical old one, the new pack goes and the old ones stay.
+        if !old_packs.iter().any(|(stem, _)| *stem == name) {
+            for ext in ["idx", "pack"] {
+                let _ = std::fs::remove_file(pack_dir.join(format!("{name}.{ext}")));
+            }
+        }
+        return Err(Failure::Check(e));
     }
-    let base = pack_dir.join("pack");
-    let out = run(
-        &[
-            "pack-objects",
-            "-q",
-            "--delta-base-offset",
-            &base.to_string_lossy(),
-        ],
-        Some(list.as_bytes()),
-    )?;
-    let name = format!("pack-{}", String::from_utf8_lossy(&out).trim());
-    let idx = pack_dir.join(format!("{name}.idx"));
-    let packed = gix::odb::pack::index::File::at(&idx, repo.object_hash())
-        .map_err(|e| format!("the new pack {}: {e}", idx.display()))?
-        .num_objects() as usize;
-    if packed != live.len() {
-        return Err(format!(
-            "the new pack {} holds {packed} objects, not the {} listed; the old objects were kept",
-            idx.display(),
-            live.len()
-        ));
-    }
-
     // The commit-graph names commits; the old one would name pruned ones.
     let info = objects.join("info");
     remove_if_present(&info.join("commit-graph"))?;
@@ -151,6 +166,89 @@ pub fn prune(
     })
 }
 
+/// Writes one pack holding exactly `live` into `pack_dir` and returns its name
+/// (`pack-<hash>`). Each object's stored bytes are copied from the pack that holds it, checked
+/// against the CRC32 its index records; a delta is re-pointed at its base's new place, or, when
+/// its base does not come along, the object is stored whole. Loose objects are compressed anew.
+fn write_pack(
+    repo: &gix::Repository,
+    pack_dir: &Path,
+    live: &[ObjectId],
+) -> Result<String, String> {
+    use gix::odb::pack::data::entry::Header;
+    type IdSet = HashSet<ObjectId, BuildHasherDefault<git::TailHasher>>;
+    let hash = repo.object_hash();
+    let wanted: IdSet = live.iter().copied().collect();
+    let mut taken = IdSet::default();
+    let count = u32::try_from(live.len()).map_err(|_| "too many objects for one pack")?;
+    let failed = |e: std::io::Error| format!("writing the new pack: {e}");
+    let mut out = PackOut::new(pack_dir, count, hash).map_err(failed)?;
+    let whole = |out: &mut PackOut, id: ObjectId| -> Result<(), String> {
+        let object = repo
+            .find_object(id)
+            .map_err(|e| format!("object {id}: {e}"))?;
+        out.whole(id, object.kind, &object.data).map_err(failed)
+    };
+    let mut indices: Vec<PathBuf> = std::fs::read_dir(pack_dir)
+        .map_err(|e| format!("{}: {e}", pack_dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        .collect();
+    indices.sort();
+    for idx in indices {
+        let unreadable = |e: &dyn std::fmt::Display| format!("{}: {e}", idx.display());
+        let index = gix::odb::pack::index::File::at(&idx, hash).map_err(|e| unreadable(&e))?;
+        let pack = gix::odb::pack::data::File::at(idx.with_extension("pack"), hash)
+            .map_err(|e| unreadable(&e))?;
+        let mut entries: Vec<_> = index.iter().collect();
+        entries.sort_by_key(|e| e.pack_offset);
+        // Old offset to new, for the objects copied from this pack: where deltas find bases.
+        let mut moved: HashMap<u64, u64> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            if !wanted.contains(&e.oid) || taken.contains(&e.oid) {
+                continue;
+            }
+            let end = entries
+                .get(i + 1)
+                .map_or(pack.pack_end() as u64, |next| next.pack_offset);
+            let stored = pack
+                .entry_slice(e.pack_offset..end)
+                .ok_or_else(|| unreadable(&format!("object {} lies past the end", e.oid)))?;
+            if e.crc32.is_some_and(|crc| crc != crc32fast::hash(stored)) {
+                return Err(unreadable(&format!(
+                    "object {} does not match its checksum",
+                    e.oid
+                )));
+            }
+            let entry = pack.entry(e.pack_offset).map_err(|err| unreadable(&err))?;
+            let new_offset = out.offset();
+            match entry.header {
+                Header::OfsDelta { base_distance } => {
+                    let base = e.pack_offset.checked_sub(base_distance);
+                    match base.and_then(|b| moved.get(&b)) {
+                        Some(&new_base) => {
+                            let data = &stored[(entry.data_offset - e.pack_offset) as usize..];
+                            out.delta(e.oid, entry.decompressed_size, new_base, data)
+                                .map_err(failed)?
+                        }
+                        None => whole(&mut out, e.oid)?,
+                    }
+                }
+                Header::RefDelta { .. } => whole(&mut out, e.oid)?,
+                _ => out.raw(e.oid, stored, e.crc32).map_err(failed)?,
+            }
+            moved.insert(e.pack_offset, new_offset);
+            taken.insert(e.oid);
+        }
+    }
+    // What no pack held is loose.
+    for id in live.iter().filter(|id| !taken.contains(*id)) {
+        whole(&mut out, *id)?;
+    }
+    out.finish().map_err(failed)
+}
+
 /// Why this object database is better left to `git gc`, if it is.
 fn unusual(repo: &gix::Repository, objects: &Path, problems: usize) -> Option<String> {
     if problems > 0 {
@@ -191,13 +289,13 @@ fn live_objects(
     index: &Index,
     written: &HashMap<ObjectId, Vec<ObjectId>>,
 ) -> Result<Vec<ObjectId>, String> {
-    let mut stack: Vec<ObjectId> = git::tips(repo, None)
+    let mut roots: Vec<ObjectId> = git::tips(repo, None)
         .map_err(|e| e.to_string())?
         .into_iter()
         .map(|t| t.target)
         .collect();
     if let Ok(head) = repo.head_id() {
-        stack.push(head.detach());
+        roots.push(head.detach());
     }
     if repo.workdir().is_some() {
         // Staged content is only in the index; it must survive.
@@ -206,41 +304,72 @@ fn live_objects(
             .map_err(|e| format!("reading the index: {e}"))?;
         for entry in staged.entries() {
             if entry.mode != gix::index::entry::Mode::COMMIT {
-                stack.push(entry.id);
+                roots.push(entry.id);
             }
         }
     }
-    let mut seen: HashSet<ObjectId> = HashSet::with_capacity(index.entries().len());
+    // Old objects are walked by their index number (a bit each, no hashing: most of the walk
+    // is tree entries); only objects the rewrite wrote, and not already in the index, by id.
+    enum Node {
+        Old(Obj),
+        New(ObjectId),
+    }
+    let node = |id: ObjectId| match index.get(&id) {
+        Some(o) => Some(Node::Old(o)),
+        None => written.contains_key(&id).then_some(Node::New(id)),
+    };
+    let mut seen_old = vec![false; index.len()];
+    let mut seen_new: HashSet<ObjectId> = HashSet::new();
+    let mut stack: Vec<Node> = Vec::with_capacity(roots.len());
+    for id in roots {
+        match node(id) {
+            Some(n) => stack.push(n),
+            None => absent(repo, id)?,
+        }
+    }
     let mut live = Vec::new();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        if let Some(links) = written.get(&id) {
-            stack.extend(links);
-            live.push(id);
-            continue;
-        }
-        let Some(o) = index.get(&id) else {
-            absent(repo, id)?;
-            continue;
+    while let Some(next) = stack.pop() {
+        let o = match next {
+            Node::New(id) => {
+                if seen_new.insert(id) {
+                    for &link in &written[&id] {
+                        match node(link) {
+                            Some(n) => stack.push(n),
+                            None => absent(repo, link)?,
+                        }
+                    }
+                    live.push(id);
+                }
+                continue;
+            }
+            Node::Old(o) => o,
         };
+        if std::mem::replace(&mut seen_old[o as usize], true) {
+            continue;
+        }
         if let Some(commit) = index.commit(o) {
-            stack.push(index.id(commit.tree));
-            stack.extend(commit.parents.iter().map(|&p| index.id(p)));
+            stack.push(Node::Old(commit.tree));
+            stack.extend(commit.parents.iter().map(|&p| Node::Old(p)));
         } else if let Some(target) = index.tag_target(o) {
-            stack.push(index.id(target));
+            stack.push(Node::Old(target));
         } else if let Some(entries) = index.tree(o) {
             stack.extend(
                 entries
                     .filter(|e| e.kind != EntryKind::Submodule)
-                    .map(|e| index.id(e.id)),
+                    .map(|e| Node::Old(e.id)),
             );
         } else if !index.has_blob(o) {
-            absent(repo, id)?;
+            // Named by history but not in the database as the pass saw it: written by the
+            // rewrite, or missing.
+            let id = index.id(o);
+            if written.contains_key(&id) {
+                stack.push(Node::New(id));
+            } else {
+                absent(repo, id)?;
+            }
             continue;
         }
-        live.push(id);
+        live.push(index.id(o));
     }
     Ok(live)
 }

@@ -264,20 +264,30 @@ pub fn purge(
     if head_changed && repo.workdir().is_some() && !opts.force {
         git_in(&repo, &["reset", "--hard", "--quiet", "HEAD"])?;
     }
-    if !opts.keep_objects {
-        let pruned =
-            compact::prune(&repo, &index, rewriter.written(), problems).map_err(Error::Rewrite)?;
-        report.pruned = Some(pruned.to_string());
-        lap("expire and prune");
-    }
-    report.verified = Some(verify(
+    let check = Check {
         detector,
-        path,
-        opts,
-        &rewriter.removed_blobs,
-        &secrets,
+        removed: &rewriter.removed_blobs,
+        secrets: &secrets,
+        threads: opts.threads,
         warn,
-    )?);
+    };
+    if opts.keep_objects {
+        report.verified = Some(check.reachable(path)?);
+    } else {
+        // The new pack is checked before the old objects go: a failure deletes nothing.
+        let mut verified = None;
+        let pruned = compact::prune(&repo, &index, rewriter.written(), problems, &mut |pack| {
+            verified = Some(check.pack(&repo, pack)?);
+            Ok(())
+        })?;
+        lap("prune and verify");
+        report.verified = match verified {
+            Some(verified) => Some(verified),
+            // `git gc` did the pruning: check whatever it left.
+            None => Some(check.everything(path)?),
+        };
+        report.pruned = Some(pruned.to_string());
+    }
     lap("verify");
     Ok(report)
 }
@@ -514,100 +524,158 @@ fn git_in(repo: &gix::Repository, args: &[&str]) -> Result<(), Error> {
         .map_err(Error::Rewrite)
 }
 
-/// Scans what remains: no removed blob may be left, and no flagged secret may be found.
+/// The verification: no removed blob may be left, and no flagged secret may be found.
 ///
-/// After a prune, every object in the database is scanned by the content rules in one pass,
-/// without working out paths (files that rules recognise by name alone, such as `.pgpass`, are
-/// covered by their blob ids); only when a flagged secret turns up is history walked to say
-/// where. With `--keep-objects` the old objects are still there, so what the refs reach is
-/// scanned, with paths.
-fn verify(
-    detector: &Detector,
-    path: &Path,
-    opts: &Options,
-    removed: &HashSet<ObjectId>,
-    secrets: &HashSet<String>,
-    warn: &(dyn Fn(Warning) + Sync),
-) -> Result<String, Error> {
-    let summary = |blobs: u64, kept: &str| {
+/// Objects are scanned by the content rules in one pass, without working out paths (files that
+/// rules recognise by name alone, such as `.pgpass`, are covered by their blob ids); only when a
+/// flagged secret turns up is history walked to say where.
+struct Check<'a> {
+    detector: &'a Detector,
+    removed: &'a HashSet<ObjectId>,
+    secrets: &'a HashSet<String>,
+    threads: usize,
+    warn: &'a (dyn Fn(Warning) + Sync),
+}
+
+impl Check<'_> {
+    fn summary(&self, blobs: u64, what: &str) -> String {
         format!(
-            "scanned {blobs} remaining blobs{kept}: no flagged blob and none of the {} flagged secrets remain",
-            secrets.len()
+            "scanned {blobs} {what}: no flagged blob and none of the {} flagged secrets remain",
+            self.secrets.len()
         )
-    };
-    if opts.keep_objects {
-        let (blobs, places) = locate_secrets(detector, path, opts, secrets, warn)?;
+    }
+
+    /// The pack a compaction wrote, before the old objects go: it must decode whole, hold
+    /// none of the removed blobs and none of the flagged secrets.
+    fn pack(&self, repo: &gix::Repository, idx: &Path) -> Result<String, Error> {
+        let index = gix::odb::pack::index::File::at(idx, repo.object_hash())
+            .map_err(|e| Error::Verify(format!("{}: {e}", idx.display())))?;
+        let left: Vec<String> = self
+            .removed
+            .iter()
+            .filter(|b| index.lookup(b.as_ref()).is_some())
+            .map(|b| b.to_string())
+            .collect();
+        if !left.is_empty() {
+            return Err(Error::Verify(format!(
+                "{} flagged blob(s) would remain: {}; nothing was deleted",
+                left.len(),
+                left.join(", ")
+            )));
+        }
+        let sweep = history::sweep(
+            self.detector,
+            repo,
+            git::Scope::Pack(idx),
+            self.threads,
+            self.warn,
+        );
+        if sweep.problems > 0 || sweep.objects != u64::from(index.num_objects()) {
+            return Err(Error::Verify(format!(
+                "the new pack {} does not read back whole ({} of {} objects); nothing was deleted",
+                idx.display(),
+                sweep.objects,
+                index.num_objects()
+            )));
+        }
+        let holders = self.holders(&sweep);
+        if !holders.is_empty() {
+            return Err(Error::Verify(format!(
+                "flagged secrets would remain in object(s) {}; nothing was deleted",
+                holders.join(", ")
+            )));
+        }
+        Ok(self.summary(
+            sweep.blobs,
+            "blobs in the new pack before deleting the old ones",
+        ))
+    }
+
+    /// Every object left after `git gc`.
+    fn everything(&self, path: &Path) -> Result<String, Error> {
+        // A fresh handle: the packs changed under the one the purge used.
+        let repo = git::open(path)?;
+        let left: Vec<String> = self
+            .removed
+            .iter()
+            .filter(|b| repo.has_object(**b))
+            .map(|b| b.to_string())
+            .collect();
+        if !left.is_empty() {
+            return Err(Error::Verify(format!(
+                "{} flagged blob(s) still in the object database: {}",
+                left.len(),
+                left.join(", ")
+            )));
+        }
+        let dirs = git::object_dirs(&repo);
+        let sweep = history::sweep(
+            self.detector,
+            &repo,
+            git::Scope::Dirs(&dirs),
+            self.threads,
+            self.warn,
+        );
+        if sweep.problems > 0 {
+            return Err(Error::Verify(
+                "some objects could not be read, so they could not be checked".into(),
+            ));
+        }
+        let holders = self.holders(&sweep);
+        if holders.is_empty() {
+            return Ok(self.summary(sweep.blobs, "remaining blobs"));
+        }
+        let (_, places) = self.locate(path, true)?;
+        Err(Error::Verify(format!(
+            "flagged secrets are still present in object(s) {}{}",
+            holders.join(", "),
+            if places.is_empty() {
+                String::new()
+            } else {
+                format!(", at {}", places.join(", "))
+            }
+        )))
+    }
+
+    /// What the refs reach, when the old objects are kept.
+    fn reachable(&self, path: &Path) -> Result<String, Error> {
+        let (blobs, places) = self.locate(path, false)?;
         if !places.is_empty() {
             return Err(Error::Verify(format!(
                 "flagged secrets are still present at {}",
                 places.join(", ")
             )));
         }
-        return Ok(summary(blobs, " (reachable ones; old objects kept)"));
+        Ok(self.summary(blobs, "remaining blobs (reachable ones; old objects kept)"))
     }
-    // A fresh handle: the packs changed under the one the purge used.
-    let repo = git::open(path)?;
-    let left: Vec<String> = removed
-        .iter()
-        .filter(|b| repo.has_object(**b))
-        .map(|b| b.to_string())
-        .collect();
-    if !left.is_empty() {
-        return Err(Error::Verify(format!(
-            "{} flagged blob(s) still in the object database: {}",
-            left.len(),
-            left.join(", ")
-        )));
-    }
-    let sweep = history::sweep(detector, &repo, opts.threads, warn);
-    if sweep.problems > 0 {
-        return Err(Error::Verify(
-            "some objects could not be read, so they could not be checked".into(),
-        ));
-    }
-    let holders: Vec<String> = sweep
-        .holders
-        .iter()
-        .filter(|(_, found)| found.iter().any(|s| secrets.contains(s)))
-        .map(|(id, _)| id.to_string())
-        .collect();
-    if holders.is_empty() {
-        return Ok(summary(sweep.blobs, ""));
-    }
-    let (_, places) = locate_secrets(detector, path, opts, secrets, warn)?;
-    Err(Error::Verify(format!(
-        "flagged secrets are still present in object(s) {}{}",
-        holders.join(", "),
-        if places.is_empty() {
-            String::new()
-        } else {
-            format!(", at {}", places.join(", "))
-        }
-    )))
-}
 
-/// Scans history with paths (every object after a prune, the reachable ones otherwise): how
-/// many blobs were scanned, and each place a flagged secret is found.
-fn locate_secrets(
-    detector: &Detector,
-    path: &Path,
-    opts: &Options,
-    secrets: &HashSet<String>,
-    warn: &(dyn Fn(Warning) + Sync),
-) -> Result<(u64, Vec<String>), Error> {
-    let history_opts = history::Options {
-        all_objects: !opts.keep_objects,
-        max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
-        threads: opts.threads,
-        no_ignore: true,
-        ..history::Options::default()
-    };
-    let outcome = history::examine(detector, path, &history_opts, warn)?.outcome;
-    let places = outcome
-        .findings
-        .iter()
-        .filter(|f| secrets.contains(&f.secret_sha256))
-        .map(|f| format!("{}:{} ({})", f.path, f.line, f.rule))
-        .collect();
-    Ok((outcome.summary.files, places))
+    /// The blobs, commits and tags of a sweep that hold a flagged secret.
+    fn holders(&self, sweep: &history::Sweep) -> Vec<String> {
+        sweep
+            .holders
+            .iter()
+            .filter(|(_, found)| found.iter().any(|s| self.secrets.contains(s)))
+            .map(|(id, _)| id.to_string())
+            .collect()
+    }
+
+    /// Scans history with paths: how many blobs were scanned, and each place a flagged secret
+    /// is found.
+    fn locate(&self, path: &Path, all_objects: bool) -> Result<(u64, Vec<String>), Error> {
+        let history_opts = history::Options {
+            all_objects,
+            max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+            threads: self.threads,
+            no_ignore: true,
+            ..history::Options::default()
+        };
+        let outcome = history::examine(self.detector, path, &history_opts, self.warn)?.outcome;
+        let places = outcome
+            .findings
+            .iter()
+            .filter(|f| self.secrets.contains(&f.secret_sha256))
+            .map(|f| format!("{}:{} ({})", f.path, f.line, f.rule))
+            .collect();
+        Ok((outcome.summary.files, places))
+    }
 }

@@ -130,7 +130,7 @@ impl PackWriter {
     /// An empty pack is removed instead.
     pub fn finish(mut self) -> std::io::Result<Option<PathBuf>> {
         let (dir, tmp, hash) = (self.dir.clone(), self.tmp.clone(), self.hash);
-        let mut entries = std::mem::take(&mut self.entries);
+        let entries = std::mem::take(&mut self.entries);
         let out = self.out.take().expect("`finish` runs once");
         let mut file = out.into_inner().map_err(|e| e.into_error())?;
         if entries.is_empty() {
@@ -151,56 +151,177 @@ impl PackWriter {
         file.sync_all()?;
         drop(file);
 
-        entries.sort_by_key(|e| e.0);
-        let mut idx = Vec::new();
-        idx.extend_from_slice(b"\xfftOc");
-        idx.extend_from_slice(&2u32.to_be_bytes());
-        let mut fanout = [0u32; 256];
-        for (id, _, _) in &entries {
-            fanout[id.as_bytes()[0] as usize] += 1;
-        }
-        let mut total = 0;
-        for count in fanout {
-            total += count;
-            idx.extend_from_slice(&total.to_be_bytes());
-        }
-        for (id, _, _) in &entries {
-            idx.extend_from_slice(id.as_bytes());
-        }
-        for (_, _, crc) in &entries {
-            idx.extend_from_slice(&crc.to_be_bytes());
-        }
-        let mut large = Vec::new();
-        for (_, offset, _) in &entries {
-            if *offset < 0x8000_0000 {
-                idx.extend_from_slice(&(*offset as u32).to_be_bytes());
-            } else {
-                idx.extend_from_slice(&(0x8000_0000 | large.len() as u32).to_be_bytes());
-                large.push(*offset);
-            }
-        }
-        for offset in large {
-            idx.extend_from_slice(&offset.to_be_bytes());
-        }
-        idx.extend_from_slice(checksum.as_bytes());
-        let mut hasher = gix::hash::hasher(hash);
-        hasher.update(&idx);
-        idx.extend_from_slice(
-            hasher
-                .try_finalize()
-                .map_err(std::io::Error::other)?
-                .as_bytes(),
-        );
-
-        let name = format!("pack-{}", checksum.to_hex());
-        let pack = dir.join(format!("{name}.pack"));
-        // The index goes in last: git only looks at packs that have one.
-        std::fs::rename(&tmp, &pack)?;
-        let idx_tmp = dir.join(format!("tmp_scour_{}.idx", std::process::id()));
-        std::fs::write(&idx_tmp, &idx)?;
-        std::fs::rename(&idx_tmp, dir.join(format!("{name}.idx")))?;
+        let pack = install(&dir, &tmp, entries, &checksum, hash)?;
         self.finished = true;
         Ok(Some(pack))
+    }
+}
+
+/// Moves the finished pack at `tmp` into `dir` under its checksum's name and writes its
+/// version 2 index from `entries` (id, offset, CRC32). Returns the pack's path.
+fn install(
+    dir: &Path,
+    tmp: &Path,
+    mut entries: Vec<(ObjectId, u64, u32)>,
+    checksum: &ObjectId,
+    hash: gix::hash::Kind,
+) -> std::io::Result<PathBuf> {
+    entries.sort_by_key(|e| e.0);
+    let mut idx = Vec::new();
+    idx.extend_from_slice(b"\xfftOc");
+    idx.extend_from_slice(&2u32.to_be_bytes());
+    let mut fanout = [0u32; 256];
+    for (id, _, _) in &entries {
+        fanout[id.as_bytes()[0] as usize] += 1;
+    }
+    let mut total = 0;
+    for count in fanout {
+        total += count;
+        idx.extend_from_slice(&total.to_be_bytes());
+    }
+    for (id, _, _) in &entries {
+        idx.extend_from_slice(id.as_bytes());
+    }
+    for (_, _, crc) in &entries {
+        idx.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut large = Vec::new();
+    for (_, offset, _) in &entries {
+        if *offset < 0x8000_0000 {
+            idx.extend_from_slice(&(*offset as u32).to_be_bytes());
+        } else {
+            idx.extend_from_slice(&(0x8000_0000 | large.len() as u32).to_be_bytes());
+            large.push(*offset);
+        }
+    }
+    for offset in large {
+        idx.extend_from_slice(&offset.to_be_bytes());
+    }
+    idx.extend_from_slice(checksum.as_bytes());
+    let mut hasher = gix::hash::hasher(hash);
+    hasher.update(&idx);
+    idx.extend_from_slice(
+        hasher
+            .try_finalize()
+            .map_err(std::io::Error::other)?
+            .as_bytes(),
+    );
+
+    let name = format!("pack-{}", checksum.to_hex());
+    let pack = dir.join(format!("{name}.pack"));
+    // The index goes in last: git only looks at packs that have one.
+    std::fs::rename(tmp, &pack)?;
+    let idx_tmp = dir.join(format!("tmp_scour_{}.idx", std::process::id()));
+    std::fs::write(&idx_tmp, &idx)?;
+    std::fs::rename(&idx_tmp, dir.join(format!("{name}.idx")))?;
+    Ok(pack)
+}
+
+/// A pack written front to back whose object count is known from the start, so that its
+/// checksum is computed as it goes: the compaction's output.
+pub struct PackOut {
+    dir: PathBuf,
+    tmp: PathBuf,
+    out: BufWriter<File>,
+    hasher: gix::hash::Hasher,
+    offset: u64,
+    count: u32,
+    entries: Vec<(ObjectId, u64, u32)>,
+    hash: gix::hash::Kind,
+    finished: bool,
+}
+
+impl Drop for PackOut {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+impl PackOut {
+    /// Starts a pack of `count` objects in `pack_dir`.
+    pub fn new(pack_dir: &Path, count: u32, hash: gix::hash::Kind) -> std::io::Result<PackOut> {
+        let tmp = pack_dir.join(format!("tmp_scour_compact_{}.pack", std::process::id()));
+        let mut pack = PackOut {
+            dir: pack_dir.to_path_buf(),
+            out: BufWriter::with_capacity(1 << 20, File::create(&tmp)?),
+            tmp,
+            hasher: gix::hash::hasher(hash),
+            offset: 0,
+            count,
+            entries: Vec::with_capacity(count as usize),
+            hash,
+            finished: false,
+        };
+        let mut header = b"PACK".to_vec();
+        header.extend_from_slice(&2u32.to_be_bytes());
+        header.extend_from_slice(&count.to_be_bytes());
+        pack.write(&header)?;
+        Ok(pack)
+    }
+
+    /// Where the next entry starts.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.hasher.update(bytes);
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Appends an entry given as its stored bytes (header and compressed data); `crc` when
+    /// already known.
+    pub fn raw(&mut self, id: ObjectId, entry: &[u8], crc: Option<u32>) -> std::io::Result<()> {
+        let crc = crc.unwrap_or_else(|| crc32fast::hash(entry));
+        self.entries.push((id, self.offset, crc));
+        self.write(entry)
+    }
+
+    /// Appends an OFS_DELTA entry: a delta of `size` bytes, compressed as `compressed`, whose
+    /// base starts at `base_offset` in this pack.
+    pub fn delta(
+        &mut self,
+        id: ObjectId,
+        size: u64,
+        base_offset: u64,
+        compressed: &[u8],
+    ) -> std::io::Result<()> {
+        let mut entry = entry_header(OFS_DELTA, size);
+        entry.extend(offset_encoding(self.offset - base_offset));
+        entry.extend_from_slice(compressed);
+        self.raw(id, &entry, None)
+    }
+
+    /// Appends a whole object, compressed here.
+    pub fn whole(&mut self, id: ObjectId, kind: Kind, data: &[u8]) -> std::io::Result<()> {
+        let mut entry = entry_header(type_code(kind), data.len() as u64);
+        entry.extend(compress(data)?);
+        self.raw(id, &entry, None)
+    }
+
+    /// Writes the checksum and the index and moves both into place; returns the pack's name
+    /// (`pack-<hash>`). Fails, removing the file, unless exactly the announced count was written.
+    pub fn finish(mut self) -> std::io::Result<String> {
+        if self.entries.len() != self.count as usize {
+            return Err(std::io::Error::other(format!(
+                "{} objects written where {} were announced",
+                self.entries.len(),
+                self.count
+            )));
+        }
+        let hasher = std::mem::replace(&mut self.hasher, gix::hash::hasher(self.hash));
+        let checksum = hasher.try_finalize().map_err(std::io::Error::other)?;
+        self.out.write_all(checksum.as_bytes())?;
+        self.out.flush()?;
+        self.out.get_ref().sync_all()?;
+        let entries = std::mem::take(&mut self.entries);
+        install(&self.dir, &self.tmp, entries, &checksum, self.hash)?;
+        self.finished = true;
+        Ok(format!("pack-{}", checksum.to_hex()))
     }
 }
 

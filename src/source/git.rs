@@ -279,6 +279,16 @@ impl Index {
         self.by_id.get(id).copied()
     }
 
+    /// How many objects were interned: every [`Obj`] is below this.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether nothing was interned.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
     /// The id of object `o`.
     pub fn id(&self, o: Obj) -> ObjectId {
         self.ids[o as usize]
@@ -519,12 +529,21 @@ pub struct PassCounts {
     pub objects: AtomicU64,
 }
 
-/// Decodes every object in the packs of `dirs` (each pack's delta tree, on `threads` threads)
-/// and every loose object, calling `visit(id, kind, data)` once per object id. Returns problems
-/// as warnings; none of them stops the pass.
+/// Which objects a [`pass`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every pack and loose object under these `objects` directories.
+    Dirs(&'a [PathBuf]),
+    /// The objects of one pack, named by its index file.
+    Pack(&'a Path),
+}
+
+/// Decodes every object in `scope`'s packs (each pack's delta tree, on `threads` threads) and
+/// loose objects, calling `visit(id, kind, data)` once per object id. Returns problems as
+/// warnings; none of them stops the pass.
 pub fn pass<V: Visit>(
     repo: &gix::Repository,
-    dirs: &[PathBuf],
+    scope: Scope<'_>,
     threads: usize,
     counts: &PassCounts,
     interrupt: &AtomicBool,
@@ -533,7 +552,10 @@ pub fn pass<V: Visit>(
     use gix::odb::pack::index::traverse::{Algorithm, Options, SafetyCheck};
     let hash = repo.object_hash();
     let mut warnings = Vec::new();
-    let packs = pack_indices(dirs);
+    let (packs, loose_in) = match scope {
+        Scope::Dirs(dirs) => (pack_indices(dirs), dirs),
+        Scope::Pack(idx) => (vec![idx.to_path_buf()], &[][..]),
+    };
     // An object in two packs (an incomplete repack) is visited once.
     let duplicates_possible = packs.len() > 1;
     let seen: std::sync::Mutex<HashSet<ObjectId, BuildHasherDefault<FxHasher>>> =
@@ -592,7 +614,7 @@ pub fn pass<V: Visit>(
         }
     }
     let mut visitor = visitor;
-    let loose_dirs = dirs.iter().flat_map(|d| loose_ids(d));
+    let loose_dirs = loose_in.iter().flat_map(|d| loose_ids(d));
     for id in loose_dirs {
         if interrupt.load(Ordering::Relaxed) {
             break;
