@@ -474,3 +474,106 @@ fn a_linked_worktree_leaves_pruning_to_git_gc() {
     }
     f.repo.git(&["fsck", "--full"]);
 }
+
+#[test]
+fn deltas_against_a_removed_blob_are_stored_whole() {
+    let repo = Repo::new();
+    // Forty versions of one file, packed as deltas of each other; the one with the secret is
+    // the largest, so git makes it a base of its neighbours.
+    let base: String = (0..200)
+        .map(|i| format!("setting_{i}: value {i}\n"))
+        .collect();
+    let mut secret_blob = String::new();
+    for v in 0..40 {
+        let mut text = format!("version: {v}\n{base}");
+        if v == 20 {
+            text.push_str(SECRET_ENV);
+            secret_blob = hash(&repo, &text);
+        }
+        repo.write("deploy/config.env", &text);
+        repo.commit_at(
+            &format!("2023-01-{:02}T00:00:00Z", v % 28 + 1),
+            &format!("v{v}"),
+        );
+    }
+    repo.git(&[
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+        "--depth=50",
+        "--window=50",
+    ]);
+    let pack = std::fs::read_dir(repo.path().join(".git/objects/pack"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .unwrap();
+    let layout = repo.git(&["verify-pack", "-v", pack.to_str().unwrap()]);
+    assert!(
+        layout
+            .lines()
+            .any(|l| l.split_whitespace().nth(6) == Some(secret_blob.as_str())),
+        "the fixture needs a delta based on the secret blob:\n{layout}"
+    );
+    let versions_before: Vec<String> = repo
+        .git(&["log", "--format=%H", "main"])
+        .lines()
+        .map(|c| repo.git(&["show", &format!("{c}:deploy/config.env")]))
+        .filter(|text| !text.contains("s3cr3tDbPass1"))
+        .collect();
+
+    let out = purge(&repo, &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        code(&out),
+        0,
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("repacked into one pack"), "{text}");
+    repo.git(&["fsck", "--full", "--strict"]);
+    assert!(!all_objects(&repo).contains(&secret_blob));
+    // Every other version reads back, byte for byte.
+    let versions_after: Vec<String> = repo
+        .git(&["log", "--format=%H", "main"])
+        .lines()
+        .filter_map(|c| {
+            let out = std::process::Command::new("git")
+                .args(["show", &format!("{c}:deploy/config.env")])
+                .current_dir(repo.path())
+                .output()
+                .unwrap();
+            out.status
+                .success()
+                .then(|| String::from_utf8(out.stdout).unwrap())
+        })
+        .collect();
+    assert_eq!(versions_after, versions_before);
+}
+
+#[test]
+fn a_secret_left_elsewhere_fails_verification_and_deletes_nothing() {
+    let f = fixture();
+    let (yaml_blob, env_blob) = (&f.secret_blobs[1], &f.secret_blobs[0]);
+    // The same password as deploy/app.env, in a file the purge does not select.
+    f.repo.write(
+        "docs/runbook.env",
+        format!("# staging, copied from prod\n{SECRET_ENV}"),
+    );
+    f.repo.commit_at("2022-03-02T00:00:00Z", "runbook");
+    let out = purge(&f.repo, &["--path", "deploy/app.env", "--include-head"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains("verification FAILED: flagged secrets would remain")
+            && stderr.contains("nothing was deleted"),
+        "{stderr}"
+    );
+    // Nothing was pruned: the old objects are all still there, and the repository is sound.
+    let objects = all_objects(&f.repo);
+    assert!(objects.contains(env_blob) && objects.contains(yaml_blob));
+    f.repo.git(&["fsck", "--full"]);
+}
