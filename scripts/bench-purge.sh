@@ -5,7 +5,9 @@
 #   2. redacting secrets: `scour purge --mode redact` (the rules find them) against
 #      `git filter-repo --replace-text` given the same secrets as literals.
 # Both tools end with the old objects pruned; scour also writes its backup bundle and
-# verifies the result.
+# verifies the result. Then, as a check of the drop (not timed), the commit ids scour produced
+# are compared with those of `git filter-repo --prune-empty never` (which, like scour, keeps
+# commits that become empty): the same commits byte for byte give the same ids.
 #
 #   scripts/bench-purge.sh REPO PATH [SCOUR]
 #
@@ -40,6 +42,17 @@ start=$(now)
 git -C "$work/fr-drop" filter-repo --quiet --force --path "$path" --invert-paths > "$work/fr-drop.log" 2>&1
 fr_drop=$(elapsed "$start")
 
+# The same result as filter-repo, when it keeps the commits that become empty.
+copy fr-keep-empty
+git -C "$work/fr-keep-empty" filter-repo --quiet --force --prune-empty never --path "$path" --invert-paths > "$work/fr-keep-empty.log" 2>&1
+refs() { git -C "$1" for-each-ref --format='%(refname) %(objectname)'; }
+if [ "$(refs "$work/scour-drop")" = "$(refs "$work/fr-keep-empty")" ]; then
+    same="yes: every ref names the same object"
+else
+    same="NO: the refs differ"
+fi
+rm -rf "$work/fr-keep-empty" "$work/fr-drop"
+
 # 2. Redact secrets: the literals come from a scour report of the original.
 "$scour" history --show-secrets --format json --progress never --output "$work/secrets.json" "$repo" || true
 python3 - "$work/secrets.json" > "$work/expressions.txt" <<'PY'
@@ -61,8 +74,9 @@ git -C "$work/fr-redact" filter-repo --quiet --force --replace-text "$work/expre
 fr_redact=$(elapsed "$start")
 
 awk -v sd="$scour_drop" -v fd="$fr_drop" -v sr="$scour_redact" -v fr="$fr_redact" \
-    -v repo="$repo" -v path="$path" -v n="$(wc -l < "$work/expressions.txt")" 'BEGIN {
+    -v repo="$repo" -v path="$path" -v same="$same" -v n="$(wc -l < "$work/expressions.txt")" 'BEGIN {
     printf "repository: %s\n", repo
     printf "drop %s:       scour %6.2f s   git-filter-repo %6.2f s   filter-repo/scour %.1fx\n", path, sd, fd, fd / sd
     printf "redact %d secrets:  scour %6.2f s   git-filter-repo %6.2f s   filter-repo/scour %.1fx\n", n, sr, fr, fr / sr
+    printf "drop result identical to git filter-repo --prune-empty never: %s\n", same
 }'
