@@ -307,6 +307,20 @@ fn refuses_dirty_trees_operations_in_progress_and_flagged_tips() {
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("merge is in progress"));
     std::fs::remove_file(repo.path().join(".git/MERGE_HEAD")).unwrap();
+    // Older stashes live only in a reflog, which pruning expires.
+    for n in 1..=2 {
+        repo.write("notes.txt", format!("draft {n}\n"));
+        repo.git(&["stash", "-q", "--include-untracked"]);
+    }
+    let out = purge(&repo, &["--include-head"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("1 older stash entry (stash@{1} and on) would be lost"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    repo.git(&["stash", "drop", "-q", "stash@{1}"]);
     // With --include-head the tip is rewritten, and the checkout follows.
     let out = purge(&repo, &["--include-head"]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));

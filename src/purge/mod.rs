@@ -307,6 +307,19 @@ fn safety_checks(repo: &gix::Repository) -> Result<(), Error> {
             return Err(Error::Unsafe(what.into()));
         }
     }
+    // Pruning expires every reflog, and older stashes live only in the stash's reflog.
+    let stashes = std::fs::read_to_string(repo.common_dir().join("logs/refs/stash"))
+        .map_or(0, |log| {
+            log.lines().filter(|l| !l.trim().is_empty()).count()
+        });
+    if stashes > 1 {
+        let older = stashes - 1;
+        return Err(Error::Unsafe(format!(
+            "{older} older stash {} (stash@{{1}} and on) would be lost when the reflogs are expired; apply or drop {}",
+            if older == 1 { "entry" } else { "entries" },
+            if older == 1 { "it" } else { "them" },
+        )));
+    }
     if let Some(dir) = repo.workdir() {
         let status = git::run_git(
             dir,
