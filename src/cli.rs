@@ -121,10 +121,15 @@ What is removed: the blobs that a `scour history --format json` report (--findin
 that --blob names, or every blob at a path matching --path, or larger than
 --strip-bigger-than; with none of these, every blob the built-in rules flag.
 
-Safety: scour refuses to run with uncommitted changes or a merge, rebase, cherry-pick, revert
-or bisect in progress (--force overrides), and refuses while a flagged blob is still at the tip
-of a branch (fix it in a new commit first, or pass --include-head). --dry-run prints the plan
-and changes nothing.
+Safety: scour refuses to run with uncommitted changes, older stashes (stash@{1} and on, which
+expiring the reflogs would lose) or a merge, rebase, cherry-pick, revert or bisect in progress
+(--force overrides), and refuses while a flagged blob is still at the tip of a branch (fix it
+in a new commit first, or pass --include-head). --dry-run prints the plan and changes nothing.
+
+Pruning: the objects still reachable go into one new pack, which is checked (it reads back
+whole, holds no removed blob and no flagged secret) before any old pack or loose object is
+deleted; a failed check deletes nothing. Object databases scour does not model (kept or
+promisor packs, alternates, linked worktrees...) are pruned by `git gc --prune=now` instead.
 
 Written under .git/scour/: commit-map (old new), ref-map (ref old new), ban-list (removed
 blob and commit ids, for `scour hook pre-receive`), before-purge-<time>.bundle.
