@@ -591,3 +591,70 @@ fn a_secret_left_elsewhere_fails_verification_and_deletes_nothing() {
     assert!(objects.contains(env_blob) && objects.contains(yaml_blob));
     f.repo.git(&["fsck", "--full"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_before_the_refs_change_leaves_the_repository_as_it_was() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = fixture();
+    let (refs_before, objects_before) = (refs(&f.repo), all_objects(&f.repo));
+    // A `git` that pauses while writing the backup bundle: the moment to press Ctrl-C, after
+    // the rewrite and before any ref changes.
+    let slow = tempfile::tempdir().unwrap();
+    let marker = slow.path().join("bundling");
+    let real = f.repo.git(&["--exec-path"]);
+    let script = slow.path().join("git");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = bundle ]; then touch '{}'; sleep 2; fi\nexec '{}/git' \"$@\"\n",
+            marker.display(),
+            real.trim()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        slow.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let child = std::process::Command::new(common::binary())
+        .args(["purge", "--progress", "never"])
+        .current_dir(f.repo.path())
+        .env("PATH", path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the purge never reached its backup"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains("interrupted: no ref was changed"),
+        "{stderr}"
+    );
+    // Same refs, same objects, no bundle with the secrets left behind.
+    assert_eq!(refs(&f.repo), refs_before);
+    assert_eq!(all_objects(&f.repo), objects_before);
+    let bundles = std::fs::read_dir(f.repo.path().join(".git/scour"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "bundle"))
+        .count();
+    assert_eq!(bundles, 0);
+    f.repo.git(&["fsck", "--full"]);
+}

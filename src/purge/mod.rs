@@ -40,6 +40,11 @@ pub enum Error {
     /// Writing objects, refs or files failed.
     #[error("rewrite failed: {0}")]
     Rewrite(String),
+    /// Ctrl-C before any ref changed.
+    #[error(
+        "interrupted: no ref was changed, and the objects and bundle written so far were removed"
+    )]
+    Interrupted,
     /// Something flagged is still there after the purge.
     #[error("verification FAILED: {0}")]
     Verify(String),
@@ -209,7 +214,7 @@ pub fn purge(
         }
     }
     // The new objects must be in place before any ref points at them; an empty pack vanishes.
-    rewriter.finish().map_err(Error::Rewrite)?;
+    let new_pack = rewriter.finish().map_err(Error::Rewrite)?;
     // What the removed blobs held must not be found anywhere afterwards.
     for blob in &rewriter.removed_blobs {
         if let Ok(object) = repo.find_object(*blob) {
@@ -253,6 +258,18 @@ pub fn purge(
     if !opts.keep_objects {
         report.backup = Some(backup(&repo, &state)?);
         lap("backup bundle");
+    }
+    if crate::interrupt::requested() {
+        // The last point of return: nothing refers to what was written, so it goes.
+        let written = [
+            new_pack.as_ref().map(|p| p.with_extension("idx")),
+            new_pack,
+            report.backup.take(),
+        ];
+        for file in written.into_iter().flatten() {
+            let _ = std::fs::remove_file(file);
+        }
+        return Err(Error::Interrupted);
     }
     update_refs(&repo, &edits)?;
     write_state(&state, &rewriter, &edits)?;

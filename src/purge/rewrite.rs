@@ -2,6 +2,7 @@
 //! whatever does not reach a flagged blob keeps its id.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::objs::{Kind, WriteTo};
@@ -183,18 +184,18 @@ impl<'r> Writer<'r> {
         Ok(id)
     }
 
-    /// Completes the pack and its index, so that git sees the new objects.
-    pub fn finish(&mut self) -> Result<(), String> {
+    /// Completes the pack and its index, so that git sees the new objects; returns the pack's
+    /// path (none in a dry run, or when nothing was written).
+    pub fn finish(&mut self) -> Result<Option<PathBuf>, String> {
         self.to_pack = None;
         let Some(packer) = self.packer.take() else {
-            return Ok(());
+            return Ok(None);
         };
         let pack = packer
             .join()
             .map_err(|_| "the pack writer panicked".to_string())?
             .map_err(|e| format!("cannot write to the pack: {e}"))?;
         pack.finish()
-            .map(|_| ())
             .map_err(|e| format!("cannot finish the pack: {e}"))
     }
 }
@@ -266,8 +267,8 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         }
     }
 
-    /// Completes the pack of new objects.
-    pub fn finish(&mut self) -> Result<(), String> {
+    /// Completes the pack of new objects; returns its path, if one was written.
+    pub fn finish(&mut self) -> Result<Option<PathBuf>, String> {
         self.writer.finish()
     }
 
