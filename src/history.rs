@@ -320,14 +320,10 @@ pub fn sweep(
         batch_bytes: 0,
     };
     let counts_of_pass = git::PassCounts::default();
-    let warnings = git::pass(
-        repo,
-        scope,
-        threads,
-        &counts_of_pass,
-        &crate::interrupt::REQUESTED,
-        visitor,
-    );
+    // Not stopped by Ctrl-C: a verification runs once the refs have moved, and a half-read
+    // database would only look like a failed check.
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let warnings = git::pass(repo, scope, threads, &counts_of_pass, &never, visitor);
     let problems = warnings.len();
     for message in warnings {
         warn(Warning {
