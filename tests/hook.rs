@@ -259,7 +259,6 @@ fn pre_commit_blocks_a_staged_secret_and_lets_a_clean_commit_through() {
 #[test]
 fn the_deadline_rejects_or_accepts_as_told() {
     use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
     let s = server();
     s.client.write("b.txt", "more\n");
     s.client.commit_all("more");
@@ -270,23 +269,7 @@ fn the_deadline_rejects_or_accepts_as_told() {
         .status
         .success());
     // A `git` that takes its time, first on the hook's PATH.
-    let slow = tempfile::tempdir().unwrap();
-    let real_git = String::from_utf8(run(Path::new("/"), &["--exec-path"]).stdout).unwrap();
-    let script = slow.path().join("git");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nsleep 3\nexec '{}/git' \"$@\"\n",
-            real_git.trim()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        slow.path().display(),
-        std::env::var("PATH").unwrap()
-    );
+    let (_slow, path) = common::git_wrapper("sleep 3");
     let hook = |on_timeout: &str| {
         let mut child = Command::new(common::binary())
             .args([

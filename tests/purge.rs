@@ -422,13 +422,7 @@ fn prune_repacks_what_is_live_and_keeps_staged_work() {
         .to_string();
     std::fs::remove_file(f.repo.path().join(".dangling")).unwrap();
     let out = purge(&f.repo, &["--force"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        code(&out),
-        0,
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::succeeded(&out);
     assert!(text.contains("repacked into one pack"), "{text}");
 
     let objects = all_objects(&f.repo);
@@ -471,13 +465,7 @@ fn a_linked_worktree_leaves_pruning_to_git_gc() {
         &f.before_secret[0],
     ]);
     let out = purge(&f.repo, &[]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        code(&out),
-        0,
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::succeeded(&out);
     assert!(
         text.contains("by `git gc --prune=now` (the repository has linked worktrees)"),
         "{text}"
@@ -540,13 +528,7 @@ fn deltas_against_a_removed_blob_are_stored_whole() {
         .collect();
 
     let out = purge(&repo, &[]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        code(&out),
-        0,
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::succeeded(&out);
     assert!(text.contains("repacked into one pack"), "{text}");
     repo.git(&["fsck", "--full", "--strict"]);
     assert!(!all_objects(&repo).contains(&secret_blob));
@@ -595,30 +577,16 @@ fn a_secret_left_elsewhere_fails_verification_and_deletes_nothing() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_before_the_refs_change_leaves_the_repository_as_it_was() {
-    use std::os::unix::fs::PermissionsExt;
     let f = fixture();
     let (refs_before, objects_before) = (refs(&f.repo), all_objects(&f.repo));
     // A `git` that pauses while writing the backup bundle: the moment to press Ctrl-C, after
     // the rewrite and before any ref changes.
-    let slow = tempfile::tempdir().unwrap();
-    let marker = slow.path().join("bundling");
-    let real = f.repo.git(&["--exec-path"]);
-    let script = slow.path().join("git");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = bundle ]; then touch '{}'; sleep 2; fi\nexec '{}/git' \"$@\"\n",
-            marker.display(),
-            real.trim()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        slow.path().display(),
-        std::env::var("PATH").unwrap()
-    );
+    let marks = tempfile::tempdir().unwrap();
+    let marker = marks.path().join("bundling");
+    let (_wrapper, path) = common::git_wrapper(&format!(
+        "if [ \"$1\" = bundle ]; then touch '{}'; sleep 2; fi",
+        marker.display()
+    ));
     let child = std::process::Command::new(common::binary())
         .args(["purge", "--progress", "never"])
         .current_dir(f.repo.path())

@@ -580,17 +580,10 @@ impl Check<'_> {
     fn pack(&self, repo: &gix::Repository, idx: &Path) -> Result<String, Error> {
         let index = gix::odb::pack::index::File::at(idx, repo.object_hash())
             .map_err(|e| Error::Verify(format!("{}: {e}", idx.display())))?;
-        let left: Vec<String> = self
-            .removed
-            .iter()
-            .filter(|b| index.lookup(b.as_ref()).is_some())
-            .map(|b| b.to_string())
-            .collect();
+        let left = self.left_behind(|b| index.lookup(b.as_ref()).is_some());
         if !left.is_empty() {
             return Err(Error::Verify(format!(
-                "{} flagged blob(s) would remain: {}; nothing was deleted",
-                left.len(),
-                left.join(", ")
+                "{left} would remain; nothing was deleted"
             )));
         }
         let sweep = history::sweep(
@@ -625,17 +618,10 @@ impl Check<'_> {
     fn everything(&self, path: &Path) -> Result<String, Error> {
         // A fresh handle: the packs changed under the one the purge used.
         let repo = git::open(path)?;
-        let left: Vec<String> = self
-            .removed
-            .iter()
-            .filter(|b| repo.has_object(**b))
-            .map(|b| b.to_string())
-            .collect();
+        let left = self.left_behind(|b| repo.has_object(b));
         if !left.is_empty() {
             return Err(Error::Verify(format!(
-                "{} flagged blob(s) still in the object database: {}",
-                left.len(),
-                left.join(", ")
+                "{left} still in the object database"
             )));
         }
         let dirs = git::object_dirs(&repo);
@@ -677,6 +663,21 @@ impl Check<'_> {
             )));
         }
         Ok(self.summary(blobs, "remaining blobs (reachable ones; old objects kept)"))
+    }
+
+    /// `N flagged blob(s): ids` for the removed blobs that `present` says are still there;
+    /// empty when none is.
+    fn left_behind(&self, present: impl Fn(&ObjectId) -> bool) -> String {
+        let left: Vec<String> = self
+            .removed
+            .iter()
+            .filter(|b| present(b))
+            .map(|b| b.to_string())
+            .collect();
+        if left.is_empty() {
+            return String::new();
+        }
+        format!("{} flagged blob(s) ({})", left.len(), left.join(", "))
     }
 
     /// The blobs, commits and tags of a sweep that hold a flagged secret.

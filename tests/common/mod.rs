@@ -88,6 +88,47 @@ impl Repo {
     }
 }
 
+/// A `git` that runs `prelude` (shell) before the real git, in a directory of its own: returns
+/// the directory (keep it alive) and a `PATH` with it first.
+#[cfg(unix)]
+pub fn git_wrapper(prelude: &str) -> (tempfile::TempDir, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let exec_path = Command::new("git")
+        .arg("--exec-path")
+        .output()
+        .expect("git runs");
+    let real = String::from_utf8_lossy(&exec_path.stdout)
+        .trim()
+        .to_string();
+    let script = dir.path().join("git");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\n{prelude}\nexec '{real}/git' \"$@\"\n"),
+    )
+    .expect("write the wrapper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .expect("make it executable");
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (dir, path)
+}
+
+/// Asserts that scour exited 0 (showing what it said otherwise) and returns its stdout.
+pub fn succeeded(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        code(out),
+        0,
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// The path of the binary under test.
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_scour"))
