@@ -11,6 +11,9 @@
 #
 #   scripts/bench-purge.sh REPO PATH [SCOUR]
 #
+# PATH is a path, or a glob (given to filter-repo as --path-glob; for both tools `*` also
+# matches `/`).
+#
 # Needs git-filter-repo (`pip install git-filter-repo`).
 set -euo pipefail
 
@@ -39,12 +42,16 @@ start=$(now)
 scour_drop=$(elapsed "$start")
 copy fr-drop
 start=$(now)
-git -C "$work/fr-drop" filter-repo --quiet --force --path "$path" --invert-paths > "$work/fr-drop.log" 2>&1
+case $path in
+    *[*?[]*) select=(--path-glob "$path") ;;
+    *) select=(--path "$path") ;;
+esac
+git -C "$work/fr-drop" filter-repo --quiet --force "${select[@]}" --invert-paths > "$work/fr-drop.log" 2>&1
 fr_drop=$(elapsed "$start")
 
 # The same result as filter-repo, when it keeps the commits that become empty.
 copy fr-keep-empty
-git -C "$work/fr-keep-empty" filter-repo --quiet --force --prune-empty never --path "$path" --invert-paths > "$work/fr-keep-empty.log" 2>&1
+git -C "$work/fr-keep-empty" filter-repo --quiet --force --prune-empty never "${select[@]}" --invert-paths > "$work/fr-keep-empty.log" 2>&1
 refs() { git -C "$1" for-each-ref --format='%(refname) %(objectname)'; }
 if [ "$(refs "$work/scour-drop")" = "$(refs "$work/fr-keep-empty")" ]; then
     same="yes: every ref names the same object"

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use gix::ObjectId;
 
 use super::pack::PackOut;
+use super::rewrite::Links;
 use super::Error;
 use crate::source::git::{self, EntryKind, Index, Obj};
 
@@ -56,7 +57,7 @@ impl std::fmt::Display for Pruned {
 pub fn prune(
     repo: &gix::Repository,
     index: &Index,
-    written: &HashMap<ObjectId, Vec<ObjectId>>,
+    written: &HashMap<ObjectId, Links>,
     problems: usize,
     check: &mut dyn FnMut(&Path) -> Result<(), Error>,
 ) -> Result<Pruned, Error> {
@@ -83,7 +84,7 @@ impl From<String> for Failure {
 fn prune_with(
     repo: &gix::Repository,
     index: &Index,
-    written: &HashMap<ObjectId, Vec<ObjectId>>,
+    written: &HashMap<ObjectId, Links>,
     problems: usize,
     check: &mut dyn FnMut(&Path) -> Result<(), Error>,
 ) -> Result<Pruned, Failure> {
@@ -287,7 +288,7 @@ fn unusual(repo: &gix::Repository, objects: &Path, problems: usize) -> Option<St
 fn live_objects(
     repo: &gix::Repository,
     index: &Index,
-    written: &HashMap<ObjectId, Vec<ObjectId>>,
+    written: &HashMap<ObjectId, Links>,
 ) -> Result<Vec<ObjectId>, String> {
     let mut roots: Vec<ObjectId> = git::tips(repo, None)
         .map_err(|e| e.to_string())?
@@ -332,7 +333,23 @@ fn live_objects(
         let o = match next {
             Node::New(id) => {
                 if seen_new.insert(id) {
-                    for &link in &written[&id] {
+                    let mut links: Vec<ObjectId> = Vec::new();
+                    match &written[&id] {
+                        Links::Ids(ids) => links.extend(ids),
+                        Links::Edited { from, changes } => {
+                            let mut changes = changes.iter().peekable();
+                            for (i, e) in index.tree(*from).into_iter().flatten().enumerate() {
+                                let change = changes.next_if(|(at, _)| *at as usize == i);
+                                match change {
+                                    Some((_, Some(new))) => links.push(*new),
+                                    Some((_, None)) => {}
+                                    None if e.kind == EntryKind::Submodule => {}
+                                    None => stack.push(Node::Old(e.id)),
+                                }
+                            }
+                        }
+                    }
+                    for link in links {
                         match node(link) {
                             Some(n) => stack.push(n),
                             None => absent(repo, link)?,

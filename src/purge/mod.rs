@@ -583,7 +583,7 @@ impl Check<'_> {
         let left = self.left_behind(|b| index.lookup(b.as_ref()).is_some());
         if !left.is_empty() {
             return Err(Error::Verify(format!(
-                "{left} would remain; nothing was deleted"
+                "{left} would remain: history still holds them at paths the selection does not cover (`git log --all --name-status --find-object=ID` shows where); nothing was deleted"
             )));
         }
         let sweep = history::sweep(

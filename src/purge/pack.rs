@@ -1,10 +1,11 @@
 //! A pack writer for the objects a rewrite creates: one pack file and its index instead of tens
 //! of thousands of loose objects.
 //!
-//! Consecutive objects of one kind (the root trees of successive commits, the commits
-//! themselves) differ in a few bytes, so each object is stored as a delta against the previous
-//! object of its kind when that is smaller: the delta keeps their common prefix and suffix and
-//! inserts the middle. Chains are cut at [`MAX_DEPTH`] so that git never has to re-delta them.
+//! Successive objects of one lineage (the versions of one directory's tree in successive
+//! commits, the commits themselves) differ in a few bytes, so each object is stored as a delta
+//! against the previous object of its kind and lineage when that is smaller: the delta keeps
+//! their common prefix and suffix and inserts the middle. Chains are cut at [`MAX_DEPTH`] so
+//! that git never has to re-delta them.
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -32,7 +33,9 @@ pub struct PackWriter {
     offset: u64,
     /// (id, offset, crc32) of every entry.
     entries: Vec<(ObjectId, u64, u32)>,
-    bases: [Option<Base>; 4],
+    /// The last object of each kind and lineage.
+    bases: std::collections::HashMap<(u8, u32), Base>,
+    deflater: Deflater,
     hash: gix::hash::Kind,
     finished: bool,
 }
@@ -42,15 +45,6 @@ impl Drop for PackWriter {
         if !self.finished {
             let _ = std::fs::remove_file(&self.tmp);
         }
-    }
-}
-
-fn kind_index(kind: Kind) -> usize {
-    match kind {
-        Kind::Commit => 0,
-        Kind::Tree => 1,
-        Kind::Blob => 2,
-        Kind::Tag => 3,
     }
 }
 
@@ -81,17 +75,25 @@ impl PackWriter {
             out: Some(out),
             offset: 12,
             entries: Vec::new(),
-            bases: [None, None, None, None],
+            bases: std::collections::HashMap::new(),
+            deflater: Deflater::default(),
             hash,
             finished: false,
         })
     }
 
     /// Adds an object whose id the caller computed.
-    pub fn add(&mut self, id: ObjectId, kind: Kind, data: &[u8]) -> std::io::Result<()> {
-        let k = kind_index(kind);
-        let delta = self.bases[k]
-            .as_ref()
+    pub fn add(
+        &mut self,
+        id: ObjectId,
+        kind: Kind,
+        data: &[u8],
+        lineage: u32,
+    ) -> std::io::Result<()> {
+        let key = (type_code(kind), lineage);
+        let delta = self
+            .bases
+            .get(&key)
             .filter(|b| b.depth < MAX_DEPTH)
             .and_then(|b| delta(&b.data, data).map(|d| (d, b.offset, b.depth)))
             .filter(|(d, _, _)| d.len() < data.len() / 2);
@@ -101,12 +103,12 @@ impl PackWriter {
             Some((d, base_offset, base_depth)) => {
                 entry.extend(entry_header(OFS_DELTA, d.len() as u64));
                 entry.extend(offset_encoding(start - base_offset));
-                entry.extend(compress(&d)?);
+                entry.extend(self.deflater.compress(&d)?);
                 base_depth + 1
             }
             None => {
                 entry.extend(entry_header(type_code(kind), data.len() as u64));
-                entry.extend(compress(data)?);
+                entry.extend(self.deflater.compress(data)?);
                 0
             }
         };
@@ -118,11 +120,14 @@ impl PackWriter {
             .write_all(&entry)?;
         self.offset += entry.len() as u64;
         self.entries.push((id, start, crc.finalize()));
-        self.bases[k] = Some(Base {
-            offset: start,
-            data: data.to_vec(),
-            depth,
-        });
+        self.bases.insert(
+            key,
+            Base {
+                offset: start,
+                data: data.to_vec(),
+                depth,
+            },
+        );
         Ok(())
     }
 
@@ -227,6 +232,7 @@ pub struct PackOut {
     offset: u64,
     count: u32,
     entries: Vec<(ObjectId, u64, u32)>,
+    deflater: Deflater,
     hash: gix::hash::Kind,
     finished: bool,
 }
@@ -251,6 +257,7 @@ impl PackOut {
             offset: 0,
             count,
             entries: Vec::with_capacity(count as usize),
+            deflater: Deflater::default(),
             hash,
             finished: false,
         };
@@ -299,7 +306,7 @@ impl PackOut {
     /// Appends a whole object, compressed here.
     pub fn whole(&mut self, id: ObjectId, kind: Kind, data: &[u8]) -> std::io::Result<()> {
         let mut entry = entry_header(type_code(kind), data.len() as u64);
-        entry.extend(compress(data)?);
+        entry.extend(self.deflater.compress(data)?);
         self.raw(id, &entry, None)
     }
 
@@ -325,14 +332,43 @@ impl PackOut {
     }
 }
 
-fn compress(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut w = gix::zlib::stream::deflate::Write::new(
-        Vec::with_capacity(data.len() / 2 + 16),
-        gix::zlib::Compression::BEST_SPEED,
-    );
-    w.write_all(data)?;
-    w.flush()?;
-    Ok(w.into_inner())
+/// One zlib compressor, reset between objects: a new one allocates (and the kernel zeroes) a
+/// quarter of a megabyte, which dominated the cost of writing hundreds of thousands of small
+/// trees and commits.
+pub struct Deflater(gix::zlib::stream::deflate::Compress);
+
+impl Default for Deflater {
+    fn default() -> Self {
+        Deflater(gix::zlib::stream::deflate::Compress::new(
+            gix::zlib::Compression::BEST_SPEED,
+        ))
+    }
+}
+
+impl Deflater {
+    /// `data` as one zlib stream.
+    pub fn compress(&mut self, data: &[u8]) -> std::io::Result<Vec<u8>> {
+        use gix::zlib::stream::deflate::FlushCompress;
+        self.0.reset();
+        // Room for incompressible data, the zlib header and trailer; grown if ever short.
+        let mut out = vec![0u8; data.len() + data.len() / 1000 + 64];
+        let (start_in, start_out) = (self.0.total_in(), self.0.total_out());
+        loop {
+            let read = (self.0.total_in() - start_in) as usize;
+            let written = (self.0.total_out() - start_out) as usize;
+            if written == out.len() {
+                out.resize(out.len() * 2, 0);
+            }
+            let status = self
+                .0
+                .compress(&data[read..], &mut out[written..], FlushCompress::Finish)
+                .map_err(std::io::Error::other)?;
+            if status == gix::zlib::Status::StreamEnd {
+                out.truncate((self.0.total_out() - start_out) as usize);
+                return Ok(out);
+            }
+        }
+    }
 }
 
 /// The `type and size` header of a pack entry.

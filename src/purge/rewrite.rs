@@ -11,7 +11,7 @@ use globset::GlobSet;
 
 use super::pack::PackWriter;
 use crate::detect::{Detector, FileKind, Input};
-use crate::source::git::{EntryKind, Index, Obj};
+use crate::source::git::{Entry, EntryKind, Index, Obj};
 
 /// What happens to the blobs the plan names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,10 @@ pub struct PathGlobs {
     set: GlobSet,
     /// What every path a glob matches starts with (empty: any path).
     prefixes: Vec<String>,
+    /// The file name every match has, one per glob, when every glob fixes it.
+    names: Option<Vec<String>>,
+    /// Some glob may match under any directory (its fixed start is empty).
+    anywhere: bool,
 }
 
 impl PathGlobs {
@@ -59,16 +63,27 @@ impl PathGlobs {
         for pattern in patterns {
             builder.add(globset::Glob::new(pattern)?);
         }
-        let prefixes = patterns
+        let prefixes: Vec<String> = patterns
             .iter()
             .map(|p| {
                 let end = p.find(['*', '?', '[', '{', '\\']).unwrap_or(p.len());
                 p[..end].to_string()
             })
             .collect();
+        // `dir/*x/name` can only match a file called `name`; a brace or escape may hide a `/`.
+        let names = patterns
+            .iter()
+            .map(|p| {
+                let name = p.rsplit('/').next().unwrap_or(p);
+                let literal = !p.contains(['{', '\\']) && !name.contains(['*', '?', '[']);
+                literal.then(|| name.to_string())
+            })
+            .collect();
         Ok(Some(PathGlobs {
             set: builder.build()?,
+            anywhere: prefixes.iter().any(String::is_empty),
             prefixes,
+            names,
         }))
     }
 
@@ -77,9 +92,18 @@ impl PathGlobs {
         self.set.is_match(path)
     }
 
+    /// Whether a file called `name` may match a glob, wherever it is.
+    fn may_match_name(&self, name: &BStr) -> bool {
+        match &self.names {
+            Some(names) => names.iter().any(|n| n.as_bytes() == name.as_bytes()),
+            None => true,
+        }
+    }
+
     /// Whether some path under directory `dir` (empty for the root) may match a glob.
     fn may_hold(&self, dir: &BStr) -> bool {
         dir.is_empty()
+            || self.anywhere
             || self.prefixes.iter().any(|p| {
                 let p = p.as_bytes();
                 // The glob's fixed start lies inside `dir/`, or `dir/` lies inside it.
@@ -89,6 +113,11 @@ impl PathGlobs {
             })
     }
 }
+
+type Fx = std::hash::BuildHasherDefault<crate::source::git::FxHasher>;
+
+/// A directory of history, by its index in the rewriter's table (0: the root).
+type Dir = u32;
 
 /// What becomes of one blob at one path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,11 +140,11 @@ enum TreeFate {
 /// thread of their own.
 pub struct Writer<'r> {
     repo: &'r gix::Repository,
-    to_pack: Option<std::sync::mpsc::SyncSender<(ObjectId, Kind, Vec<u8>)>>,
+    to_pack: Option<std::sync::mpsc::SyncSender<(ObjectId, Kind, Vec<u8>, u32)>>,
     packer: Option<std::thread::JoinHandle<std::io::Result<PackWriter>>>,
-    /// Every object written, with the ids it points at (nothing for a blob): what the
-    /// compaction walks to know which objects stay.
-    links: HashMap<ObjectId, Vec<ObjectId>>,
+    /// Every object written, with what it points at: what the compaction walks to know which
+    /// objects stay.
+    links: HashMap<ObjectId, Links>,
 }
 
 impl Drop for Writer<'_> {
@@ -138,10 +167,10 @@ impl<'r> Writer<'r> {
             let mut pack = PackWriter::new(&objects, repo.object_hash())
                 .map_err(|e| format!("cannot start a pack: {e}"))?;
             let (to_pack, objects) =
-                std::sync::mpsc::sync_channel::<(ObjectId, Kind, Vec<u8>)>(4096);
+                std::sync::mpsc::sync_channel::<(ObjectId, Kind, Vec<u8>, u32)>(4096);
             let packer = std::thread::spawn(move || {
-                for (id, kind, data) in objects {
-                    pack.add(id, kind, &data)?;
+                for (id, kind, data, lineage) in objects {
+                    pack.add(id, kind, &data, lineage)?;
                 }
                 Ok(pack)
             });
@@ -159,23 +188,25 @@ impl<'r> Writer<'r> {
     fn write(&mut self, object: &impl WriteTo) -> Result<ObjectId, String> {
         let mut buf = Vec::new();
         object.write_to(&mut buf).map_err(|e| e.to_string())?;
-        let links = links(object.kind(), &buf, self.repo.object_hash());
-        self.store(object.kind(), buf, links)
+        let links = Links::Ids(links(object.kind(), &buf, self.repo.object_hash()));
+        self.store(object.kind(), buf, links, 0)
     }
 
-    /// Stores an object whose links the caller knows.
+    /// Stores an object whose links the caller knows. Objects of one `lineage` (the versions
+    /// of one directory's tree) are stored as deltas of each other.
     fn store(
         &mut self,
         kind: Kind,
         data: Vec<u8>,
-        links: Vec<ObjectId>,
+        links: Links,
+        lineage: u32,
     ) -> Result<ObjectId, String> {
         let id = gix::objs::compute_hash(self.repo.object_hash(), kind, &data)
             .map_err(|e| e.to_string())?;
         if let std::collections::hash_map::Entry::Vacant(slot) = self.links.entry(id) {
             slot.insert(links);
             if let Some(to_pack) = &self.to_pack {
-                if to_pack.send((id, kind, data)).is_err() {
+                if to_pack.send((id, kind, data, lineage)).is_err() {
                     // The packer stopped on an error; `finish` reports it.
                     self.to_pack = None;
                 }
@@ -198,6 +229,22 @@ impl<'r> Writer<'r> {
         pack.finish()
             .map_err(|e| format!("cannot finish the pack: {e}"))
     }
+}
+
+/// What a written object points at.
+#[derive(Debug, Clone)]
+pub enum Links {
+    /// These objects (a commit's tree and parents, a tag's target; nothing for a blob).
+    Ids(Vec<ObjectId>),
+    /// The entries of tree `from`, but those at the given positions replaced by another
+    /// object, or removed: most new trees differ from an old one in an entry or two, and a
+    /// rewrite of a long history writes hundreds of thousands of them.
+    Edited {
+        /// The old tree.
+        from: Obj,
+        /// Entry position, and what replaces the entry (`None`: removed).
+        changes: Vec<(u32, Option<ObjectId>)>,
+    },
 }
 
 /// The objects `data` points at: a commit's tree and parents, a tag's target, a tree's entries
@@ -229,11 +276,12 @@ pub struct Rewriter<'a, 'r> {
     index: &'a Index,
     target: &'a Target<'a>,
     writer: Writer<'r>,
-    trees: HashMap<
-        (Obj, Option<BString>),
-        TreeFate,
-        std::hash::BuildHasherDefault<crate::source::git::FxHasher>,
-    >,
+    /// Tree fates, by tree and (with path globs, where the path matters) directory.
+    trees: HashMap<(Obj, Dir), TreeFate, Fx>,
+    /// Directory paths met so far, the root first, by [`Dir`].
+    dirs: Vec<BString>,
+    /// A directory's [`Dir`] by its parent's and its name's.
+    dir_ids: HashMap<(Dir, u32), Dir, Fx>,
     redacted: HashMap<ObjectId, Option<ObjectId>>,
     /// Old commit id to new, for every commit that changed.
     pub commits: HashMap<ObjectId, ObjectId>,
@@ -257,6 +305,8 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             target,
             writer,
             trees: HashMap::default(),
+            dirs: vec![BString::default()],
+            dir_ids: HashMap::default(),
             redacted: HashMap::new(),
             commits: HashMap::new(),
             tags: HashMap::new(),
@@ -272,38 +322,56 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         self.writer.finish()
     }
 
-    /// Every object the rewrite wrote, with the ids each points at.
-    pub fn written(&self) -> &HashMap<ObjectId, Vec<ObjectId>> {
+    /// Every object the rewrite wrote, with what each points at.
+    pub fn written(&self) -> &HashMap<ObjectId, Links> {
         &self.writer.links
     }
 
-    /// The fate of a blob at `path`.
-    fn fate(&mut self, blob: Obj, path: &BStr) -> Result<Fate, String> {
-        let id = self.index.id(blob);
-        let by_path = self
-            .target
-            .paths
-            .as_ref()
-            .is_some_and(|g| path.to_path().is_ok_and(|p| g.is_match(p)));
+    /// The fate of the blob of entry `e` in directory `dir`. Its path is spelled out only
+    /// when a glob may match its name, or when it is removed or redacted.
+    fn fate(&mut self, e: &Entry, dir: Dir) -> Result<Fate, String> {
+        let id = self.index.id(e.id);
         let too_big = self
             .target
             .bigger_than
-            .is_some_and(|limit| self.index.blob_size(blob).is_some_and(|s| s > limit));
+            .is_some_and(|limit| self.index.blob_size(e.id).is_some_and(|s| s > limit));
         if too_big {
             return Ok(Fate::Drop);
         }
+        let name = self.index.name(e);
+        let by_path = self.target.paths.as_ref().is_some_and(|g| {
+            g.may_match_name(name)
+                && join(self.dirs[dir as usize].as_bstr(), name)
+                    .to_path()
+                    .is_ok_and(|p| g.is_match(p))
+        });
         if !self.target.blobs.contains(&id) && !by_path {
             return Ok(Fate::Keep);
         }
         match self.target.mode {
             Mode::Drop => Ok(Fate::Drop),
-            Mode::Redact => match self.redact(id, path)? {
-                Some(new) => Ok(Fate::Replace(new)),
-                // Nothing the rules can point at: a named blob is dropped rather than kept.
-                None if self.target.blobs.contains(&id) => Ok(Fate::Drop),
-                None => Ok(Fate::Keep),
-            },
+            Mode::Redact => {
+                let path = join(self.dirs[dir as usize].as_bstr(), name);
+                match self.redact(id, path.as_bstr())? {
+                    Some(new) => Ok(Fate::Replace(new)),
+                    // Nothing the rules can point at: a named blob is dropped rather than kept.
+                    None if self.target.blobs.contains(&id) => Ok(Fate::Drop),
+                    None => Ok(Fate::Keep),
+                }
+            }
         }
+    }
+
+    /// The directory `name` (an index into the index's names) inside `parent`.
+    fn dir(&mut self, parent: Dir, name: u32, spelled: &BStr) -> Dir {
+        if let Some(&dir) = self.dir_ids.get(&(parent, name)) {
+            return dir;
+        }
+        let dir = self.dirs.len() as Dir;
+        let path = join(self.dirs[parent as usize].as_bstr(), spelled);
+        self.dirs.push(path);
+        self.dir_ids.insert((parent, name), dir);
+        dir
     }
 
     /// The redacted version of blob `id`, memoised; `None` when no rule finds anything in it.
@@ -336,7 +404,10 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             changed = true;
         }
         let result = if changed {
-            Some(self.writer.store(Kind::Blob, data, Vec::new())?)
+            Some(
+                self.writer
+                    .store(Kind::Blob, data, Links::Ids(Vec::new()), 0)?,
+            )
         } else {
             None
         };
@@ -344,56 +415,43 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         Ok(result)
     }
 
-    /// Rewrites tree `tree` found at `prefix`.
-    fn tree(&mut self, tree: Obj, prefix: &BStr) -> Result<TreeFate, String> {
-        // Without path globs a tree's fate does not depend on where it sits, and no path needs
-        // spelling out until something is removed.
+    /// Rewrites tree `tree` found in directory `dir`.
+    fn tree(&mut self, tree: Obj, dir: Dir) -> Result<TreeFate, String> {
+        // Without path globs a tree's fate does not depend on where it sits.
         let globs = self.target.paths.is_some();
         // A directory off every glob's way changes only when blobs are chosen some other way.
         let only_paths = self.target.blobs.is_empty() && self.target.bigger_than.is_none();
         if let (true, Some(paths)) = (only_paths, &self.target.paths) {
-            if !paths.may_hold(prefix) {
+            if !paths.may_hold(self.dirs[dir as usize].as_bstr()) {
                 return Ok(TreeFate::Same);
             }
         }
-        let key = (tree, globs.then(|| prefix.to_owned()));
+        let key = (tree, if globs { dir } else { 0 });
         if let Some(fate) = self.trees.get(&key) {
             return Ok(*fate);
         }
         let Some(entries) = self.index.tree(tree) else {
             return Ok(TreeFate::Same);
         };
-        let entries: Vec<crate::source::git::Entry> = entries.copied().collect();
+        let entries: Vec<Entry> = entries.copied().collect();
         // (entry index, new id or None for removed)
         let mut changes: Vec<(usize, Option<ObjectId>)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
-            let name = self.index.name(e);
             match e.kind {
                 EntryKind::Tree => {
-                    let sub = if globs {
-                        join(prefix, name)
-                    } else {
-                        BString::default()
-                    };
-                    match self.tree(e.id, sub.as_bstr())? {
+                    let sub = self.dir(dir, e.name, self.index.name(e));
+                    match self.tree(e.id, sub)? {
                         TreeFate::Same => {}
                         TreeFate::New(id) => changes.push((i, Some(id))),
                         TreeFate::Empty => changes.push((i, None)),
                     }
                 }
                 EntryKind::Blob => {
-                    // Redaction judges the file by its path; dropping needs it only for globs.
-                    let spelled = globs || self.target.mode == Mode::Redact;
-                    let path = if spelled {
-                        join(prefix, name)
-                    } else {
-                        BString::default()
-                    };
-                    let fate = self.fate(e.id, path.as_bstr())?;
+                    let fate = self.fate(e, dir)?;
                     if fate != Fate::Keep {
                         self.removed_blobs.insert(self.index.id(e.id));
                         self.touched_paths
-                            .insert(if spelled { path } else { join(prefix, name) });
+                            .insert(join(self.dirs[dir as usize].as_bstr(), self.index.name(e)));
                     }
                     match fate {
                         Fate::Keep => {}
@@ -410,7 +468,6 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             // Serialised here from the interned entries: modes keep their exact spelling and
             // nothing is allocated per entry.
             let mut data = Vec::with_capacity(entries.len() * 48);
-            let mut links = Vec::with_capacity(entries.len());
             let mut mode = [0u8; 6];
             let mut next = changes.iter().peekable();
             for (i, e) in entries.iter().enumerate() {
@@ -429,14 +486,15 @@ impl<'a, 'r> Rewriter<'a, 'r> {
                 data.extend_from_slice(self.index.name(e));
                 data.push(0);
                 data.extend_from_slice(oid.as_bytes());
-                if e.kind != EntryKind::Submodule {
-                    links.push(oid);
-                }
             }
             if data.is_empty() {
                 TreeFate::Empty
             } else {
-                TreeFate::New(self.writer.store(Kind::Tree, data, links)?)
+                let links = Links::Edited {
+                    from: tree,
+                    changes: changes.iter().map(|&(i, new)| (i as u32, new)).collect(),
+                };
+                TreeFate::New(self.writer.store(Kind::Tree, data, links, dir)?)
             }
         };
         self.trees.insert(key, fate);
@@ -446,7 +504,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
     /// Whether the tree of a commit would change (for the tip check; writes nothing new
     /// beyond what the rewrite will write anyway, and memoises).
     pub fn tree_changes(&mut self, tree: Obj) -> Result<bool, String> {
-        Ok(self.tree(tree, BStr::new(""))? != TreeFate::Same)
+        Ok(self.tree(tree, 0)? != TreeFate::Same)
     }
 
     /// Rewrites `commits`, given parents first; returns how many changed.
@@ -465,9 +523,14 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             let Some(known) = self.index.commit(c) else {
                 continue;
             };
-            let new_tree = match self.tree(known.tree, BStr::new(""))? {
+            let new_tree = match self.tree(known.tree, 0)? {
                 TreeFate::New(id) => Some(id),
-                TreeFate::Empty => Some(self.writer.store(Kind::Tree, Vec::new(), Vec::new())?),
+                TreeFate::Empty => {
+                    Some(
+                        self.writer
+                            .store(Kind::Tree, Vec::new(), Links::Ids(Vec::new()), 0)?,
+                    )
+                }
                 TreeFate::Same => None,
             };
             let parents_changed = known
@@ -527,7 +590,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
                     None => out.extend_from_slice(message),
                 }
             }
-            let new = self.writer.store(Kind::Commit, out, links)?;
+            let new = self.writer.store(Kind::Commit, out, Links::Ids(links), 0)?;
             self.commits.insert(old, new);
             changed += 1;
         }
@@ -577,7 +640,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             return Ok(None);
         };
         // Notes trees may fan out (`ab/cdef...`); the key is the path without slashes.
-        let mut notes: Vec<(String, crate::source::git::Entry)> = Vec::new();
+        let mut notes: Vec<(String, Entry)> = Vec::new();
         let mut stack = vec![(tree, String::new())];
         while let Some((t, prefix)) = stack.pop() {
             for e in self.index.tree(t).into_iter().flatten() {
