@@ -135,12 +135,16 @@ enum TreeFate {
     Empty,
 }
 
+/// An object on its way to the pack thread: id, kind, bytes and lineage (see
+/// [`PackWriter::add`]).
+type ToPack = (ObjectId, Kind, Vec<u8>, u32);
+
 /// Writes objects into one new pack, or in a dry run only computes the ids they would have.
 /// The rewrite needs only the ids, so deltas, compression and the file itself are left to a
 /// thread of their own.
 pub struct Writer<'r> {
     repo: &'r gix::Repository,
-    to_pack: Option<std::sync::mpsc::SyncSender<(ObjectId, Kind, Vec<u8>, u32)>>,
+    to_pack: Option<std::sync::mpsc::SyncSender<ToPack>>,
     packer: Option<std::thread::JoinHandle<std::io::Result<PackWriter>>>,
     /// Every object written, with what it points at: what the compaction walks to know which
     /// objects stay.
@@ -166,8 +170,7 @@ impl<'r> Writer<'r> {
             let objects = repo.common_dir().join("objects");
             let mut pack = PackWriter::new(&objects, repo.object_hash())
                 .map_err(|e| format!("cannot start a pack: {e}"))?;
-            let (to_pack, objects) =
-                std::sync::mpsc::sync_channel::<(ObjectId, Kind, Vec<u8>, u32)>(4096);
+            let (to_pack, objects) = std::sync::mpsc::sync_channel::<ToPack>(4096);
             let packer = std::thread::spawn(move || {
                 for (id, kind, data, lineage) in objects {
                     pack.add(id, kind, &data, lineage)?;
