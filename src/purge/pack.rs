@@ -82,7 +82,8 @@ impl PackWriter {
         })
     }
 
-    /// Adds an object whose id the caller computed.
+    /// Adds an object whose id the caller computed; objects of one `lineage` (the versions of
+    /// one directory's tree, say) are stored as deltas of each other.
     pub fn add(
         &mut self,
         id: ObjectId,
