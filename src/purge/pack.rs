@@ -96,7 +96,13 @@ impl PackWriter {
             .bases
             .get(&key)
             .filter(|b| b.depth < MAX_DEPTH)
-            .and_then(|b| delta(&b.data, data).map(|d| (d, b.offset, b.depth)))
+            .and_then(|b| {
+                let d = match kind {
+                    Kind::Tree => tree_delta(&b.data, data, self.hash.len_in_bytes()),
+                    _ => delta(&b.data, data),
+                };
+                d.map(|d| (d, b.offset, b.depth))
+            })
             .filter(|(d, _, _)| d.len() < data.len() / 2);
         let start = self.offset;
         let mut entry = Vec::new();
@@ -412,26 +418,54 @@ fn varint(mut n: u64, out: &mut Vec<u8>) {
     }
 }
 
-/// A copy instruction for `len` bytes at `offset` of the base (`len` at most 0xffffff).
-fn copy(offset: u64, len: u64, out: &mut Vec<u8>) {
-    let mut op = 0x80u8;
-    let mut args = Vec::with_capacity(7);
-    for i in 0..4 {
-        let b = ((offset >> (8 * i)) & 0xff) as u8;
-        if b != 0 {
-            op |= 1 << i;
-            args.push(b);
+/// The instructions of a delta being written: copies from the base, and inserted bytes.
+struct Instructions(Vec<u8>);
+
+impl Instructions {
+    /// A delta from a base of `base_len` bytes to a result of `target_len` bytes.
+    fn new(base_len: usize, target_len: usize) -> Instructions {
+        let mut out = Vec::with_capacity(64);
+        varint(base_len as u64, &mut out);
+        varint(target_len as u64, &mut out);
+        Instructions(out)
+    }
+
+    /// Copies `len` bytes of the base from `start`.
+    fn copy(&mut self, start: usize, len: usize) {
+        let end = start + len;
+        let mut at = start;
+        while at < end {
+            // One instruction copies at most 0xffffff bytes.
+            let chunk = (end - at).min(0xff_ffff);
+            let mut op = 0x80u8;
+            let mut args = Vec::with_capacity(7);
+            for i in 0..4 {
+                let b = ((at >> (8 * i)) & 0xff) as u8;
+                if b != 0 {
+                    op |= 1 << i;
+                    args.push(b);
+                }
+            }
+            for i in 0..3 {
+                let b = ((chunk >> (8 * i)) & 0xff) as u8;
+                if b != 0 {
+                    op |= 1 << (4 + i);
+                    args.push(b);
+                }
+            }
+            self.0.push(op);
+            self.0.extend(args);
+            at += chunk;
         }
     }
-    for i in 0..3 {
-        let b = ((len >> (8 * i)) & 0xff) as u8;
-        if b != 0 {
-            op |= 1 << (4 + i);
-            args.push(b);
+
+    /// Inserts `bytes` as they are.
+    fn insert(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(127) {
+            self.0.push(chunk.len() as u8);
+            self.0.extend_from_slice(chunk);
         }
     }
-    out.push(op);
-    out.extend(args);
 }
 
 /// A delta from `base` to `target` keeping their common prefix and suffix; `None` when they
@@ -449,25 +483,82 @@ fn delta(base: &[u8], target: &[u8]) -> Option<Vec<u8>> {
     if prefix + suffix < 32 {
         return None;
     }
-    let mut out = Vec::with_capacity(target.len() - prefix - suffix + 32);
-    varint(base.len() as u64, &mut out);
-    varint(target.len() as u64, &mut out);
-    let emit_copy = |start: usize, len: usize, out: &mut Vec<u8>| {
-        let mut at = start;
-        let end = start + len;
-        while at < end {
-            let chunk = (end - at).min(0xff_ffff);
-            copy(at as u64, chunk as u64, out);
-            at += chunk;
+    let mut delta = Instructions::new(base.len(), target.len());
+    delta.copy(0, prefix);
+    delta.insert(&target[prefix..target.len() - suffix]);
+    delta.copy(base.len() - suffix, suffix);
+    Some(delta.0)
+}
+
+/// Where each entry (`<mode> <name>\0<id>`) of a tree lies; `None` when it does not parse.
+fn tree_entries(tree: &[u8], hash_len: usize) -> Option<Vec<std::ops::Range<usize>>> {
+    let mut entries = Vec::new();
+    let mut at = 0;
+    while at < tree.len() {
+        let end = at + memchr::memchr(0, &tree[at..])? + 1 + hash_len;
+        if end > tree.len() {
+            return None;
         }
-    };
-    emit_copy(0, prefix, &mut out);
-    for chunk in target[prefix..target.len() - suffix].chunks(127) {
-        out.push(chunk.len() as u8);
-        out.extend_from_slice(chunk);
+        entries.push(at..end);
+        at = end;
     }
-    emit_copy(base.len() - suffix, suffix, &mut out);
-    Some(out)
+    Some(entries)
+}
+
+/// A delta between two versions of a tree: the entries they share are copied, the others
+/// inserted. A directory's next version usually changes an entry or two far apart, which a
+/// common prefix and suffix alone would mostly insert again.
+fn tree_delta(base: &[u8], target: &[u8], hash_len: usize) -> Option<Vec<u8>> {
+    let (old, new) = (
+        tree_entries(base, hash_len)?,
+        tree_entries(target, hash_len)?,
+    );
+    let same = |i: usize, j: usize| base[old[i].clone()] == target[new[j].clone()];
+    let mut delta = Instructions::new(base.len(), target.len());
+    // The copy being extended: base start and length.
+    let mut run: Option<(usize, usize)> = None;
+    let (mut i, mut j) = (0, 0);
+    while j < new.len() {
+        if i < old.len() && same(i, j) {
+            let entry = old[i].clone();
+            run = match run {
+                Some((start, len)) if start + len == entry.start => {
+                    Some((start, len + entry.len()))
+                }
+                other => {
+                    if let Some((start, len)) = other {
+                        delta.copy(start, len);
+                    }
+                    Some((entry.start, entry.len()))
+                }
+            };
+            i += 1;
+            j += 1;
+            continue;
+        }
+        // A few entries removed: pick up the base where this one reappears.
+        if let Some(k) = (i + 1..old.len().min(i + 8)).find(|&k| same(k, j)) {
+            i = k;
+            continue;
+        }
+        if let Some((start, len)) = run.take() {
+            delta.copy(start, len);
+        }
+        delta.insert(&target[new[j].clone()]);
+        // The same name with another id (or mode) replaces the base's entry.
+        let name_of = |tree: &[u8], r: &std::ops::Range<usize>| {
+            let entry = &tree[r.clone()];
+            entry[..memchr::memchr(0, entry).unwrap_or(entry.len())].to_vec()
+        };
+        if i < old.len() && name_of(base, &old[i]) == name_of(target, &new[j]) {
+            i += 1;
+        }
+        j += 1;
+    }
+    if let Some((start, len)) = run {
+        delta.copy(start, len);
+    }
+    Some(delta.0)
 }
 
 #[cfg(test)]
@@ -531,6 +622,40 @@ mod tests {
         assert!(d.len() < 100);
         assert_eq!(apply(&base, &d), target);
         assert!(delta(b"short", b"other").is_none());
+    }
+
+    #[test]
+    fn tree_deltas_round_trip() {
+        let entry = |name: &str, id: u8| {
+            let mut e = format!("100644 {name}\0").into_bytes();
+            e.extend([id; 20]);
+            e
+        };
+        let tree = |entries: &[(&str, u8)]| -> Vec<u8> {
+            entries.iter().flat_map(|(n, id)| entry(n, *id)).collect()
+        };
+        let names: Vec<String> = (0..200).map(|i| format!("file{i:03}")).collect();
+        let base: Vec<(&str, u8)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+        // Two changes far apart, one entry removed, two added, one added at the end.
+        let mut next = base.clone();
+        next[3].1 = 2;
+        next[180].1 = 3;
+        next.remove(100);
+        next.insert(50, ("file050a", 4));
+        next.insert(51, ("file050b", 5));
+        next.push(("zzz", 6));
+        let (old, new) = (tree(&base), tree(&next));
+        let d = tree_delta(&old, &new, 20).unwrap();
+        assert_eq!(apply(&old, &d), new);
+        assert!(d.len() < 300, "{} bytes", d.len());
+        // Nothing shared, and the empty tree, still round-trip.
+        let other = tree(&[("x", 9)]);
+        assert_eq!(apply(&old, &tree_delta(&old, &other, 20).unwrap()), other);
+        assert_eq!(
+            apply(&old, &tree_delta(&old, &[], 20).unwrap()),
+            Vec::<u8>::new()
+        );
+        assert!(tree_delta(b"not a tree", &new, 20).is_none());
     }
 
     #[test]
