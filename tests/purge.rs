@@ -626,3 +626,33 @@ fn ctrl_c_before_the_refs_change_leaves_the_repository_as_it_was() {
     assert_eq!(bundles, 0);
     f.repo.git(&["fsck", "--full"]);
 }
+
+#[test]
+fn a_blob_also_held_at_an_unselected_path_is_refused_before_anything_changes() {
+    let f = fixture();
+    let (refs_before, objects_before) = (refs(&f.repo), all_objects(&f.repo));
+    // infra/copy/secrets.yaml holds the very same blob as infra/secrets.yaml.
+    for dry_run in [true, false] {
+        let mut args = vec!["--path", "infra/secrets.yaml"];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let out = purge(&f.repo, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 2, "{stderr}");
+        assert!(
+            stderr.contains(&f.secret_blobs[1])
+                && stderr.contains("also at infra/copy/secrets.yaml")
+                && stderr.contains("widen --path"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert_eq!(refs(&f.repo), refs_before);
+        assert_eq!(all_objects(&f.repo), objects_before);
+        assert!(!f.repo.path().join(".git/scour").exists());
+    }
+    // A glob that covers both copies goes through.
+    let out = purge(&f.repo, &["--path", "infra/*secrets.yaml"]);
+    common::succeeded(&out);
+    assert!(!all_objects(&f.repo).contains(&f.secret_blobs[1]));
+}

@@ -298,17 +298,52 @@ fn live_objects(
     if let Ok(head) = repo.head_id() {
         roots.push(head.detach());
     }
-    if repo.workdir().is_some() {
-        // Staged content is only in the index; it must survive.
-        let staged = repo
-            .index_or_empty()
-            .map_err(|e| format!("reading the index: {e}"))?;
-        for entry in staged.entries() {
-            if entry.mode != gix::index::entry::Mode::COMMIT {
-                roots.push(entry.id);
-            }
-        }
+    roots.extend(staged(repo)?);
+    reach(repo, index, written, roots)
+}
+
+/// The removed blobs that history would still reach once the refs point at `tips` (a blob
+/// also held at a path the selection misses, or, with `with_staged`, in the index as it is);
+/// `None` when that cannot be told.
+pub fn survivors(
+    repo: &gix::Repository,
+    index: &Index,
+    written: &HashMap<ObjectId, Links>,
+    removed: &HashSet<ObjectId>,
+    tips: Vec<ObjectId>,
+    with_staged: bool,
+) -> Option<Vec<ObjectId>> {
+    let mut roots = tips;
+    if with_staged {
+        roots.extend(staged(repo).ok()?);
     }
+    let live = reach(repo, index, written, roots).ok()?;
+    Some(live.into_iter().filter(|id| removed.contains(id)).collect())
+}
+
+/// What the index of a work tree holds: staged content lives nowhere else, and must survive.
+fn staged(repo: &gix::Repository) -> Result<Vec<ObjectId>, String> {
+    if repo.workdir().is_none() {
+        return Ok(Vec::new());
+    }
+    let index = repo
+        .index_or_empty()
+        .map_err(|e| format!("reading the index: {e}"))?;
+    Ok(index
+        .entries()
+        .iter()
+        .filter(|e| e.mode != gix::index::entry::Mode::COMMIT)
+        .map(|e| e.id)
+        .collect())
+}
+
+/// Every object `roots` reach, old or newly written.
+fn reach(
+    repo: &gix::Repository,
+    index: &Index,
+    written: &HashMap<ObjectId, Links>,
+    roots: Vec<ObjectId>,
+) -> Result<Vec<ObjectId>, String> {
     // Old objects are walked by their index number (a bit each, no hashing: most of the walk
     // is tree entries); only objects the rewrite wrote, and not already in the index, by id.
     enum Node {

@@ -40,6 +40,9 @@ pub enum Error {
     /// Writing objects, refs or files failed.
     #[error("rewrite failed: {0}")]
     Rewrite(String),
+    /// A removed blob would stay reachable.
+    #[error("refusing to rewrite history: {0}, which the selection does not cover: history would still hold them after the purge; widen --path (a `*` also matches `/`) or name the blobs with --blob")]
+    Survives(String),
     /// Ctrl-C before any ref changed.
     #[error(
         "interrupted: no ref was changed, and the objects and bundle written so far were removed"
@@ -224,6 +227,31 @@ pub fn purge(
         }
     }
     lap("rewrite");
+    // A removed blob that history would still reach (the same file at a path the selection
+    // misses) would survive the prune and fail the verification: say so before anything changes.
+    let planned: Vec<ObjectId> = tips
+        .iter()
+        .map(|t| {
+            edits
+                .iter()
+                .find(|(name, _, _)| *name == t.name)
+                .map_or(t.target, |(_, _, new)| *new)
+        })
+        .collect();
+    let removed = &rewriter.removed_blobs;
+    // Without --force the checkout follows the new HEAD, so the index as it is does not count.
+    let written = rewriter.written();
+    if let Some(left) = compact::survivors(&repo, &index, written, removed, planned, opts.force) {
+        if !left.is_empty() {
+            discard([new_pack.as_ref().map(|p| p.with_extension("idx")), new_pack]);
+            return Err(Error::Survives(elsewhere(
+                &index,
+                &left,
+                &rewriter.touched_paths,
+            )));
+        }
+    }
+    lap("survivors");
     let mut report = Report {
         commits,
         tags: rewriter.tags.len() as u64,
@@ -261,14 +289,11 @@ pub fn purge(
     }
     if crate::interrupt::requested() {
         // The last point of return: nothing refers to what was written, so it goes.
-        let written = [
+        discard([
             new_pack.as_ref().map(|p| p.with_extension("idx")),
             new_pack,
             report.backup.take(),
-        ];
-        for file in written.into_iter().flatten() {
-            let _ = std::fs::remove_file(file);
-        }
+        ]);
         return Err(Error::Interrupted);
     }
     update_refs(&repo, &edits)?;
@@ -307,6 +332,45 @@ pub fn purge(
     }
     lap("verify");
     Ok(report)
+}
+
+/// Removes files the purge wrote and nothing refers to (a refusal or Ctrl-C before the refs
+/// changed).
+fn discard<const N: usize>(files: [Option<PathBuf>; N]) {
+    for file in files.into_iter().flatten() {
+        let _ = std::fs::remove_file(file);
+    }
+}
+
+/// The paths, other than `removed_at`, where history holds the blobs `left`, for a refusal.
+fn elsewhere(index: &Index, left: &[ObjectId], removed_at: &HashSet<gix::bstr::BString>) -> String {
+    let targets: HashSet<Obj, std::hash::BuildHasherDefault<git::FxHasher>> =
+        left.iter().filter_map(|id| index.get(id)).collect();
+    let mut commits: Vec<Obj> = index.all_commits().collect();
+    commits.sort_unstable();
+    let mut paths: BTreeSet<String> = git::locate(index, &commits, None, &targets)
+        .into_keys()
+        .filter(|(_, path)| !removed_at.contains(path))
+        .map(|(_, path)| path.to_string())
+        .collect();
+    let ids: Vec<String> = left.iter().map(|id| id.to_string()).collect();
+    let mut text = format!("{} removed blob(s) ({})", left.len(), ids.join(", "));
+    if paths.len() > 10 {
+        let more = paths.len() - 10;
+        paths = paths.into_iter().take(10).collect();
+        text.push_str(&format!(
+            " also at {} and {more} more",
+            paths.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    } else if !paths.is_empty() {
+        text.push_str(&format!(
+            " also at {}",
+            paths.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    } else {
+        text.push_str(" also staged in the index");
+    }
+    text
 }
 
 /// Refuses a dirty tree or an operation in progress.
