@@ -656,3 +656,30 @@ fn a_blob_also_held_at_an_unselected_path_is_refused_before_anything_changes() {
     common::succeeded(&out);
     assert!(!all_objects(&f.repo).contains(&f.secret_blobs[1]));
 }
+
+#[test]
+fn a_flagged_blob_in_a_kept_pack_is_refused_before_anything_changes() {
+    let f = fixture();
+    f.repo.git(&["repack", "-a", "-d", "-q"]);
+    let pack = std::fs::read_dir(f.repo.path().join(".git/objects/pack"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .unwrap();
+    std::fs::write(pack.with_extension("keep"), "").unwrap();
+    let (refs_before, objects_before) = (refs(&f.repo), all_objects(&f.repo));
+    let out = purge(&f.repo, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains(".keep file") && stderr.contains(&f.secret_blobs[0]),
+        "{stderr}"
+    );
+    assert_eq!(refs(&f.repo), refs_before);
+    assert_eq!(all_objects(&f.repo), objects_before);
+    // Without the .keep file the purge goes through (and git gc is not needed).
+    std::fs::remove_file(pack.with_extension("keep")).unwrap();
+    let text = common::succeeded(&purge(&f.repo, &[]));
+    assert!(text.contains("repacked into one pack"), "{text}");
+}

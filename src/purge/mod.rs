@@ -40,6 +40,9 @@ pub enum Error {
     /// Writing objects, refs or files failed.
     #[error("rewrite failed: {0}")]
     Rewrite(String),
+    /// A blob to remove is in a kept pack.
+    #[error("refusing to rewrite history: {0}: a .keep file tells git never to prune that pack, so the blob would survive; delete the .keep file first, or pass --keep-objects")]
+    Kept(String),
     /// A removed blob would stay reachable.
     #[error("refusing to rewrite history: {0}, which the selection does not cover: history would still hold them after the purge; widen --path (a `*` also matches `/`) or name the blobs with --blob")]
     Survives(String),
@@ -251,6 +254,13 @@ pub fn purge(
             )));
         }
     }
+    if !opts.keep_objects {
+        let kept = in_kept_packs(&repo, removed);
+        if !kept.is_empty() {
+            discard([new_pack.as_ref().map(|p| p.with_extension("idx")), new_pack]);
+            return Err(Error::Kept(kept.join(", ")));
+        }
+    }
     lap("survivors");
     let mut report = Report {
         commits,
@@ -340,6 +350,34 @@ fn discard<const N: usize>(files: [Option<PathBuf>; N]) {
     for file in files.into_iter().flatten() {
         let _ = std::fs::remove_file(file);
     }
+}
+
+/// `blob in pack` for each of `blobs` that a kept pack (one with a `.keep` file) holds: git
+/// never prunes those.
+fn in_kept_packs(repo: &gix::Repository, blobs: &HashSet<ObjectId>) -> Vec<String> {
+    let dir = repo.common_dir().join("objects").join("pack");
+    let mut found = Vec::new();
+    for keep in std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let keep = keep.path();
+        if keep.extension() != Some(std::ffi::OsStr::new("keep")) {
+            continue;
+        }
+        let Ok(index) =
+            gix::odb::pack::index::File::at(keep.with_extension("idx"), repo.object_hash())
+        else {
+            continue;
+        };
+        let name = keep.file_name().map(|n| n.to_string_lossy().to_string());
+        for blob in blobs.iter().filter(|b| index.lookup(b.as_ref()).is_some()) {
+            found.push(format!("{blob} in {}", name.clone().unwrap_or_default()));
+        }
+    }
+    found.sort();
+    found
 }
 
 /// The paths, other than `removed_at`, where history holds the blobs `left`, for a refusal.
