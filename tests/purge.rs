@@ -455,6 +455,18 @@ fn prune_repacks_what_is_live_and_keeps_staged_work() {
 #[test]
 fn a_linked_worktree_leaves_pruning_to_git_gc() {
     let f = fixture();
+    // One that has a commit the rewrite replaces checked out is refused: its checkout would
+    // keep the old history alive.
+    f.repo
+        .git(&["worktree", "add", "-q", "--detach", ".wt-main", "main"]);
+    let out = purge(&f.repo, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains("the linked worktree") && stderr.contains(".wt-main"),
+        "{stderr}"
+    );
+    f.repo.git(&["worktree", "remove", "--force", ".wt-main"]);
     // Its HEAD is one more root the compaction does not model; git gc does.
     f.repo.git(&[
         "worktree",

@@ -40,6 +40,9 @@ pub enum Error {
     /// Writing objects, refs or files failed.
     #[error("rewrite failed: {0}")]
     Rewrite(String),
+    /// A linked worktree has a rewritten commit checked out.
+    #[error("refusing to rewrite history: the linked worktree {0} has checked out a commit the rewrite replaces, and scour does not move other worktrees' checkouts; remove it (`git worktree remove`) or check out an unaffected commit there first")]
+    Worktree(String),
     /// A blob to remove is in a kept pack.
     #[error("refusing to rewrite history: {0}: a .keep file tells git never to prune that pack, so the blob would survive; delete the .keep file first, or pass --keep-objects")]
     Kept(String),
@@ -254,6 +257,11 @@ pub fn purge(
             )));
         }
     }
+    let busy = worktrees_on(&repo, &tips, &rewriter.commits);
+    if !busy.is_empty() {
+        discard([new_pack.as_ref().map(|p| p.with_extension("idx")), new_pack]);
+        return Err(Error::Worktree(busy.join(", ")));
+    }
     if !opts.keep_objects {
         let kept = in_kept_packs(&repo, removed);
         if !kept.is_empty() {
@@ -350,6 +358,45 @@ fn discard<const N: usize>(files: [Option<PathBuf>; N]) {
     for file in files.into_iter().flatten() {
         let _ = std::fs::remove_file(file);
     }
+}
+
+/// The linked worktrees whose checkout is a commit the rewrite replaces (their checkouts are
+/// not moved, and would keep the old history alive), as `path (commit)`.
+fn worktrees_on(
+    repo: &gix::Repository,
+    tips: &[git::Tip],
+    rewritten: &std::collections::HashMap<ObjectId, ObjectId>,
+) -> Vec<String> {
+    let mut busy = Vec::new();
+    let dir = repo.common_dir().join("worktrees");
+    for entry in std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let Ok(head) = std::fs::read_to_string(entry.path().join("HEAD")) else {
+            continue;
+        };
+        let head = head.trim();
+        let commit = match head.strip_prefix("ref: ") {
+            Some(name) => tips.iter().find(|t| t.name == name).map(|t| t.target),
+            None => ObjectId::from_hex(head.as_bytes()).ok(),
+        };
+        if let Some(commit) = commit.filter(|c| rewritten.contains_key(c)) {
+            // `gitdir` names the worktree's `.git` file.
+            let place = std::fs::read_to_string(entry.path().join("gitdir"))
+                .ok()
+                .and_then(|g| {
+                    Path::new(g.trim())
+                        .parent()
+                        .map(|p| p.display().to_string())
+                })
+                .unwrap_or_else(|| entry.file_name().to_string_lossy().to_string());
+            busy.push(format!("{place} ({commit})"));
+        }
+    }
+    busy.sort();
+    busy
 }
 
 /// `blob in pack` for each of `blobs` that a kept pack (one with a `.keep` file) holds: git
