@@ -125,7 +125,8 @@ Safety: scour refuses to run with uncommitted changes, older stashes (stash@{1} 
 expiring the reflogs would lose) or a merge, rebase, cherry-pick, revert or bisect in progress
 (--force overrides), refuses while a flagged blob is still at the tip of a branch (fix it in
 a new commit first, or pass --include-head), and refuses when a removed blob would stay
-reachable at a path the selection misses (it names them) or sits in a kept (.keep) pack.
+reachable at a path the selection misses (it names them) or sits in a kept (.keep) pack, or
+when a linked worktree has a commit the rewrite replaces checked out.
 --dry-run prints the plan and changes nothing.
 
 Pruning: the objects still reachable go into one new pack, which is checked (it reads back
