@@ -12,7 +12,8 @@ use clap::Parser;
 
 use cli::{
     ChecklistArgs, ChecklistFormat, Cli, ColorArg, Command, FormatArg, HistoryArgs, HookCommand,
-    OnTimeout, OutputArgs, ProgressArg, PurgeArgs, PurgeMode, RuleArgs, RulesCommand, ScanArgs,
+    OnTimeout, OutputArgs, ProgressArg, PurgeArgs, PurgeMode, ReportArgs, RuleArgs, RulesCommand,
+    ScanArgs,
 };
 use scour::detect::Detector;
 use scour::report::{self, Format, Style};
@@ -76,14 +77,15 @@ fn load_rules(args: &RuleArgs) -> Result<Detector> {
     Ok(detector)
 }
 
+/// The rules and the baseline that `scan` and `history` share.
+fn load_report_args(args: &ReportArgs) -> Result<(Detector, Option<Baseline>)> {
+    let detector = load_rules(&args.rules)?;
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    Ok((detector, baseline))
+}
+
 fn run_scan(args: ScanArgs) -> Result<u8> {
-    let detector = load_rules(&args.report.rules)?;
-    let baseline = args
-        .report
-        .baseline
-        .as_deref()
-        .map(Baseline::load)
-        .transpose()?;
+    let (detector, baseline) = load_report_args(&args.report)?;
     let opts = scan::Options {
         no_ignore: args.no_ignore,
         max_file_size: args.max_file_size,
@@ -108,13 +110,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
 
 fn run_history(args: HistoryArgs) -> Result<u8> {
     scour::interrupt::install();
-    let detector = load_rules(&args.report.rules)?;
-    let baseline = args
-        .report
-        .baseline
-        .as_deref()
-        .map(Baseline::load)
-        .transpose()?;
+    let (detector, baseline) = load_report_args(&args.report)?;
     let refs = globs(&args.refs, "--refs")?;
     let opts = scour::history::Options {
         all_objects: args.all_objects,
@@ -263,21 +259,7 @@ fn run_checklist(args: ChecklistArgs) -> Result<u8> {
         ChecklistFormat::Markdown => report::checklist::markdown(out, &list),
         ChecklistFormat::Json => report::checklist::json(out, &list),
     };
-    match &args.output {
-        Some(path) => {
-            let file = report::create_private(path)
-                .with_context(|| format!("checklist file '{}'", path.display()))?;
-            let mut out = io::BufWriter::new(file);
-            render(&mut out)
-                .and_then(|_| out.flush())
-                .with_context(|| format!("checklist file '{}'", path.display()))?;
-        }
-        None => {
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            render(&mut out)?;
-            out.flush()?;
-        }
-    }
+    write_output(args.output.as_deref(), "checklist file", render)?;
     Ok(if list.entries.is_empty() { 0 } else { FINDINGS })
 }
 
@@ -322,25 +304,36 @@ fn emit(outcome: &Outcome, detector: &Detector, args: &OutputArgs) -> Result<()>
         show_secrets: args.show_secrets,
         color,
     };
-    match &args.output {
+    write_output(args.output.as_deref(), "report file", |out| {
+        report::write(out, outcome, detector.rules(), style)
+    })?;
+    if args.output.is_some() && format != Format::Human {
+        eprintln!("{}", report::human::summary_line(&outcome.summary));
+    }
+    Ok(())
+}
+
+/// Runs `render` into `output` (created with mode 0600: it may hold secrets) or, without one,
+/// standard output; `what` names the file in errors.
+fn write_output(
+    output: Option<&Path>,
+    what: &str,
+    render: impl Fn(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    match output {
         Some(path) => {
-            let file = report::create_private(path)
-                .with_context(|| format!("report file '{}'", path.display()))?;
-            let mut out = io::BufWriter::new(file);
-            report::write(&mut out, outcome, detector.rules(), style)
+            let named = || format!("{what} '{}'", path.display());
+            let mut out = io::BufWriter::new(report::create_private(path).with_context(named)?);
+            render(&mut out)
                 .and_then(|_| out.flush())
-                .with_context(|| format!("report file '{}'", path.display()))?;
-            if format != Format::Human {
-                eprintln!("{}", report::human::summary_line(&outcome.summary));
-            }
+                .with_context(named)
         }
         None => {
             let mut out = io::BufWriter::new(io::stdout().lock());
-            report::write(&mut out, outcome, detector.rules(), style)?;
-            out.flush()?;
+            render(&mut out)?;
+            Ok(out.flush()?)
         }
     }
-    Ok(())
 }
 
 fn list_rules(args: &RuleArgs) -> Result<u8> {
