@@ -142,15 +142,6 @@ pub fn examine(
             message,
         })
     };
-    let timings = std::env::var_os("SCOUR_TIMINGS").is_some();
-    let phase = |name: &str, since: Instant| {
-        if timings {
-            eprintln!(
-                "scour: timing: {name}: {:.3} s",
-                since.elapsed().as_secs_f64()
-            );
-        }
-    };
     let selection = selection(&repo, opts)?;
     let tips = git::tips(&repo, opts.refs.as_ref())?;
     let head = repo.head_id().ok().map(|id| id.detach());
@@ -158,7 +149,7 @@ pub fn examine(
     let hash = repo.object_hash();
 
     // The pass: every object once.
-    let t = Instant::now();
+    let mut laps = crate::timing::Laps::start("history");
     // Trees, commits and tags go, in batches, to one indexing thread; blobs and messages are
     // scanned on the pass's own threads.
     let (to_index, indexed) = std::sync::mpsc::sync_channel::<Vec<Record>>(64);
@@ -198,7 +189,7 @@ pub fn examine(
         let index = indexer.join().expect("the indexer does not panic");
         (warnings, index)
     });
-    phase("object pass", t);
+    laps.lap("object pass");
     if crate::interrupt::requested() {
         return Err(Error::Interrupted);
     }
@@ -211,7 +202,6 @@ pub fn examine(
     }
 
     // The graph: what the refs reach.
-    let t = Instant::now();
     let graph = Graph::build(&index, &tips, head, &selection);
     if shallow {
         warn_git("shallow clone: commits behind the shallow boundary are not in this repository and are not scanned".into());
@@ -238,9 +228,8 @@ pub fn examine(
             detector, &repo, &index, &graph, &counts,
         ));
     }
-    phase("graph", t);
+    laps.lap("graph");
 
-    let t = Instant::now();
     let mut findings = place(detector, &index, &graph, hits, opts.all_objects);
     if !opts.no_ignore {
         if let Some(ignore) = committed_ignore_file(&repo) {
@@ -251,7 +240,7 @@ pub fn examine(
             });
         }
     }
-    phase("provenance", t);
+    laps.lap("provenance");
     let mut outcome = Outcome {
         findings,
         summary: Summary {

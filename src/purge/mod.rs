@@ -139,19 +139,9 @@ pub fn purge(
         keep_commits: true,
         ..history::Options::default()
     };
-    let timings = std::env::var_os("SCOUR_TIMINGS").is_some();
-    let mut clock = std::time::Instant::now();
-    let mut lap = |what: &str| {
-        if timings {
-            eprintln!(
-                "scour: timing: purge {what}: {:.3} s",
-                clock.elapsed().as_secs_f64()
-            );
-        }
-        clock = std::time::Instant::now();
-    };
+    let mut laps = crate::timing::Laps::start("purge");
     let examined = history::examine(detector, path, &history_opts, warn)?;
-    lap("scan");
+    laps.lap("scan");
     let (blobs, mut secrets) = flagged(&examined, opts)?;
     let mode = opts.mode.unwrap_or(Mode::Drop);
     let target = Target {
@@ -196,7 +186,7 @@ pub fn purge(
         )));
     }
     drop(probe);
-    lap("tip check");
+    laps.lap("tip check");
 
     let mut rewriter = Rewriter::new(
         &index,
@@ -232,7 +222,7 @@ pub fn purge(
             }
         }
     }
-    lap("rewrite");
+    laps.lap("rewrite");
     // A removed blob that history would still reach (the same file at a path the selection
     // misses) would survive the prune and fail the verification: say so before anything changes.
     let planned: Vec<ObjectId> = tips
@@ -269,7 +259,7 @@ pub fn purge(
             return Err(Error::Kept(kept.join(", ")));
         }
     }
-    lap("survivors");
+    laps.lap("survivors");
     let mut report = Report {
         commits,
         tags: rewriter.tags.len() as u64,
@@ -303,7 +293,7 @@ pub fn purge(
         .map_err(|e| Error::Rewrite(format!("{}: {e}", state.display())))?;
     if !opts.keep_objects {
         report.backup = Some(backup(&repo, &state)?);
-        lap("backup bundle");
+        laps.lap("backup bundle");
     }
     if crate::interrupt::requested() {
         // The last point of return: nothing refers to what was written, so it goes.
@@ -316,7 +306,7 @@ pub fn purge(
     }
     update_refs(&repo, &edits)?;
     write_state(&state, &rewriter, &edits)?;
-    lap("refs and maps");
+    laps.lap("refs and maps");
     report.state_dir = Some(state.clone());
     let head_changed = edits
         .iter()
@@ -340,7 +330,7 @@ pub fn purge(
             verified = Some(check.pack(&repo, pack)?);
             Ok(())
         })?;
-        lap("prune and verify");
+        laps.lap("prune and verify");
         report.verified = match verified {
             Some(verified) => Some(verified),
             // `git gc` did the pruning: check whatever it left.
@@ -348,7 +338,7 @@ pub fn purge(
         };
         report.pruned = Some(pruned.to_string());
     }
-    lap("verify");
+    laps.lap("verify");
     Ok(report)
 }
 
