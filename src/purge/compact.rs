@@ -61,41 +61,18 @@ pub fn prune(
     problems: usize,
     check: &mut dyn FnMut(&Path) -> Result<(), Error>,
 ) -> Result<Pruned, Error> {
-    prune_with(repo, index, written, problems, check).map_err(|e| match e {
-        Failure::Check(e) => e,
-        Failure::Other(message) => Error::Rewrite(message),
-    })
-}
-
-/// Why a prune failed.
-enum Failure {
-    /// The check of the new pack failed.
-    Check(Error),
-    /// Anything else.
-    Other(String),
-}
-
-impl From<String> for Failure {
-    fn from(message: String) -> Failure {
-        Failure::Other(message)
-    }
-}
-
-fn prune_with(
-    repo: &gix::Repository,
-    index: &Index,
-    written: &HashMap<ObjectId, Links>,
-    problems: usize,
-    check: &mut dyn FnMut(&Path) -> Result<(), Error>,
-) -> Result<Pruned, Failure> {
-    let run = |args: &[&str], input: Option<&[u8]>| {
+    let run = |args: &[&str]| {
         let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
-        git::run_git_with_input(dir, Some(repo.git_dir()), args, input)
+        git::run_git(dir, Some(repo.git_dir()), args).map_err(Error::Rewrite)
     };
-    run(&["reflog", "expire", "--expire=now", "--all"], None)?;
+    run(&["reflog", "expire", "--expire=now", "--all"])?;
     // Absolute: git runs in another directory.
-    let objects = std::fs::canonicalize(repo.common_dir().join("objects"))
-        .map_err(|e| format!("{}: {e}", repo.common_dir().join("objects").display()))?;
+    let objects = std::fs::canonicalize(repo.common_dir().join("objects")).map_err(|e| {
+        Error::Rewrite(format!(
+            "{}: {e}",
+            repo.common_dir().join("objects").display()
+        ))
+    })?;
     let live = match unusual(repo, &objects, problems) {
         Some(why) => Err(why),
         None => live_objects(repo, index, written),
@@ -103,7 +80,7 @@ fn prune_with(
     let live = match live {
         Ok(live) => live,
         Err(why) => {
-            run(&["gc", "--prune=now", "--quiet"], None)?;
+            run(&["gc", "--prune=now", "--quiet"])?;
             return Ok(Pruned::Gc(why));
         }
     };
@@ -111,9 +88,9 @@ fn prune_with(
     // What exists now is what goes once the new pack is in place; anything written meanwhile
     // by another process is left alone.
     let pack_dir = objects.join("pack");
-    let old_packs = pack_files(&pack_dir)?;
+    let old_packs = pack_files(&pack_dir).map_err(Error::Rewrite)?;
     let old_loose = git::loose_ids(&objects);
-    let name = write_pack(repo, &pack_dir, &live)?;
+    let name = write_pack(repo, &pack_dir, &live).map_err(Error::Rewrite)?;
     if let Err(e) = check(&pack_dir.join(format!("{name}.idx"))) {
         // Unless it replaced an identical old one, the new pack goes and the old ones stay.
         if !old_packs.iter().any(|(stem, _)| *stem == name) {
@@ -121,9 +98,28 @@ fn prune_with(
                 let _ = std::fs::remove_file(pack_dir.join(format!("{name}.{ext}")));
             }
         }
-        return Err(Failure::Check(e));
+        return Err(e);
     }
-    // The commit-graph names commits; the old one would name pruned ones.
+    let packs = let_go(&objects, &name, &old_packs, &old_loose).map_err(Error::Rewrite)?;
+    if writes_commit_graph(repo) {
+        run(&["commit-graph", "write", "--reachable", "--no-progress"])?;
+    }
+    Ok(Pruned::Compacted {
+        kept: live.len(),
+        packs,
+        loose: old_loose.len(),
+    })
+}
+
+/// Deletes what the new pack `name` replaces: the old packs (but one of that name), the loose
+/// objects listed before it was written, and the commit-graph, which would name pruned commits;
+/// updates the pack list of dumb HTTP clients. Returns how many packs went.
+fn let_go(
+    objects: &Path,
+    name: &str,
+    old_packs: &[(String, Vec<PathBuf>)],
+    old_loose: &[ObjectId],
+) -> Result<usize, String> {
     let info = objects.join("info");
     remove_if_present(&info.join("commit-graph"))?;
     if info.join("commit-graphs").is_dir() {
@@ -131,40 +127,26 @@ fn prune_with(
             .map_err(|e| format!("{}: {e}", info.join("commit-graphs").display()))?;
     }
     let mut packs = 0;
-    for (stem, files) in &old_packs {
-        if *stem == name {
-            continue;
-        }
+    for (stem, files) in old_packs.iter().filter(|(stem, _)| stem != name) {
         packs += 1;
         // Without its index git no longer sees a pack: the index goes first.
         for file in files {
-            remove_if_present(file)?;
+            remove_if_present(file).map_err(|e| format!("{e} (while deleting the pack {stem})"))?;
         }
     }
-    for id in &old_loose {
+    for id in old_loose {
         let hex = id.to_hex().to_string();
         remove_if_present(&objects.join(&hex[..2]).join(&hex[2..]))?;
     }
-    for id in &old_loose {
+    for id in old_loose {
         // Emptied fan-out directories go too; one still in use stays.
         let _ = std::fs::remove_dir(objects.join(&id.to_hex().to_string()[..2]));
     }
     if info.join("packs").is_file() {
-        // The list dumb HTTP clients read.
         std::fs::write(info.join("packs"), format!("P {name}.pack\n\n"))
             .map_err(|e| format!("{}: {e}", info.join("packs").display()))?;
     }
-    if writes_commit_graph(repo) {
-        run(
-            &["commit-graph", "write", "--reachable", "--no-progress"],
-            None,
-        )?;
-    }
-    Ok(Pruned::Compacted {
-        kept: live.len(),
-        packs,
-        loose: old_loose.len(),
-    })
+    Ok(packs)
 }
 
 /// Writes one pack holding exactly `live` into `pack_dir` and returns its name
@@ -190,14 +172,8 @@ fn write_pack(
             .map_err(|e| format!("object {id}: {e}"))?;
         out.whole(id, object.kind, &object.data).map_err(failed)
     };
-    let mut indices: Vec<PathBuf> = std::fs::read_dir(pack_dir)
-        .map_err(|e| format!("{}: {e}", pack_dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
-        .collect();
-    indices.sort();
-    for idx in indices {
+    let objects = pack_dir.parent().unwrap_or(pack_dir).to_path_buf();
+    for idx in git::pack_indices(&[objects]) {
         let unreadable = |e: &dyn std::fmt::Display| format!("{}: {e}", idx.display());
         let index = gix::odb::pack::index::File::at(&idx, hash).map_err(|e| unreadable(&e))?;
         let pack = gix::odb::pack::data::File::at(idx.with_extension("pack"), hash)

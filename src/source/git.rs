@@ -52,47 +52,21 @@ pub fn open(path: &Path) -> Result<gix::Repository, Error> {
 
 /// Runs the `git` program in `dir`, with `git_dir` as `GIT_DIR` when given (both made
 /// absolute), and returns its standard output, or one line naming the command and git's
-/// complaint. For the few steps scour leaves to git: status, bundle, packing, and reading a push.
+/// complaint. For the few steps scour leaves to git: status, bundle, reflogs, the commit-graph,
+/// gc, and reading a push.
 pub fn run_git(dir: &Path, git_dir: Option<&Path>, args: &[&str]) -> Result<Vec<u8>, String> {
-    run_git_with_input(dir, git_dir, args, None)
-}
-
-/// [`run_git`], with `input` on git's standard input.
-pub fn run_git_with_input(
-    dir: &Path,
-    git_dir: Option<&Path>,
-    args: &[&str],
-    input: Option<&[u8]>,
-) -> Result<Vec<u8>, String> {
-    use std::io::Write;
-    use std::process::Stdio;
     let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mut command = std::process::Command::new("git");
     command
         .args(args)
         .current_dir(absolute(dir))
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stdin(std::process::Stdio::null());
     if let Some(git_dir) = git_dir {
         command.env("GIT_DIR", absolute(git_dir));
     }
-    let failed = |e: std::io::Error| format!("cannot run `git {}`: {e}", args.join(" "));
-    let mut child = command.spawn().map_err(failed)?;
-    let out = std::thread::scope(|scope| {
-        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-            // A writer of its own: git may answer before it has read everything.
-            scope.spawn(move || {
-                let _ = stdin.write_all(input);
-            });
-        }
-        child.wait_with_output()
-    })
-    .map_err(failed)?;
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot run `git {}`: {e}", args.join(" ")))?;
     if !out.status.success() {
         return Err(format!(
             "`git {}` failed: {}",
@@ -500,7 +474,8 @@ pub fn packed_object_count(dirs: &[PathBuf], hash: gix::hash::Kind) -> u64 {
         .sum()
 }
 
-fn pack_indices(dirs: &[PathBuf]) -> Vec<PathBuf> {
+/// The pack index files under each of `dirs` (`objects` directories), sorted per directory.
+pub fn pack_indices(dirs: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(dir.join("pack")) else {
