@@ -165,7 +165,7 @@ fn write_pack(
     let mut taken = IdSet::default();
     let count = u32::try_from(live.len()).map_err(|_| "too many objects for one pack")?;
     let failed = |e: std::io::Error| format!("writing the new pack: {e}");
-    let mut out = PackOut::new(pack_dir, count, hash).map_err(failed)?;
+    let mut out = PackOut::new(pack_dir, Some(count), hash).map_err(failed)?;
     let whole = |out: &mut PackOut, id: ObjectId| -> Result<(), String> {
         let object = repo
             .find_object(id)
@@ -223,7 +223,9 @@ fn write_pack(
     for id in live.iter().filter(|id| !taken.contains(*id)) {
         whole(&mut out, *id)?;
     }
-    out.finish().map_err(failed)
+    let pack = out.finish().map_err(failed)?;
+    pack.and_then(|p| p.file_stem().map(|s| s.to_string_lossy().to_string()))
+        .ok_or_else(|| "nothing is live: no pack written".to_string())
 }
 
 /// Why this object database is better left to `git gc`, if it is.

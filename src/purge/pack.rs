@@ -1,5 +1,6 @@
-//! A pack writer for the objects a rewrite creates: one pack file and its index instead of tens
-//! of thousands of loose objects.
+//! Writing packs: [`PackOut`] writes one pack file and its index entry by entry (the
+//! compaction copies stored entries through it); [`PackWriter`], on top of it, stores the
+//! objects a rewrite creates as one pack instead of tens of thousands of loose objects.
 //!
 //! Successive objects of one lineage (the versions of one directory's tree in successive
 //! commits, the commits themselves) differ in a few bytes, so each object is stored as a delta
@@ -24,28 +25,13 @@ struct Base {
     depth: u32,
 }
 
-/// Writes a pack into `objects/pack/`, then its `.idx`. Dropped unfinished (an error, Ctrl-C),
-/// it removes its temporary file.
+/// Writes the objects a rewrite creates into one pack of `objects/pack/`, each as a delta of
+/// the previous object of its kind and lineage when that pays. Dropped unfinished (an error,
+/// Ctrl-C), it removes its temporary file.
 pub struct PackWriter {
-    dir: PathBuf,
-    tmp: PathBuf,
-    out: Option<BufWriter<File>>,
-    offset: u64,
-    /// (id, offset, crc32) of every entry.
-    entries: Vec<(ObjectId, u64, u32)>,
+    out: PackOut,
     /// The last object of each kind and lineage.
     bases: std::collections::HashMap<(u8, u32), Base>,
-    deflater: Deflater,
-    hash: gix::hash::Kind,
-    finished: bool,
-}
-
-impl Drop for PackWriter {
-    fn drop(&mut self) {
-        if !self.finished {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
 }
 
 fn type_code(kind: Kind) -> u8 {
@@ -64,21 +50,9 @@ impl PackWriter {
     pub fn new(objects_dir: &Path, hash: gix::hash::Kind) -> std::io::Result<PackWriter> {
         let dir = objects_dir.join("pack");
         std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!("tmp_scour_{}.pack", std::process::id()));
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        out.write_all(b"PACK")?;
-        out.write_all(&2u32.to_be_bytes())?;
-        out.write_all(&0u32.to_be_bytes())?; // the count, patched in `finish`
         Ok(PackWriter {
-            dir,
-            tmp,
-            out: Some(out),
-            offset: 12,
-            entries: Vec::new(),
+            out: PackOut::new(&dir, None, hash)?,
             bases: std::collections::HashMap::new(),
-            deflater: Deflater::default(),
-            hash,
-            finished: false,
         })
     }
 
@@ -92,80 +66,45 @@ impl PackWriter {
         lineage: u32,
     ) -> std::io::Result<()> {
         let key = (type_code(kind), lineage);
+        let hash_len = self.out.hash.len_in_bytes();
         let delta = self
             .bases
             .get(&key)
             .filter(|b| b.depth < MAX_DEPTH)
             .and_then(|b| {
                 let d = match kind {
-                    Kind::Tree => tree_delta(&b.data, data, self.hash.len_in_bytes()),
+                    Kind::Tree => tree_delta(&b.data, data, hash_len),
                     _ => delta(&b.data, data),
                 };
                 d.map(|d| (d, b.offset, b.depth))
             })
             .filter(|(d, _, _)| d.len() < data.len() / 2);
-        let start = self.offset;
-        let mut entry = Vec::new();
+        let offset = self.out.offset();
         let depth = match delta {
             Some((d, base_offset, base_depth)) => {
-                entry.extend(entry_header(OFS_DELTA, d.len() as u64));
-                entry.extend(offset_encoding(start - base_offset));
-                entry.extend(self.deflater.compress(&d)?);
+                let compressed = self.out.deflater.compress(&d)?;
+                self.out
+                    .delta(id, d.len() as u64, base_offset, &compressed)?;
                 base_depth + 1
             }
             None => {
-                entry.extend(entry_header(type_code(kind), data.len() as u64));
-                entry.extend(self.deflater.compress(data)?);
+                self.out.whole(id, kind, data)?;
                 0
             }
         };
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(&entry);
-        self.out
-            .as_mut()
-            .expect("only `finish` takes the file, and it consumes the writer")
-            .write_all(&entry)?;
-        self.offset += entry.len() as u64;
-        self.entries.push((id, start, crc.finalize()));
-        self.bases.insert(
-            key,
-            Base {
-                offset: start,
-                data: data.to_vec(),
-                depth,
-            },
-        );
+        let base = Base {
+            offset,
+            data: data.to_vec(),
+            depth,
+        };
+        self.bases.insert(key, base);
         Ok(())
     }
 
-    /// Patches the count, writes the checksum and the index, and moves both into place.
+    /// Writes the checksum and the index and moves both into place; returns the pack's path.
     /// An empty pack is removed instead.
-    pub fn finish(mut self) -> std::io::Result<Option<PathBuf>> {
-        let (dir, tmp, hash) = (self.dir.clone(), self.tmp.clone(), self.hash);
-        let entries = std::mem::take(&mut self.entries);
-        let out = self.out.take().expect("`finish` runs once");
-        let mut file = out.into_inner().map_err(|e| e.into_error())?;
-        if entries.is_empty() {
-            // Dropping `self` removes the temporary file.
-            return Ok(None);
-        }
-        file.seek(SeekFrom::Start(8))?;
-        file.write_all(&(entries.len() as u32).to_be_bytes())?;
-        file.flush()?;
-        drop(file);
-        // The trailer is the hash of everything before it.
-        let bytes = std::fs::read(&tmp)?;
-        let mut hasher = gix::hash::hasher(hash);
-        hasher.update(&bytes);
-        let checksum = hasher.try_finalize().map_err(std::io::Error::other)?;
-        let mut file = std::fs::OpenOptions::new().append(true).open(&tmp)?;
-        file.write_all(checksum.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-
-        let pack = install(&dir, &tmp, entries, &checksum, hash)?;
-        self.finished = true;
-        Ok(Some(pack))
+    pub fn finish(self) -> std::io::Result<Option<PathBuf>> {
+        self.out.finish()
     }
 }
 
@@ -229,15 +168,17 @@ fn install(
     Ok(pack)
 }
 
-/// A pack written front to back whose object count is known from the start, so that its
-/// checksum is computed as it goes: the compaction's output.
+/// A pack written front to back. When its object count is known from the start (the
+/// compaction's), its checksum is computed as it goes; otherwise (the rewrite's) the count is
+/// patched in at the end and the file read again for the checksum.
 pub struct PackOut {
     dir: PathBuf,
     tmp: PathBuf,
     out: BufWriter<File>,
-    hasher: gix::hash::Hasher,
+    /// Running checksum, when the count was known.
+    hasher: Option<gix::hash::Hasher>,
     offset: u64,
-    count: u32,
+    count: Option<u32>,
     entries: Vec<(ObjectId, u64, u32)>,
     deflater: Deflater,
     hash: gix::hash::Kind,
@@ -253,24 +194,31 @@ impl Drop for PackOut {
 }
 
 impl PackOut {
-    /// Starts a pack of `count` objects in `pack_dir`.
-    pub fn new(pack_dir: &Path, count: u32, hash: gix::hash::Kind) -> std::io::Result<PackOut> {
-        let tmp = pack_dir.join(format!("tmp_scour_compact_{}.pack", std::process::id()));
+    /// Starts a pack in `pack_dir`, of `count` objects when that is known.
+    pub fn new(
+        pack_dir: &Path,
+        count: Option<u32>,
+        hash: gix::hash::Kind,
+    ) -> std::io::Result<PackOut> {
+        // One process may write two packs at once (the rewrite's, then the compaction's).
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = pack_dir.join(format!("tmp_scour_{}_{n}.pack", std::process::id()));
         let mut pack = PackOut {
             dir: pack_dir.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, File::create(&tmp)?),
             tmp,
-            hasher: gix::hash::hasher(hash),
+            hasher: count.map(|_| gix::hash::hasher(hash)),
             offset: 0,
             count,
-            entries: Vec::with_capacity(count as usize),
+            entries: Vec::with_capacity(count.unwrap_or(0) as usize),
             deflater: Deflater::default(),
             hash,
             finished: false,
         };
         let mut header = b"PACK".to_vec();
         header.extend_from_slice(&2u32.to_be_bytes());
-        header.extend_from_slice(&count.to_be_bytes());
+        header.extend_from_slice(&count.unwrap_or(0).to_be_bytes());
         pack.write(&header)?;
         Ok(pack)
     }
@@ -282,7 +230,9 @@ impl PackOut {
 
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.out.write_all(bytes)?;
-        self.hasher.update(bytes);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(bytes);
+        }
         self.offset += bytes.len() as u64;
         Ok(())
     }
@@ -317,25 +267,41 @@ impl PackOut {
         self.raw(id, &entry, None)
     }
 
-    /// Writes the checksum and the index and moves both into place; returns the pack's name
-    /// (`pack-<hash>`). Fails, removing the file, unless exactly the announced count was written.
-    pub fn finish(mut self) -> std::io::Result<String> {
-        if self.entries.len() != self.count as usize {
-            return Err(std::io::Error::other(format!(
-                "{} objects written where {} were announced",
-                self.entries.len(),
-                self.count
-            )));
+    /// Writes the checksum and the index and moves both into place; returns the pack's path.
+    /// A pack of unknown count with nothing in it is removed instead; one whose count was
+    /// announced fails, removing the file, unless exactly that many objects were written.
+    pub fn finish(mut self) -> std::io::Result<Option<PathBuf>> {
+        let written = self.entries.len();
+        match self.count {
+            Some(count) if count as usize != written => {
+                return Err(std::io::Error::other(format!(
+                    "{written} objects written where {count} were announced"
+                )))
+            }
+            None if written == 0 => return Ok(None),
+            _ => {}
         }
-        let hasher = std::mem::replace(&mut self.hasher, gix::hash::hasher(self.hash));
-        let checksum = hasher.try_finalize().map_err(std::io::Error::other)?;
+        self.out.flush()?;
+        let checksum = match self.hasher.take() {
+            Some(hasher) => hasher.try_finalize().map_err(std::io::Error::other)?,
+            None => {
+                // The count goes in now, so the checksum is computed over the file as it ends up.
+                let file = self.out.get_mut();
+                file.seek(SeekFrom::Start(8))?;
+                file.write_all(&(written as u32).to_be_bytes())?;
+                file.seek(SeekFrom::End(0))?;
+                let mut hasher = gix::hash::hasher(self.hash);
+                hasher.update(&std::fs::read(&self.tmp)?);
+                hasher.try_finalize().map_err(std::io::Error::other)?
+            }
+        };
         self.out.write_all(checksum.as_bytes())?;
         self.out.flush()?;
         self.out.get_ref().sync_all()?;
         let entries = std::mem::take(&mut self.entries);
-        install(&self.dir, &self.tmp, entries, &checksum, self.hash)?;
+        let pack = install(&self.dir, &self.tmp, entries, &checksum, self.hash)?;
         self.finished = true;
-        Ok(format!("pack-{}", checksum.to_hex()))
+        Ok(Some(pack))
     }
 }
 
