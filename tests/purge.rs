@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::{code, Repo};
 
 const SECRET_ENV: &str = "DB_PASSWORD=s3cr3tDbPass1\n";
+const TOKEN: &str = "ghp_R8aK2mQ9xL4vT7bN1cW5yH3jD6fG0sP2eZ4u";
 const SECRET_YAML: &str = "kind: Secret\ndata:\n  POSTGRES_PASSWORD: cGFzc3dvcmQ=\n";
 
 struct Fixture {
@@ -694,4 +695,44 @@ fn a_flagged_blob_in_a_kept_pack_is_refused_before_anything_changes() {
     std::fs::remove_file(pack.with_extension("keep")).unwrap();
     let text = common::succeeded(&purge(&f.repo, &[]));
     assert!(text.contains("repacked into one pack"), "{text}");
+}
+
+#[test]
+fn secrets_in_commit_and_tag_messages_are_redacted_in_both_selections() {
+    // Once with the rules choosing (the scan knows which messages hold a secret), once with a
+    // path named (every message is read during the rewrite).
+    for args in [&[][..], &["--path", "deploy/app.env", "--include-head"][..]] {
+        let repo = Repo::new();
+        repo.write("README.md", "# platform\n");
+        repo.commit_at("2022-01-01T00:00:00Z", "start");
+        repo.write("deploy/app.env", SECRET_ENV);
+        repo.commit_at(
+            "2022-01-02T00:00:00Z",
+            &format!("add config\n\ndeployed with {TOKEN}"),
+        );
+        repo.git_at(
+            "2022-01-03T00:00:00Z",
+            &[
+                "tag",
+                "-a",
+                "v1",
+                "-m",
+                &format!("release; CI_TOKEN={TOKEN}"),
+            ],
+        );
+        repo.write("deploy/app.env", "DB_PASSWORD=${DB_PASSWORD}\n");
+        repo.commit_at("2022-01-04T00:00:00Z", "secret out of the file");
+        let text = common::succeeded(&purge(&repo, args));
+        assert!(text.contains("messages redacted: 2"), "{args:?}: {text}");
+        let log = repo.git(&["log", "--all", "--format=%B"]);
+        assert!(!log.contains(TOKEN), "{args:?}: {log}");
+        assert!(log.contains("***REMOVED***"), "{args:?}: {log}");
+        let tag = repo.git(&["cat-file", "-p", "v1"]);
+        assert!(
+            !tag.contains(TOKEN) && tag.contains("***REMOVED***"),
+            "{args:?}: {tag}"
+        );
+        // Messages without a secret are left as they were.
+        assert!(log.contains("secret out of the file"));
+    }
 }

@@ -86,6 +86,17 @@ pub struct Options {
     pub progress: bool,
 }
 
+impl Options {
+    /// Whether what to remove is named (a report, blobs, paths, a size) rather than left to
+    /// the rules.
+    fn explicit(&self) -> bool {
+        self.findings.is_some()
+            || !self.blobs.is_empty()
+            || self.paths.is_some()
+            || self.bigger_than.is_some()
+    }
+}
+
 /// What a purge did (or, in a dry run, would do).
 #[derive(Debug, Default)]
 pub struct Report {
@@ -125,10 +136,7 @@ pub fn purge(
         safety_checks(&repo)?;
     }
     drop(repo);
-    let explicit = opts.findings.is_some()
-        || !opts.blobs.is_empty()
-        || opts.paths.is_some()
-        || opts.bigger_than.is_some();
+    let explicit = opts.explicit();
     let history_opts = history::Options {
         max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
         threads: opts.threads,
@@ -144,12 +152,24 @@ pub fn purge(
     laps.lap("scan");
     let (blobs, mut secrets) = flagged(&examined, opts)?;
     let mode = opts.mode.unwrap_or(Mode::Drop);
+    // The scan read every message already: only those it flagged need the rules again.
+    let messages = (!explicit).then(|| {
+        examined
+            .outcome
+            .findings
+            .iter()
+            .filter(|f| f.path.starts_with('('))
+            .filter_map(|f| f.git.as_ref())
+            .filter_map(|g| ObjectId::from_hex(g.blob.as_bytes()).ok())
+            .collect()
+    });
     let target = Target {
         mode,
         blobs,
         paths: opts.paths.clone(),
         bigger_than: opts.bigger_than,
         detector,
+        messages,
     };
     let Examined {
         index,
@@ -214,8 +234,9 @@ pub fn purge(
     }
     // The new objects must be in place before any ref points at them; an empty pack vanishes.
     let new_pack = rewriter.finish().map_err(Error::Rewrite)?;
-    // What the removed blobs held must not be found anywhere afterwards.
-    for blob in &rewriter.removed_blobs {
+    // What the removed blobs held must not be found anywhere afterwards (the scan, when there
+    // was one, already put every flagged secret in the list).
+    for blob in rewriter.removed_blobs.iter().filter(|_| explicit) {
         if let Ok(object) = repo.find_object(*blob) {
             for m in detector.scan_unplaced(&object.data).matches {
                 secrets.insert(crate::finding::sha256_hex(m.secret.as_bytes()));
@@ -499,10 +520,7 @@ fn flagged(
 ) -> Result<(HashSet<ObjectId>, HashSet<String>), Error> {
     let mut blobs = HashSet::new();
     let mut secrets = HashSet::new();
-    let explicit = opts.findings.is_some()
-        || !opts.blobs.is_empty()
-        || opts.paths.is_some()
-        || opts.bigger_than.is_some();
+    let explicit = opts.explicit();
     if let Some(report) = &opts.findings {
         let items = crate::checklist::load_report(report).map_err(|message| Error::Report {
             path: report.clone(),

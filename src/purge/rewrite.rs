@@ -37,6 +37,9 @@ pub struct Target<'a> {
     pub bigger_than: Option<u64>,
     /// The rules, for finding what to redact.
     pub detector: &'a Detector,
+    /// The commits and tags whose messages hold a secret, when the scan already read every
+    /// message; `None`: each message is scanned here.
+    pub messages: Option<HashSet<ObjectId>>,
 }
 
 /// The `--path` globs, with the literal start of each: a directory that is on no glob's way
@@ -554,7 +557,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
                 Some(end) => (&data[..end + 1], Some(&data[end + 2..])),
                 None => (data, None),
             };
-            let redacted = message.and_then(|m| self.redact_message(m.as_bstr()));
+            let redacted = message.and_then(|m| self.redact_message(old, m.as_bstr()));
             if new_tree.is_none() && !parents_changed && redacted.is_none() {
                 continue;
             }
@@ -618,7 +621,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             Kind::Tag => self.tag(owned.target)?,
             _ => None,
         };
-        let message = self.redact_message(owned.message.as_bstr());
+        let message = self.redact_message(tag, owned.message.as_bstr());
         if new_target.is_none() && message.is_none() {
             return Ok(None);
         }
@@ -692,8 +695,17 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         self.writer.write(&commit).map(Some)
     }
 
-    /// The message with each secret the rules find replaced, when there is one.
-    fn redact_message(&self, message: &BStr) -> Option<BString> {
+    /// The message of commit or tag `holder` with each secret the rules find replaced, when
+    /// there is one.
+    fn redact_message(&self, holder: ObjectId, message: &BStr) -> Option<BString> {
+        if self
+            .target
+            .messages
+            .as_ref()
+            .is_some_and(|known| !known.contains(&holder))
+        {
+            return None;
+        }
         let scanned = self.target.detector.scan(Input {
             bytes: message,
             path: None,
