@@ -168,7 +168,7 @@ impl Detector {
 
     /// Scans bytes whose path is not known yet (a blob streaming out of a pack): every rule
     /// that has keywords, judged as configuration, the most permissive kind. Once the paths are
-    /// known, [`Detector::keeps`] says which matches stand at each path, so a blob is scanned
+    /// known, `Detector::keeps` says which matches stand at each path, so a blob is scanned
     /// once however many paths hold it. Rules without keywords read whole dedicated files
     /// (`.pgpass`) and are left to [`Detector::scan`] with the path.
     pub fn scan_unplaced(&self, bytes: &[u8]) -> Scanned {

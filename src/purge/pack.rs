@@ -5,7 +5,7 @@
 //! Successive objects of one lineage (the versions of one directory's tree in successive
 //! commits, the commits themselves) differ in a few bytes, so each object is stored as a delta
 //! against the previous object of its kind and lineage when that is smaller: the delta keeps
-//! their common prefix and suffix and inserts the middle. Chains are cut at [`MAX_DEPTH`] so
+//! their common prefix and suffix and inserts the middle. Chains are cut at `MAX_DEPTH` (50) so
 //! that git never has to re-delta them.
 
 use std::fs::File;
