@@ -175,13 +175,13 @@ impl Hasher for TailHasher {
 type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<TailHasher>>;
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// An object, by its index in [`Index::ids`].
+/// An object, by the order in which the [`Index`] first met its id.
 pub type Obj = u32;
 
 /// One interned tree entry.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
-    /// Index into [`Index::names`].
+    /// The entry's name, by the order in which the index first met it.
     pub name: u32,
     /// The object it names.
     pub id: Obj,
