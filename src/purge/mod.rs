@@ -244,41 +244,10 @@ pub fn purge(
         }
     }
     laps.lap("rewrite");
-    // A removed blob that history would still reach (the same file at a path the selection
-    // misses) would survive the prune and fail the verification: say so before anything changes.
-    let planned: Vec<ObjectId> = tips
-        .iter()
-        .map(|t| {
-            edits
-                .iter()
-                .find(|(name, _, _)| *name == t.name)
-                .map_or(t.target, |(_, _, new)| *new)
-        })
-        .collect();
-    let removed = &rewriter.removed_blobs;
-    // Without --force the checkout follows the new HEAD, so the index as it is does not count.
-    let written = rewriter.written();
-    if let Some(left) = compact::survivors(&repo, &index, written, removed, planned, opts.force) {
-        if !left.is_empty() {
-            discard([new_pack.as_ref().map(|p| p.with_extension("idx")), new_pack]);
-            return Err(Error::Survives(elsewhere(
-                &index,
-                &left,
-                &rewriter.touched_paths,
-            )));
-        }
-    }
-    let busy = worktrees_on(&repo, &tips, &rewriter.commits);
-    if !busy.is_empty() {
-        discard([new_pack.as_ref().map(|p| p.with_extension("idx")), new_pack]);
-        return Err(Error::Worktree(busy.join(", ")));
-    }
-    if !opts.keep_objects {
-        let kept = in_kept_packs(&repo, removed);
-        if !kept.is_empty() {
-            discard([new_pack.as_ref().map(|p| p.with_extension("idx")), new_pack]);
-            return Err(Error::Kept(kept.join(", ")));
-        }
+    // Whatever would leave a removed blob behind is said now, before anything changes.
+    if let Some(refusal) = refusal(&repo, &index, &rewriter, &tips, &edits, opts) {
+        discard(new_pack.as_deref(), None);
+        return Err(refusal);
     }
     laps.lap("survivors");
     let mut report = Report {
@@ -318,11 +287,7 @@ pub fn purge(
     }
     if crate::interrupt::requested() {
         // The last point of return: nothing refers to what was written, so it goes.
-        discard([
-            new_pack.as_ref().map(|p| p.with_extension("idx")),
-            new_pack,
-            report.backup.take(),
-        ]);
+        discard(new_pack.as_deref(), report.backup.as_deref());
         return Err(Error::Interrupted);
     }
     update_refs(&repo, &edits)?;
@@ -363,12 +328,63 @@ pub fn purge(
     Ok(report)
 }
 
-/// Removes files the purge wrote and nothing refers to (a refusal or Ctrl-C before the refs
-/// changed).
-fn discard<const N: usize>(files: [Option<PathBuf>; N]) {
-    for file in files.into_iter().flatten() {
+/// Removes the pack (and its index) and the bundle the purge wrote, when nothing refers to them
+/// (a refusal, or Ctrl-C before the refs changed).
+fn discard(pack: Option<&Path>, bundle: Option<&Path>) {
+    let idx = pack.map(|p| p.with_extension("idx"));
+    for file in [idx.as_deref(), pack, bundle].into_iter().flatten() {
         let _ = std::fs::remove_file(file);
     }
+}
+
+/// Why the planned rewrite would leave a removed blob behind, if it would: the same blob at a
+/// path the selection misses (or, with `--force`, staged), a linked worktree on a rewritten
+/// commit, or a kept pack holding it.
+fn refusal(
+    repo: &gix::Repository,
+    index: &Index,
+    rewriter: &Rewriter<'_, '_>,
+    tips: &[git::Tip],
+    edits: &[(String, ObjectId, ObjectId)],
+    opts: &Options,
+) -> Option<Error> {
+    let planned: Vec<ObjectId> = tips
+        .iter()
+        .map(|t| {
+            edits
+                .iter()
+                .find(|(name, _, _)| *name == t.name)
+                .map_or(t.target, |(_, _, new)| *new)
+        })
+        .collect();
+    let removed = &rewriter.removed_blobs;
+    // Without --force the checkout follows the new HEAD, so the index as it is does not count.
+    let left = compact::survivors(
+        repo,
+        index,
+        rewriter.written(),
+        removed,
+        planned,
+        opts.force,
+    )
+    .unwrap_or_default();
+    if !left.is_empty() {
+        return Some(Error::Survives(elsewhere(
+            index,
+            &left,
+            &rewriter.touched_paths,
+        )));
+    }
+    let busy = worktrees_on(repo, tips, &rewriter.commits);
+    if !busy.is_empty() {
+        return Some(Error::Worktree(busy.join(", ")));
+    }
+    let kept = if opts.keep_objects {
+        Vec::new()
+    } else {
+        in_kept_packs(repo, removed)
+    };
+    (!kept.is_empty()).then(|| Error::Kept(kept.join(", ")))
 }
 
 /// The linked worktrees whose checkout is a commit the rewrite replaces (their checkouts are
