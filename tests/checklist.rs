@@ -181,16 +181,7 @@ fn markdown_is_a_task_list_with_one_box_per_credential() {
 #[test]
 fn from_a_saved_report_gives_the_same_checklist() {
     let f = fixture();
-    let out = f.repo.scour(&[
-        "history",
-        "--all-objects",
-        "--format",
-        "json",
-        "--output",
-        "report.json",
-        "--progress",
-        "never",
-    ]);
+    let out = f.repo.history_report("report.json", &["--all-objects"]);
     assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
     let (_, direct) = checklist(&f.repo, &["--format", "json"]);
     let (_, from) = checklist(&f.repo, &["--format", "json", "--from", "report.json"]);

@@ -346,15 +346,7 @@ fn selection_by_path_blob_and_findings_report() {
     }
     // A saved report names the blobs.
     let g = fixture();
-    let report = g.repo.scour(&[
-        "history",
-        "--format",
-        "json",
-        "--output",
-        "report.json",
-        "--progress",
-        "never",
-    ]);
+    let report = g.repo.history_report("report.json", &[]);
     assert_eq!(code(&report), 1);
     let out = purge(&g.repo, &["--findings", "report.json"]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));

@@ -86,6 +86,21 @@ impl Repo {
     pub fn scour(&self, args: &[&str]) -> Output {
         scour_in(self.path(), args)
     }
+
+    /// Saves a `scour history --format json` report as `name` (with `extra` flags).
+    pub fn history_report(&self, name: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "history",
+            "--format",
+            "json",
+            "--output",
+            name,
+            "--progress",
+            "never",
+        ];
+        args.extend_from_slice(extra);
+        self.scour(&args)
+    }
 }
 
 /// A `git` that runs `prelude` (shell) before the real git, in a directory of its own: returns
