@@ -6,7 +6,7 @@
 //! are dropped in source code, entropy and structure where the rule asks). Decoded text, and any
 //! base64 run that decodes to text, goes back through the same steps, with its layers recorded.
 
-pub mod context;
+pub mod region;
 pub mod decode;
 pub mod entropy;
 pub mod judge;
@@ -20,7 +20,7 @@ use std::path::Path;
 pub use kind::FileKind;
 
 use crate::rules::{Decode, Rule, RuleSet, Scope};
-use context::{Region, RegionKind};
+use region::{Region, RegionKind};
 use prefilter::Prefilter;
 
 /// How many decoding layers deep the detector looks.
@@ -247,8 +247,8 @@ impl Detector {
         let (kind, applicable) = (layer.kind, layer.applicable);
         let rules = self.rules.rules();
         let hits = self.prefilter.hits(text, rules, applicable);
-        let regions = if hits.context {
-            context::regions(text)
+        let regions = if hits.region {
+            region::regions(text)
         } else {
             Vec::new()
         };

@@ -18,8 +18,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::rules::Rule;
 
-/// Keywords that say a file may hold YAML regions worth mapping (see `context`).
-const CONTEXT_KEYWORDS: &[&str] = &["kind: Secret", "kind: SealedSecret", "secretGenerator:"];
+/// Keywords that say a file may hold YAML regions worth mapping (see `region`).
+const REGION_KEYWORDS: &[&str] = &["kind: Secret", "kind: SealedSecret", "secretGenerator:"];
 
 /// The compiled searchers and what each keyword triggers.
 #[derive(Debug)]
@@ -31,7 +31,7 @@ pub struct Prefilter {
     /// For each keyword, the indices of the rules that list it.
     triggers: Vec<Vec<usize>>,
     /// For each keyword, whether it marks possible YAML regions.
-    context: Vec<bool>,
+    region: Vec<bool>,
 }
 
 /// What the prefilter found in one text.
@@ -39,8 +39,8 @@ pub struct Prefilter {
 pub struct Hits {
     /// For each rule, the merged windows its regex should run on (empty: not triggered).
     pub windows: Vec<Vec<Range<usize>>>,
-    /// Whether a context keyword was seen.
-    pub context: bool,
+    /// Whether a region keyword was seen.
+    pub region: bool,
 }
 
 impl Prefilter {
@@ -49,13 +49,13 @@ impl Prefilter {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut keywords: Vec<String> = Vec::new();
         let mut triggers: Vec<Vec<usize>> = Vec::new();
-        let mut context: Vec<bool> = Vec::new();
+        let mut region: Vec<bool> = Vec::new();
         let mut written: Vec<BTreeSet<String>> = Vec::new();
         let mut intern = |kw: &str| -> usize {
             let id = *index.entry(kw.to_ascii_lowercase()).or_insert_with(|| {
                 keywords.push(kw.to_ascii_lowercase());
                 triggers.push(Vec::new());
-                context.push(false);
+                region.push(false);
                 written.push(BTreeSet::new());
                 keywords.len() - 1
             });
@@ -68,9 +68,9 @@ impl Prefilter {
                 pairs.push((intern(kw), r));
             }
         }
-        let context_ids: Vec<usize> = CONTEXT_KEYWORDS.iter().map(|kw| intern(kw)).collect();
-        for k in context_ids {
-            context[k] = true;
+        let region_ids: Vec<usize> = REGION_KEYWORDS.iter().map(|kw| intern(kw)).collect();
+        for k in region_ids {
+            region[k] = true;
         }
         for (k, r) in pairs {
             if !triggers[k].contains(&r) {
@@ -94,7 +94,7 @@ impl Prefilter {
             automaton,
             anchors,
             triggers,
-            context,
+            region,
         }
     }
 
@@ -107,7 +107,7 @@ impl Prefilter {
     pub fn hits(&self, text: &[u8], rules: &[Rule], applicable: &[bool]) -> Hits {
         let mut hits = Hits {
             windows: vec![Vec::new(); rules.len()],
-            context: false,
+            region: false,
         };
         for (r, rule) in rules.iter().enumerate() {
             // Rules for dedicated files (`.pgpass`, `.htpasswd`) have no keyword: whole file.
@@ -156,7 +156,7 @@ impl Prefilter {
         let input = aho_corasick::Input::new(text).span(span);
         for m in self.automaton.find_overlapping_iter(input) {
             let k = m.pattern().as_usize();
-            hits.context |= self.context[k];
+            hits.region |= self.region[k];
             for &r in &self.triggers[k] {
                 if !applicable[r] {
                     continue;
@@ -336,7 +336,7 @@ mod tests {
         let applicable = vec![true; set.len()];
         let text = b"x: 1\nkind: Secret\npostgresPassword: x\nJWT_SECRET=y\n";
         let hits = prefilter.hits(text, set.rules(), &applicable);
-        assert!(hits.context);
+        assert!(hits.region);
         let helm = set
             .rules()
             .iter()
