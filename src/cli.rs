@@ -409,12 +409,29 @@ pub struct ReportArgs {
     pub output: OutputArgs,
 }
 
-/// Where the rules come from.
+/// Where the rules come from, and which of their findings count.
 #[derive(Debug, Args)]
 pub struct RuleArgs {
     /// Add the rules of a TOML file, or of every *.toml in a directory (repeatable).
     #[arg(long = "rules", value_name = "PATH")]
     pub extra: Vec<PathBuf>,
+
+    /// Report findings of this confidence and above. high: token formats, private keys and
+    /// random-looking values; medium adds chosen and default passwords in deployable
+    /// configuration; low adds weak values in tests, examples, docs and comments.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = ConfidenceArg::Medium)]
+    pub min_confidence: ConfidenceArg,
+}
+
+/// Confidence levels, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    /// Everything the rules match, fixtures and examples included.
+    Low,
+    /// Plausibly live credentials (the default).
+    Medium,
+    /// Only the likeliest: formats, keys, random-looking values outside tests and docs.
+    High,
 }
 
 /// How findings are written.
@@ -435,6 +452,10 @@ pub struct OutputArgs {
     /// Colour the human format.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+
+    /// Say on each line why the finding has its confidence (JSON always has `reason`).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Output formats.

@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use std::path::Path;
+
+use crate::detect::confidence::{self, Confidence, Evidence};
+use crate::detect::context::Context;
 use crate::detect::{judge, Match};
 use crate::rules::{Category, Rule, RuleId, Severity};
 
@@ -37,6 +41,16 @@ pub struct Finding {
     pub line: usize,
     /// 1-based column (in characters) in the outermost file.
     pub column: usize,
+    /// 0-based character offsets of the value (or its encoded form) in its line.
+    pub value_span: (usize, usize),
+    /// Where the file sits: configuration, code, a test, an example, documentation.
+    pub context: Context,
+    /// The line is commented out.
+    pub commented: bool,
+    /// How likely it is a real credential.
+    pub confidence: Confidence,
+    /// Why it has that confidence.
+    pub reason: String,
     /// Where in git history it sits, for findings from `scour history`.
     pub git: Option<Provenance>,
 }
@@ -74,9 +88,27 @@ pub struct Provenance {
 }
 
 impl Finding {
-    /// Places a detector match at `position` (1-based line and column) of `path`.
-    pub fn new(rule: &Rule, m: &Match, path: &str, position: (usize, usize)) -> Finding {
-        let (line, column) = position;
+    /// Places a detector match at `placement` in the file shown as `path`; `context_path` is
+    /// the path whose conventions say where the file sits (relative to what was scanned).
+    pub fn new(
+        rule: &Rule,
+        m: &Match,
+        path: &str,
+        context_path: Option<&Path>,
+        placement: Placement,
+    ) -> Finding {
+        let context = Context::of(context_path);
+        let commented = m.comment.is_some_and(|c| c.comments_out(context_path));
+        let words = context_words(m.key.as_deref(), context_path);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let strength = judge::strength(&m.secret, &words);
+        let assessment = confidence::assess(&Evidence {
+            distinctive: rule.distinctive,
+            strength,
+            context,
+            commented,
+            example_like: m.exemplary,
+        });
         Finding {
             rule: rule.id.clone(),
             title: rule.title.clone(),
@@ -84,14 +116,19 @@ impl Finding {
             severity: rule.severity,
             secret_sha256: sha256_hex(m.secret.as_bytes()),
             fingerprint: fingerprint(&rule.id, &m.secret),
-            weak: judge::is_weak(&m.secret),
+            weak: strength == judge::Strength::Weak,
             placeholder: judge::is_placeholder(&m.secret),
             key: m.key.clone(),
             secret: m.secret.clone(),
             decoded: m.decoded.iter().map(|l| l.as_str()).collect(),
             path: path.to_string(),
-            line,
-            column,
+            line: placement.line,
+            column: placement.column,
+            value_span: placement.value,
+            context,
+            commented,
+            confidence: assessment.confidence,
+            reason: assessment.reason,
             git: None,
         }
     }
@@ -122,6 +159,12 @@ impl Finding {
             path: &self.path,
             line: self.line,
             column: self.column,
+            value_start: self.value_span.0,
+            value_end: self.value_span.1,
+            context: self.context,
+            commented: self.commented,
+            confidence: self.confidence,
+            reason: &self.reason,
             git: self.git.as_ref(),
         }
     }
@@ -145,6 +188,12 @@ pub struct Record<'a> {
     path: &'a str,
     line: usize,
     column: usize,
+    value_start: usize,
+    value_end: usize,
+    context: Context,
+    commented: bool,
+    confidence: Confidence,
+    reason: &'a str,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     git: Option<&'a Provenance>,
 }
@@ -154,6 +203,34 @@ pub struct Record<'a> {
 pub struct RecordIds {
     /// The finding's credential id.
     pub fingerprint: String,
+}
+
+/// Words a guesser would try first for a value: its key's words and the path's names
+/// (`prom-operator` in `charts/prometheus-operator/values.yaml`).
+fn context_words(key: Option<&str>, path: Option<&Path>) -> Vec<String> {
+    let mut words: Vec<String> = key.map(judge::split_words).unwrap_or_default();
+    if let Some(path) = path {
+        for part in path.iter().filter_map(|p| p.to_str()) {
+            let stem = part.split('.').next().unwrap_or(part);
+            words.extend(judge::split_words(stem));
+            words.push(stem.to_ascii_lowercase());
+        }
+    }
+    words.retain(|w| w.len() >= 3);
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// Where a match sits in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// 0-based character offsets of the value in its line (end exclusive, cut at the line's end).
+    pub value: (usize, usize),
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -210,6 +287,25 @@ impl<'a> LineIndex<'a> {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
         LineIndex { text, starts }
+    }
+
+    /// Where the bytes `span` sit: line, column and the value's offsets in its line.
+    pub fn place(&self, span: &std::ops::Range<usize>) -> Placement {
+        let (line, column) = self.position(span.start);
+        let line_end = self
+            .starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1)
+            .max(span.start);
+        let end = span.end.min(line_end).min(self.text.len());
+        let width = String::from_utf8_lossy(&self.text[span.start.min(end)..end])
+            .chars()
+            .count();
+        Placement {
+            line,
+            column,
+            value: (column - 1, column - 1 + width),
+        }
     }
 
     /// The 1-based line and character column of byte `offset`.

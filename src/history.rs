@@ -19,7 +19,7 @@ use globset::GlobSet;
 use serde::Serialize;
 
 use crate::detect::{Detector, FileKind, Input, Match};
-use crate::finding::{Finding, LineIndex, Provenance};
+use crate::finding::{Finding, LineIndex, Placement, Provenance};
 use crate::report::human::plural;
 use crate::scan::{Outcome, Summary, Warning};
 use crate::source::git::{self, Graph, Index, Obj, Occurrence, RefReach, Selection};
@@ -79,7 +79,7 @@ struct Hit {
     /// What matched.
     matches: Vec<Match>,
     /// Each match's 1-based line and column.
-    positions: Vec<(usize, usize)>,
+    positions: Vec<Placement>,
 }
 
 #[derive(Clone)]
@@ -562,10 +562,7 @@ fn hit(id: ObjectId, holder: Holder, text: &[u8], matches: Vec<Match>) -> Option
         return None;
     }
     let lines = LineIndex::new(text);
-    let positions = matches
-        .iter()
-        .map(|m| lines.position(m.span.start))
-        .collect();
+    let positions = matches.iter().map(|m| lines.place(&m.span)).collect();
     Some(Hit {
         id,
         holder,
@@ -674,10 +671,12 @@ fn place(
     }
 
     let mut findings = Vec::new();
-    let mut emit = |m: &Match, position: (usize, usize), path: &str, git: Provenance| {
-        let mut f = Finding::new(detector.rule(m), m, path, position);
-        f.git = Some(git);
-        findings.push(f);
+    let mut emit = |m: &Match, placement: Placement, path: &str, real: bool, git: Provenance| {
+        let context_path = real.then(|| Path::new(path));
+        if let Some(mut f) = detector.finding(m, path, context_path, placement) {
+            f.git = Some(git);
+            findings.push(f);
+        }
     };
     for hit in &hits {
         let hex = hit.id.to_hex().to_string();
@@ -718,6 +717,7 @@ fn place(
                             &hit.matches[i],
                             hit.positions[i],
                             &path.to_str_lossy(),
+                            true,
                             git.clone(),
                         );
                     }
@@ -733,6 +733,7 @@ fn place(
                             &hit.matches[i],
                             hit.positions[i],
                             what,
+                            false,
                             bare_provenance(&hex, !is_reachable),
                         );
                     }
@@ -775,7 +776,7 @@ fn place(
                     "(tag message)"
                 };
                 for (m, pos) in hit.matches.iter().zip(&hit.positions) {
-                    emit(m, *pos, what, git.clone());
+                    emit(m, *pos, what, false, git.clone());
                 }
             }
         }

@@ -279,15 +279,15 @@ pub fn inspect(
         let scanned = detector.scan(Input::from_path(data, Path::new(&blob.path)));
         let lines = LineIndex::new(data);
         for m in &scanned.matches {
+            let path = Path::new(&blob.path);
+            let Some(finding) = detector.finding(m, &blob.path, Some(path), lines.place(&m.span))
+            else {
+                continue;
+            };
             inspection.offences.push(Offence {
                 reference: blob.reference.clone(),
                 commit: blob.commit.clone(),
-                finding: Finding::new(
-                    detector.rule(m),
-                    m,
-                    &blob.path,
-                    lines.position(m.span.start),
-                ),
+                finding,
             });
         }
     })?;
@@ -299,15 +299,15 @@ pub fn inspect(
         });
         let lines = LineIndex::new(&body);
         for m in &scanned.matches {
+            let Some(finding) =
+                detector.finding(m, "(commit or tag message)", None, lines.place(&m.span))
+            else {
+                continue;
+            };
             inspection.offences.push(Offence {
                 reference: reference.clone(),
                 commit: id.clone(),
-                finding: Finding::new(
-                    detector.rule(m),
-                    m,
-                    "(commit or tag message)",
-                    lines.position(m.span.start),
-                ),
+                finding,
             });
         }
     }
@@ -571,12 +571,7 @@ pub fn pre_commit(detector: &Detector, dir: &Path, out: &mut dyn Write) -> Resul
         let scanned = detector.scan(Input::from_path(data, Path::new(path)));
         let lines = LineIndex::new(data);
         for m in &scanned.matches {
-            findings.push(Finding::new(
-                detector.rule(m),
-                m,
-                path,
-                lines.position(m.span.start),
-            ));
+            findings.extend(detector.finding(m, path, Some(Path::new(path)), lines.place(&m.span)));
         }
     })?;
     if findings.is_empty() {

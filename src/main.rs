@@ -15,6 +15,7 @@ use cli::{
     OnTimeout, OutputArgs, ProgressArg, PurgeArgs, PurgeMode, ReportArgs, RuleArgs, RulesCommand,
     ScanArgs,
 };
+use scour::detect::confidence::Confidence;
 use scour::detect::Detector;
 use scour::report::{self, Format, Style};
 use scour::rules::{check, RuleSet};
@@ -61,7 +62,12 @@ fn load_rules(args: &RuleArgs) -> Result<Detector> {
     for path in &args.extra {
         set.add_path(path)?;
     }
-    let detector = Detector::new(set);
+    let min = match args.min_confidence {
+        cli::ConfidenceArg::Low => Confidence::Low,
+        cli::ConfidenceArg::Medium => Confidence::Medium,
+        cli::ConfidenceArg::High => Confidence::High,
+    };
+    let detector = Detector::new(set).with_min_confidence(min);
     if !args.extra.is_empty() {
         let failures = check::run(&detector, |r| !r.builtin);
         if let Some(first) = failures.first() {
@@ -303,6 +309,7 @@ fn emit(outcome: &Outcome, detector: &Detector, args: &OutputArgs) -> Result<()>
         format,
         show_secrets: args.show_secrets,
         color,
+        explain: args.explain,
     };
     write_output(args.output.as_deref(), "report file", |out| {
         report::write(out, outcome, detector.rules(), style)

@@ -187,7 +187,7 @@ pub fn scan_paths(
             });
         }
         worktree::Entry::File(path) => {
-            let found = scan_file(detector, &path, opts, &counts, warn);
+            let found = scan_file(detector, &path, paths, opts, &counts, warn);
             if !found.is_empty() {
                 findings
                     .lock()
@@ -229,7 +229,7 @@ pub fn scan_reader(
                 path: None,
                 kind: FileKind::Config,
             };
-            scan_bytes(detector, input, stdin::NAME, &counts, warn)
+            scan_bytes(detector, input, (stdin::NAME, None), &counts, warn)
         }
     };
     Ok(counts.finish(findings, started.elapsed()))
@@ -271,6 +271,7 @@ impl Counters {
 fn scan_file(
     detector: &Detector,
     path: &Path,
+    roots: &[PathBuf],
     opts: &Options,
     counts: &Counters,
     warn: &(dyn Fn(Warning) + Sync),
@@ -308,20 +309,32 @@ fn scan_file(
     scan_bytes(
         detector,
         Input::from_path(&bytes, path),
-        &shown,
+        (&shown, Some(inside_root(path, roots))),
         counts,
         warn,
     )
 }
 
-/// Runs the detector over one input and turns its matches into findings.
+/// The part of `path` below the root it was found under: where a file sits is judged inside
+/// what the user pointed at (a checkout under `~/src/tests/` is not a test suite).
+fn inside_root<'p>(path: &'p Path, roots: &[PathBuf]) -> &'p Path {
+    roots
+        .iter()
+        .filter_map(|r| path.strip_prefix(r).ok())
+        .find(|rest| !rest.as_os_str().is_empty())
+        .unwrap_or_else(|| path.file_name().map_or(path, Path::new))
+}
+
+/// Runs the detector over one input and turns its matches into findings; `place` is the path
+/// shown and the path whose conventions say where the input sits.
 fn scan_bytes(
     detector: &Detector,
     input: Input<'_>,
-    shown: &str,
+    place: (&str, Option<&Path>),
     counts: &Counters,
     warn: &(dyn Fn(Warning) + Sync),
 ) -> Vec<Finding> {
+    let (shown, context_path) = place;
     counts.files.fetch_add(1, Ordering::Relaxed);
     counts
         .bytes
@@ -342,6 +355,6 @@ fn scan_bytes(
     scanned
         .matches
         .iter()
-        .map(|m| Finding::new(detector.rule(m), m, shown, lines.position(m.span.start)))
+        .filter_map(|m| detector.finding(m, shown, context_path, lines.place(&m.span)))
         .collect()
 }

@@ -10,9 +10,30 @@ use super::entropy::shannon;
 
 /// Whether a captured value is not a credential but a reference, placeholder syntax or mask.
 pub fn is_not_a_secret(value: &str) -> bool {
-    let v = value.trim();
-    if v.is_empty() {
+    // Escaped quotes (`\"$VAR\"` inside a quoted shell line) and a trailing separator
+    // (`false,` in JSON-like YAML) wrap the value; judge what they wrap.
+    let v = value
+        .trim()
+        .trim_end_matches([',', ';'])
+        .trim_start_matches(['\\', '"', '\''])
+        .trim_end_matches(['\\', '"', '\''])
+        .trim();
+    if v.is_empty() || !v.chars().any(char::is_alphanumeric) {
         return true;
+    }
+    // Objects and lists: `{` or `[` opening a block, not a value.
+    if v.starts_with(['{', '[']) && !v.contains(':') && v.len() <= 2 {
+        return true;
+    }
+    // `%HOSTIP`, `%TESTNUMBER`: variables a test harness or build substitutes.
+    if let Some(rest) = v.strip_prefix('%') {
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if name.len() >= 3 && name.chars().all(|c| !c.is_ascii_lowercase()) {
+            return true;
+        }
     }
     let lower = v.to_ascii_lowercase();
     if NON_VALUES.contains(&lower.as_str()) {
@@ -71,49 +92,531 @@ pub fn is_not_a_secret(value: &str) -> bool {
     if bytes.len() < 4 && bytes.iter().all(u8::is_ascii_digit) {
         return true;
     }
+    is_positional(bytes)
+        || is_format_string(v)
+        || is_path(v)
+        || is_file_name(&lower)
+        || is_expression(v)
+        || is_prose(v)
+        || is_substitution_token(v)
+}
+
+/// A URL or `host:port` address without credentials in it: where a service is, not a secret.
+pub fn is_plain_url(v: &str) -> bool {
+    let Some((scheme, rest)) = v.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !scheme.is_empty()
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+        && !authority.contains('@')
+        && !rest.contains(char::is_whitespace)
+        && !rest.contains(['?', '='])
+}
+
+/// Whether the text before a value on its line leaves an interpolation open (`${`, `{{`,
+/// `<%`, `#{`, `$(`): the value is part of an expression, not a literal.
+pub fn inside_interpolation(prefix: &[u8]) -> bool {
+    let last = |needle: &[u8]| memchr::memmem::rfind(prefix, needle);
+    let open_after = |open: &[u8], close: &[u8]| match last(open) {
+        Some(o) => match last(close) {
+            Some(c) => c < o,
+            None => true,
+        },
+        None => false,
+    };
+    open_after(b"{{", b"}}")
+        || open_after(b"${", b"}")
+        || open_after(b"<%", b"%>")
+        || open_after(b"#{", b"}")
+        || open_after(b"$(", b")")
+}
+
+/// Shell positionals and specials: `$1`, `"$3"`, `$@`, `${1}`.
+fn is_positional(bytes: &[u8]) -> bool {
+    match bytes {
+        [b'$', rest @ ..] if !rest.is_empty() => {
+            rest.iter().all(u8::is_ascii_digit) || matches!(rest, b"@" | b"*" | b"#" | b"?")
+        }
+        _ => false,
+    }
+}
+
+/// printf and Python format strings: the value is filled in elsewhere (`%s`, `{}`, `{0}`,
+/// `{password}`, `{OS_PASSWORD}`).
+fn is_format_string(v: &str) -> bool {
+    const CONVERSIONS: &[&str] = &["%s", "%d", "%v", "%q", "%r", "%x", "%+v", "%#v"];
+    if CONVERSIONS.iter().any(|c| v.contains(c)) {
+        return true;
+    }
+    // `{SHA}`, `{SSHA}`, `{CRYPT}`: the scheme of an LDAP or htpasswd hash, not a field.
+    let hash_scheme = v.starts_with('{')
+        && v[1..].split_once('}').is_some_and(|(scheme, rest)| {
+            !rest.is_empty()
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        });
+    if hash_scheme {
+        return false;
+    }
+    let mut rest = v;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let inner = &after[..close];
+        if inner.is_empty()
+            || inner
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b':')
+        {
+            return true;
+        }
+        rest = &after[close + 1..];
+    }
     false
 }
 
-/// Whether a credential is a placeholder someone meant to replace (`replace-me`, `changeme`,
-/// `your-key-here`): it was never secret.
-pub fn is_placeholder(value: &str) -> bool {
-    let lower = value.trim().to_ascii_lowercase();
-    PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+/// A filesystem path: absolute, home- or dot-relative, or Windows, whose parts read as names
+/// (a random base64 value may start with `/`, but its parts do not read as names).
+fn is_path(v: &str) -> bool {
+    let rest = ["/", "./", "../", "~/", "$HOME/", "${HOME}/"]
+        .iter()
+        .find_map(|p| v.strip_prefix(p))
+        .or_else(|| {
+            let b = v.as_bytes();
+            (b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\')
+                .then(|| &v[3..])
+        });
+    let Some(rest) = rest else { return false };
+    !v.contains(char::is_whitespace)
+        && rest
+            .split(['/', '\\'])
+            .filter(|part| !part.is_empty())
+            .all(reads_as_name)
 }
 
-/// Words that mark a value as a stand-in.
-const PLACEHOLDER_WORDS: &[&str] = &[
+/// A path or name part: letters with at most light capitalisation, digits, `.-_@`.
+fn reads_as_name(part: &str) -> bool {
+    let ok = part
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".-_@*".contains(&b));
+    let upper = part.bytes().filter(u8::is_ascii_uppercase).count();
+    let digits = part.bytes().filter(u8::is_ascii_digit).count();
+    ok && (upper <= 1 || upper == part.len()) && digits * 3 <= part.len().max(1)
+}
+
+/// A bare file name with an extension that credentials live in (`key.json`, `tls.key`).
+fn is_file_name(lower: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "json",
+        "pem",
+        "key",
+        "crt",
+        "cer",
+        "cert",
+        "p12",
+        "pfx",
+        "jks",
+        "keystore",
+        "txt",
+        "yaml",
+        "yml",
+        "conf",
+        "cfg",
+        "ini",
+        "env",
+        "properties",
+        "xml",
+        "der",
+        "gpg",
+        "asc",
+        "pub",
+        "ppk",
+        "kdbx",
+        "csv",
+        "sh",
+        "toml",
+    ];
+    let Some((stem, ext)) = lower.rsplit_once('.') else {
+        return false;
+    };
+    EXTENSIONS.contains(&ext)
+        && !stem.is_empty()
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_/".contains(&b))
+        && stem.split(['/', '.', '-', '_']).all(reads_as_name)
+}
+
+/// Code and template expressions rather than literals: Helm `.Values.x`, Terraform `var.x`
+/// and `random_password.db.result`, function calls, and identifiers that name a credential
+/// (`adminPassword`, `self.secret_key`).
+fn is_expression(v: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        ".Values.",
+        ".Release.",
+        ".Chart.",
+        "$.Values.",
+        "$.",
+        "var.",
+        "local.",
+        "module.",
+        "data.",
+        "each.",
+        "self.",
+        "this.",
+        "config.",
+        "settings.",
+        "env.",
+        "secrets.",
+        "vars.",
+        "params.",
+        "inputs.",
+        "props.",
+        "args.",
+        "options.",
+        "opts.",
+    ];
+    if PREFIXES.iter().any(|p| v.starts_with(p)) && !v.contains(char::is_whitespace) {
+        return true;
+    }
+    let ident_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = v.as_bytes();
+    // `try(var.password, null)`, `getPassword()`, `os.Getenv("X")`.
+    if let Some(open) = v.find('(') {
+        let head = &bytes[..open];
+        if !head.is_empty()
+            && head[0].is_ascii_alphabetic()
+            && head
+                .iter()
+                .all(|&b| ident_char(b) || b == b'.' || b == b':')
+        {
+            return true;
+        }
+    }
+    // A dotted reference such as `random_password.master.result`: three identifier parts.
+    let parts: Vec<&str> = v.split('.').collect();
+    if parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes().all(ident_char)
+                && !p.as_bytes()[0].is_ascii_digit()
+                && reads_as_name(p)
+        })
+    {
+        return true;
+    }
+    is_credential_identifier(v)
+}
+
+/// An identifier of two or more words, one of them a credential word: `adminPassword`,
+/// `DB_PASSWORD`, `secret_key_base`. A lone `password` is a weak value, not a name.
+fn is_credential_identifier(v: &str) -> bool {
+    let bytes = v.as_bytes();
+    if bytes.is_empty()
+        || !bytes[0].is_ascii_alphabetic()
+        || !bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    {
+        return false;
+    }
+    // camelCase, snake_case and dotted names are code; PascalCase (`SuperSecret`) reads as a
+    // chosen password as often as a type name, so it stays a value.
+    let camel = bytes[0].is_ascii_lowercase() && bytes.iter().any(u8::is_ascii_uppercase);
+    let joined = v.contains(['_', '.']);
+    let words = split_words(v);
+    (camel || joined)
+        && words_only(&words)
+        && words.len() >= 2
+        && words.iter().any(|w| CREDENTIAL_WORDS.contains(&w.as_str()))
+        && !words
+            .iter()
+            .any(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Splits `adminPassword`, `DB_PASSWORD`, `jwt-secret.key` into lowercase words.
+pub fn split_words(v: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in v.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        word.push(c.to_ascii_lowercase());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// Words that say a name is about a credential.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "secrets",
+    "token",
+    "tokens",
+    "key",
+    "keys",
+    "apikey",
+    "credential",
+    "credentials",
+    "creds",
+    "auth",
+    "tls",
+    "cert",
+    "certs",
+    "certificate",
+    "passphrase",
+    "keystore",
+    "truststore",
+    "htpasswd",
+    "kubeconfig",
+    "license",
+];
+
+/// A Kubernetes-style object or key name that names a credential rather than holding one:
+/// `postgresql-password`, `cockroachdb-root-tls`, `myapp.local-tls`, `git-credentials`.
+/// Placeholders (`replace-me-with-a-real-key`) are values, and stay.
+pub fn names_a_credential(v: &str) -> bool {
+    let name_like = !v.is_empty()
+        && v.bytes().all(|b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || matches!(b, b'-' | b'.' | b'_' | b':' | b'/')
+        })
+        && v.contains(['-', '.', '_', ':', '/'])
+        && v.as_bytes()[0].is_ascii_alphanumeric()
+        && v.as_bytes()[v.len() - 1].is_ascii_alphanumeric();
+    if !name_like || is_placeholder(v) {
+        return false;
+    }
+    let words = split_words(v);
+    words.len() >= 2
+        && words_only(&words)
+        && words
+            .iter()
+            .any(|w| CREDENTIAL_WORDS.contains(&w.as_str()) || w == "root" || w == "admin")
+}
+
+/// Whether every word reads as one: letters only or digits only, two characters or more on
+/// average (`ghcr_registry_token_2f9a7c1e` ends in a random part, so it is a value).
+fn words_only(words: &[String]) -> bool {
+    words.iter().all(|w| {
+        w.bytes().all(|b| b.is_ascii_alphabetic()) || w.bytes().all(|b| b.is_ascii_digit())
+    }) && words.iter().map(String::len).sum::<usize>() >= 2 * words.len()
+}
+
+/// Whether `key` names an entry of a Secret rather than holding a credential
+/// (`existingSecretKey`, `tokenSecretKey`, `passwordKey`, `secretName`), and `value` reads as
+/// such a name (`token`, `hosted-grafana-id`).
+pub fn names_an_entry(key: &[u8], value: &str) -> bool {
+    let words = split_words(&String::from_utf8_lossy(key));
+    let n = words.len();
+    let ends = |a: &str, b: &str| n >= 2 && words[n - 2] == a && words[n - 1] == b;
+    let entry_key = (n >= 3 && ends("secret", "key"))
+        || ends("password", "key")
+        || ends("token", "key")
+        || ends("passwd", "key")
+        || matches!(
+            words.last().map(String::as_str),
+            Some("name" | "ref" | "file" | "path" | "filename" | "id" | "selector" | "field")
+        );
+    let name_value = value.len() <= 64
+        && value.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
+        })
+        && value.bytes().filter(u8::is_ascii_digit).count() * 4 <= value.len();
+    entry_key && name_value
+}
+
+/// Prose and instructions: several words with spaces (`Root Password here...`), or a dashed
+/// sentence telling the reader what to do (`you-must-create-a-kong-license-secret`).
+fn is_prose(v: &str) -> bool {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    let wordy = words
+        .iter()
+        .filter(|w| {
+            w.bytes()
+                .all(|b| b.is_ascii_alphabetic() || b",.!?:;'()".contains(&b))
+        })
+        .count();
+    if words.len() >= 3 && wordy * 4 >= words.len() * 3 {
+        return true;
+    }
+    if v.ends_with("...") || v.ends_with('\u{2026}') {
+        return true;
+    }
+    let dashed = split_words(v);
+    dashed.len() >= 4
+        && dashed
+            .iter()
+            .any(|w| matches!(w.as_str(), "you" | "must" | "please" | "here" | "should"))
+}
+
+/// A token a script substitutes: `__PASSWORD__`, `@@TOKEN@@`, `%%SECRET%%`, `@TOKEN@`.
+fn is_substitution_token(v: &str) -> bool {
+    let inner = |open: &str, close: &str| {
+        v.len() > open.len() + close.len()
+            && v.starts_with(open)
+            && v.ends_with(close)
+            && v[open.len()..v.len() - close.len()]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+    };
+    inner("__", "__") || inner("@@", "@@") || inner("%%", "%%") || inner("@", "@")
+}
+
+/// Whether a credential is a placeholder someone meant to replace (`replace-me`, `changeme`,
+/// `your-key-here`): it was never secret. The marks must stand as words, so that a random
+/// token that happens to contain `todo` or `Fake` is not taken for one.
+pub fn is_placeholder(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    if PLACEHOLDER_PHRASES.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    let words = split_words(value.trim());
+    words.iter().any(|w| {
+        PLACEHOLDER_WORDS.contains(&w.as_str()) || w.len() >= 3 && w.bytes().all(|b| b == b'x')
+    })
+}
+
+/// Phrases that mark a value as a stand-in wherever they appear.
+const PLACEHOLDER_PHRASES: &[&str] = &[
     "changeme",
     "change-me",
     "change_me",
     "change-in-production",
     "change_in_production",
+    "changethis",
     "replace-me",
     "replace_me",
     "replaceme",
     "placeholder",
     "your-",
     "your_",
+    "not-a-real",
+    "notreal",
+    "notasecret",
+    "not-a-secret",
+];
+
+/// Words that mark a value as a stand-in when they stand alone.
+const PLACEHOLDER_WORDS: &[&str] = &[
     "example",
     "dummy",
     "sample",
-    "not-a-real",
-    "notreal",
     "fake",
     "todo",
-    "xxx",
+    "fixme",
+    "redacted",
+    "replace",
+    "insert",
+    "yourpassword",
+    "mypassword",
+    "mysecret",
+    "mytoken",
 ];
+
+/// How hard a value is to guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    /// A default, placeholder, dictionary word or short value: guessed in a few tries.
+    Weak,
+    /// Neither weak nor random-looking: a chosen password.
+    Fair,
+    /// Random-looking: generated, and hard to guess.
+    Strong,
+}
+
+/// Judges a value's strength with zxcvbn (frequency lists of passwords, names and words, and
+/// keyboard patterns) plus what configuration adds: the key and path words it sits under
+/// (`prom-operator` in a prometheus-operator chart is a guess away).
+pub fn strength(value: &str, context_words: &[&str]) -> Strength {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    if WEAK_VALUES.contains(&lower.as_str())
+        || is_placeholder(v)
+        || WEAK_WORDS.iter().any(|w| lower.contains(w))
+        || v.chars().count() < 8
+        || shannon(lower.as_bytes()) < 2.5
+    {
+        return Strength::Weak;
+    }
+    // A base64 value hides its text: `cGFzc3dvcmQ=` is `password`.
+    if let Some(inner) = decoded_text(v) {
+        if strength(&inner, context_words) == Strength::Weak {
+            return Strength::Weak;
+        }
+    }
+    let estimate = zxcvbn::zxcvbn(v, context_words);
+    let guesses = estimate.guesses_log10();
+    // A generated value costs about one order of magnitude per character (zxcvbn stops
+    // counting near 10^19); sequences, repeats and words (`87654321-4321`) cost far less.
+    let expected = (v.chars().count() as f64 * 0.6).min(18.0);
+    if u8::from(estimate.score()) <= WEAK_SCORE {
+        Strength::Weak
+    } else if guesses >= STRONG_GUESSES_LOG10 && guesses >= expected && looks_generated(v) {
+        Strength::Strong
+    } else {
+        Strength::Fair
+    }
+}
+
+/// zxcvbn's score 2 and below: fewer than about 10^8 guesses, what an offline attack with a
+/// word list and its rules tries in seconds.
+const WEAK_SCORE: u8 = 2;
+/// More guesses than 10^12 and the shape of a generated value.
+const STRONG_GUESSES_LOG10: f64 = 12.0;
+
+/// Mixed character classes and no long run of letters only: what generators produce.
+fn looks_generated(v: &str) -> bool {
+    let classes = [
+        v.bytes().any(|b| b.is_ascii_lowercase()),
+        v.bytes().any(|b| b.is_ascii_uppercase()),
+        v.bytes().any(|b| b.is_ascii_digit()),
+        v.bytes().any(|b| !b.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|c| **c)
+    .count();
+    let hex = v.len() >= 16 && v.bytes().all(|b| b.is_ascii_hexdigit());
+    // `alone-in-the-dark`, `correct_horse`: words joined, chosen by a person.
+    let words_only = v
+        .split(['-', '_', '.', ' '])
+        .all(|part| part.bytes().all(|b| b.is_ascii_alphabetic()));
+    v.len() >= 12 && (classes >= 2 || hex) && !words_only && shannon(v.as_bytes()) >= 3.0
+}
+
+/// The text a base64 value decodes to, when it is printable text.
+fn decoded_text(v: &str) -> Option<String> {
+    if v.len() < 8 || v.len() % 4 != 0 {
+        return None;
+    }
+    let text = super::decode::base64(v.as_bytes()).and_then(super::decode::printable)?;
+    (text.len() >= 3 && !text.contains(char::is_whitespace)).then_some(text)
+}
 
 /// Whether a credential is weak: a default, a placeholder or a dictionary word.
 pub fn is_weak(value: &str) -> bool {
-    let lower = value.trim().to_ascii_lowercase();
-    if WEAK_VALUES.contains(&lower.as_str()) {
-        return true;
-    }
-    if is_placeholder(&lower) || WEAK_WORDS.iter().any(|w| lower.contains(w)) {
-        return true;
-    }
-    lower.len() < 8 || shannon(lower.as_bytes()) < 2.5
+    strength(value, &[]) == Strength::Weak
 }
 
 /// Whether `value` is only its key's name respelled (`JwtSecret => "jwt-secret"`): in code,

@@ -6,12 +6,15 @@
 //! are dropped in source code, entropy and structure where the rule asks). Decoded text, and any
 //! base64 run that decodes to text, goes back through the same steps, with its layers recorded.
 
-pub mod region;
+pub mod comment;
+pub mod confidence;
+pub mod context;
 pub mod decode;
 pub mod entropy;
 pub mod judge;
 pub mod kind;
 pub mod prefilter;
+pub mod region;
 pub mod validate;
 
 use std::ops::Range;
@@ -19,9 +22,11 @@ use std::path::Path;
 
 pub use kind::FileKind;
 
+use crate::finding::{Finding, Placement};
 use crate::rules::{Decode, Rule, RuleSet, Scope};
-use region::{Region, RegionKind};
+use confidence::Confidence;
 use prefilter::Prefilter;
+use region::{Region, RegionKind};
 
 /// How many decoding layers deep the detector looks.
 const MAX_LAYERS: usize = 3;
@@ -83,9 +88,14 @@ pub struct Match {
     pub in_run: bool,
     /// Weak, spelling its own key, or next to an example domain: dropped in source code.
     pub example_like: bool,
+    /// Spelling its own key, or next to an example domain (weakness aside).
+    pub exemplary: bool,
     /// The name the secret was assigned to (`POSTGRES_PASSWORD`, a registry host), when the
     /// rule captures one.
     pub key: Option<String>,
+    /// The comment syntax the match sits behind on its line, if any (whether it comments
+    /// the line out depends on the file, see [`comment::Marker::comments_out`]).
+    pub comment: Option<comment::Marker>,
 }
 
 /// Something inside an input that a decoder could not read; the scan goes on.
@@ -113,6 +123,8 @@ pub struct Detector {
     prefilter: Prefilter,
     /// The rules [`Detector::scan_unplaced`] runs: those with keywords.
     unplaced: Vec<bool>,
+    /// Findings below this confidence are not reported.
+    min_confidence: Confidence,
 }
 
 /// A capture that passed the rule's checks, before overlaps are resolved.
@@ -125,6 +137,8 @@ struct Candidate {
     inner: Option<String>,
     /// Would not count in source code (see [`Match::example_like`]).
     example_like: bool,
+    /// See [`Match::exemplary`].
+    exemplary: bool,
     /// The captured key, if any.
     key: Option<String>,
 }
@@ -142,7 +156,33 @@ impl Detector {
             rules,
             prefilter,
             unplaced,
+            min_confidence: Confidence::Medium,
         }
+    }
+
+    /// Reports findings of `level` and above (the default is medium).
+    pub fn with_min_confidence(mut self, level: Confidence) -> Detector {
+        self.min_confidence = level;
+        self
+    }
+
+    /// The lowest confidence reported.
+    pub fn min_confidence(&self) -> Confidence {
+        self.min_confidence
+    }
+
+    /// Turns a match placed at `placement` into a finding in the file shown as `path`
+    /// (`context_path` decides where it sits), or `None` when its confidence is below the
+    /// threshold.
+    pub fn finding(
+        &self,
+        m: &Match,
+        path: &str,
+        context_path: Option<&Path>,
+        placement: Placement,
+    ) -> Option<Finding> {
+        let f = Finding::new(self.rule(m), m, path, context_path, placement);
+        (f.confidence >= self.min_confidence).then_some(f)
     }
 
     /// The rule set.
@@ -230,6 +270,10 @@ impl Detector {
         };
         let mut matches = self.scan_layer(bytes, &layer, &[], &mut issues);
         matches.retain(|m| !allowed(bytes, m.span.start));
+        for m in &mut matches {
+            let line = prefilter::line_around(bytes, m.span.start);
+            m.comment = comment::marker_before(bytes, line.start, m.span.start);
+        }
         matches.sort_by_key(|m| (m.span.start, m.rule));
         matches.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.secret == b.secret);
         issues.sort_by_key(|i| i.offset);
@@ -315,7 +359,9 @@ impl Detector {
                             decoded: deeper,
                             in_run: false,
                             example_like: c.example_like,
+                            exemplary: c.exemplary,
                             key: c.key,
+                            comment: None,
                         });
                     }
                 }
@@ -326,7 +372,9 @@ impl Detector {
                     decoded: c.layers,
                     in_run: false,
                     example_like: c.example_like,
+                    exemplary: c.exemplary,
                     key: c.key,
+                    comment: None,
                 }),
             }
         }
@@ -431,7 +479,18 @@ impl Detector {
                     }
                 }
             };
-            if judge::is_not_a_secret(&secret) {
+            // A URL without credentials is where a service is; only a token format (a webhook
+            // URL) makes one a secret.
+            if judge::is_not_a_secret(&secret)
+                || !rule.distinctive && judge::is_plain_url(&secret)
+                // A Secret's own values are credentials whatever they read like; elsewhere
+                // `tlsSecret: myapp-tls` names one.
+                || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
+                || key.is_some_and(|k| judge::names_an_entry(k, &secret))
+                || judge::inside_interpolation(
+                    &text[prefilter::line_around(text, span.start).start..span.start],
+                )
+            {
                 continue;
             }
             if let Some(check) = rule.validate {
@@ -444,9 +503,13 @@ impl Detector {
             }
             // Source code is full of examples; weak values, names that spell their key and
             // credentials next to example domains do not count there.
-            let example_like = judge::is_weak(&secret)
-                || key.is_some_and(|k| judge::names_itself(k, &secret))
-                || judge::mentions_example_domain(&text[prefilter::line_around(text, span.start)]);
+            let names_key = key.is_some_and(|k| judge::names_itself(k, &secret));
+            let example_domain =
+                judge::mentions_example_domain(&text[prefilter::line_around(text, span.start)]);
+            let example_like = names_key || example_domain || judge::is_weak(&secret);
+            // `password: password` is the weak default audits find; `jwtSecret: jwt-secret`
+            // names its key in two words.
+            let exemplary = example_domain || names_key && judge::split_words(&secret).len() >= 2;
             if kind == FileKind::Source && example_like {
                 continue;
             }
@@ -457,6 +520,7 @@ impl Detector {
                 layers: candidate_layers,
                 inner,
                 example_like,
+                exemplary,
                 key: key.map(|k| String::from_utf8_lossy(k).into_owned()),
             });
         }

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::Style;
+use crate::detect::context::Context;
 use crate::rules::Severity;
 use crate::scan::{Outcome, Summary};
 
@@ -30,7 +31,17 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, style: Style) -> io::Result
             Severity::Medium => paint.wrap("33", f.severity.as_str()),
             Severity::Low => f.severity.as_str().to_string(),
         };
-        let mut notes = Vec::new();
+        let mut notes = vec![if style.explain {
+            format!("{} confidence: {}", f.confidence.as_str(), f.reason)
+        } else {
+            format!("{} confidence", f.confidence.as_str())
+        }];
+        if f.context != Context::Config {
+            notes.push(f.context.as_str().to_string());
+        }
+        if f.commented {
+            notes.push("commented out".to_string());
+        }
         if !f.decoded.is_empty() {
             notes.push(format!("decoded: {}", f.decoded.join(" > ")));
         }

@@ -35,6 +35,8 @@ pub struct Style {
     pub show_secrets: bool,
     /// Use ANSI colours (human format only).
     pub color: bool,
+    /// Say why each finding has its confidence (human format only).
+    pub explain: bool,
 }
 
 /// Writes `outcome` to `out` in the chosen style.

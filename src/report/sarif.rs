@@ -81,7 +81,13 @@ pub fn write(
                     }
                 }],
                 "partialFingerprints": {"scour/credential/v1": f.fingerprint},
-                "properties": {"secret_sha256": f.secret_sha256, "severity": f.severity.as_str()},
+                "properties": {
+                    "secret_sha256": f.secret_sha256,
+                    "severity": f.severity.as_str(),
+                    "confidence": f.confidence.as_str(),
+                    "context": f.context.as_str(),
+                    "commented": f.commented,
+                },
             })
         })
         .collect();

@@ -218,6 +218,8 @@ struct RuleSpec {
     priority: i32,
     ignore_keys: Option<String>,
     example_path: Option<String>,
+    #[serde(default)]
+    distinctive: bool,
 }
 
 fn default_priority() -> i32 {
@@ -313,6 +315,9 @@ pub struct Rule {
     pub ignore_keys: Option<Regex>,
     /// The path the examples are judged as coming from (it decides the file kind).
     pub example_path: String,
+    /// The match's shape alone identifies a credential (a fixed token prefix, a validated key
+    /// block), so where it sits does not lower its confidence.
+    pub distinctive: bool,
     /// The file the rule came from.
     pub source: PathBuf,
     /// Whether the rule is one of the built-in ones.
@@ -426,6 +431,7 @@ impl Rule {
             priority: spec.priority,
             ignore_keys,
             example_path,
+            distinctive: spec.distinctive,
             source: source.to_path_buf(),
             builtin: false,
         })

@@ -1,0 +1,203 @@
+//! Whether a match sits in a comment: a commented-out `password: ...` is a note or an old
+//! value, not live configuration.
+//!
+//! The marker is read from the text alone (a blob streaming out of a pack has no path yet);
+//! whether the marker starts a comment in a given file is decided once the path is known,
+//! because `#` opens a comment in YAML, shell and Python but not in C or JavaScript.
+
+use std::path::Path;
+
+/// The syntax that opens the comment a match sits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Marker {
+    /// `#` at the start of the line or after a blank (YAML, shell, Python, TOML, Ruby...).
+    Hash,
+    /// `//` at the start of the line or after a blank (C family, JavaScript, Go, HCL...).
+    Slashes,
+    /// `;` at the start of the line (INI, assembly, Lisp).
+    Semicolon,
+    /// `-- ` at the start of the line (SQL, Lua, Haskell).
+    DashDash,
+    /// `/*`, or a line starting with `* ` inside a block comment (C family, CSS).
+    Block,
+    /// `<!--` (XML, HTML, Markdown).
+    Markup,
+    /// `REM ` or `::` at the start of the line (batch files).
+    Rem,
+}
+
+/// The comment marker before `at` on its line, if the match at `at` is commented out.
+pub fn marker_before(text: &[u8], line_start: usize, at: usize) -> Option<Marker> {
+    let prefix = &text[line_start..at.min(text.len())];
+    let lead = prefix
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    let start = &prefix[lead..];
+    if start.starts_with(b"<!--") {
+        return Some(Marker::Markup);
+    }
+    if start.starts_with(b"/*") || start.starts_with(b"* ") || start == b"*" {
+        return Some(Marker::Block);
+    }
+    if start.starts_with(b"-- ") {
+        return Some(Marker::DashDash);
+    }
+    if start.starts_with(b";") {
+        return Some(Marker::Semicolon);
+    }
+    if start.len() >= 4 && start[..4].eq_ignore_ascii_case(b"rem ") || start.starts_with(b"::") {
+        return Some(Marker::Rem);
+    }
+    if start.starts_with(b"#") && !is_preprocessor(start) {
+        return Some(Marker::Hash);
+    }
+    // A trailing comment after code: the opener must follow a blank, so that `http://`,
+    // `a#b` inside a value and `x//y` paths are not taken for comments.
+    let mut quote: Option<u8> = None;
+    for i in 0..start.len() {
+        let b = start[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None => {
+                let after_blank = i > 0 && matches!(start[i - 1], b' ' | b'\t');
+                if after_blank && b == b'#' {
+                    return Some(Marker::Hash);
+                }
+                if after_blank && start[i..].starts_with(b"//") {
+                    return Some(Marker::Slashes);
+                }
+                if start[i..].starts_with(b"<!--") {
+                    return Some(Marker::Markup);
+                }
+            }
+        }
+    }
+    if start.starts_with(b"//") {
+        return Some(Marker::Slashes);
+    }
+    None
+}
+
+/// `#define`, `#include` and the other C preprocessor lines are code, not comments.
+fn is_preprocessor(line: &[u8]) -> bool {
+    const DIRECTIVES: &[&[u8]] = &[
+        b"define",
+        b"include",
+        b"if",
+        b"ifdef",
+        b"ifndef",
+        b"else",
+        b"elif",
+        b"endif",
+        b"undef",
+        b"pragma",
+        b"error",
+        b"import",
+        b"region",
+        b"endregion",
+        b"line",
+    ];
+    let word: &[u8] = {
+        let rest = &line[1..];
+        let rest = &rest[rest.iter().take_while(|b| **b == b' ').count()..];
+        let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        &rest[..n]
+    };
+    DIRECTIVES.contains(&word)
+}
+
+impl Marker {
+    /// Whether this marker opens a comment in a file at `path` (`None`: unknown, judged as
+    /// configuration, where every marker does).
+    pub fn comments_out(self, path: Option<&Path>) -> bool {
+        if self != Marker::Hash {
+            return true;
+        }
+        let Some(ext) = path
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+        else {
+            return true;
+        };
+        // Languages where `#` is syntax, not a comment (private fields, attributes, macros).
+        !matches!(
+            ext.as_str(),
+            "c" | "h"
+                | "cc"
+                | "cpp"
+                | "cxx"
+                | "hpp"
+                | "hh"
+                | "js"
+                | "mjs"
+                | "cjs"
+                | "jsx"
+                | "ts"
+                | "tsx"
+                | "java"
+                | "kt"
+                | "kts"
+                | "go"
+                | "rs"
+                | "cs"
+                | "swift"
+                | "scala"
+                | "dart"
+                | "m"
+                | "mm"
+                | "json"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: &str, needle: &str) -> Option<Marker> {
+        marker_before(line.as_bytes(), 0, line.find(needle).unwrap())
+    }
+
+    #[test]
+    fn comment_markers() {
+        assert_eq!(
+            at("#   secret_key: password", "password"),
+            Some(Marker::Hash)
+        );
+        assert_eq!(
+            at("  # connectionURI: postgres://u:pw@h", "pw@"),
+            Some(Marker::Hash)
+        );
+        assert_eq!(at("// apiKey = \"abc\"", "abc"), Some(Marker::Slashes));
+        assert_eq!(at("x = 1 // token: abc", "abc"), Some(Marker::Slashes));
+        assert_eq!(at("; password = x", "x"), Some(Marker::Semicolon));
+        assert_eq!(at("-- password 'x'", "'x'"), Some(Marker::DashDash));
+        assert_eq!(
+            at(" * @param password hunter2", "hunter2"),
+            Some(Marker::Block)
+        );
+        assert_eq!(
+            at("<!-- <password>x</password> -->", "x<"),
+            Some(Marker::Markup)
+        );
+        assert_eq!(at("REM set PASSWORD=x", "x"), Some(Marker::Rem));
+        assert_eq!(at("foo: bar # password: x", "x"), Some(Marker::Hash));
+    }
+
+    #[test]
+    fn not_comments() {
+        assert_eq!(at("password: abc#def", "abc"), None);
+        assert_eq!(at("url: postgres://u:pw@h", "pw@"), None);
+        assert_eq!(at("#define DB_PASSWORD \"x\"", "\"x\""), None);
+        assert_eq!(at("  --password foo \\", "foo"), None);
+        assert_eq!(at("k: \"a # b\" password: x", "x"), None);
+        assert_eq!(at("curl http://host//x -u a:b", "a:b"), None);
+        assert!(!Marker::Hash.comments_out(Some(Path::new("src/a.js"))));
+        assert!(Marker::Hash.comments_out(Some(Path::new("values.yaml"))));
+        assert!(Marker::Hash.comments_out(None));
+    }
+}

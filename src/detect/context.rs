@@ -1,0 +1,198 @@
+//! Where a finding sits, judged from path conventions shared across ecosystems: deployable
+//! configuration, program code, a test suite, an example, or documentation.
+//!
+//! A weak password in `values.yaml` gets deployed; the same value in `tests/` or `examples/`
+//! is a fixture. The context feeds the finding's confidence.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::FileKind;
+
+/// Where in a repository a file sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Context {
+    /// Deployable configuration (and anything not recognised as the others).
+    Config,
+    /// Program source code outside tests and examples.
+    Code,
+    /// A test suite, its fixtures and test data.
+    Test,
+    /// Examples, samples, demos and templates meant to be copied and filled in.
+    Example,
+    /// Documentation and prose.
+    Docs,
+}
+
+impl Context {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Config => "config",
+            Context::Code => "code",
+            Context::Test => "test",
+            Context::Example => "example",
+            Context::Docs => "docs",
+        }
+    }
+
+    /// Judges a path (`None`: a blob no tree names, or standard input).
+    pub fn of(path: Option<&Path>) -> Context {
+        let Some(path) = path else {
+            return Context::Config;
+        };
+        let text = path
+            .to_string_lossy()
+            .replace('\\', "/")
+            .to_ascii_lowercase();
+        let mut parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
+        let name = parts.pop().unwrap_or("");
+        if is_test_name(name) || parts.iter().any(|d| TEST_DIRS.contains(d)) {
+            return Context::Test;
+        }
+        // Helm charts keep their CI test values in `ci/*-values.yaml`.
+        if parts.last() == Some(&"ci") && name.ends_with("values.yaml") {
+            return Context::Test;
+        }
+        if is_example_name(name) || parts.iter().any(|d| EXAMPLE_DIRS.contains(d)) {
+            return Context::Example;
+        }
+        let kind = FileKind::from_path(path);
+        if kind == FileKind::Prose
+            || parts.iter().any(|d| DOC_DIRS.contains(d))
+            || name.starts_with("readme")
+            || name.ends_with(".gotmpl") && name.contains(".md")
+        {
+            return Context::Docs;
+        }
+        if kind == FileKind::Source {
+            return Context::Code;
+        }
+        Context::Config
+    }
+}
+
+/// Directory names that hold tests and their data.
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "t",
+    "spec",
+    "specs",
+    "__tests__",
+    "__test__",
+    "__mocks__",
+    "__fixtures__",
+    "testdata",
+    "test-data",
+    "test_data",
+    "testing",
+    "fixtures",
+    "fixture",
+    "mocks",
+    "e2e",
+    "integration-tests",
+    "integration_tests",
+    "unittests",
+    "unit-tests",
+    "testcases",
+    "test-resources",
+    "testfiles",
+];
+
+/// Directory names that hold examples and samples.
+const EXAMPLE_DIRS: &[&str] = &[
+    "example",
+    "examples",
+    "_examples",
+    "sample",
+    "samples",
+    "demo",
+    "demos",
+    "quickstart",
+    "quickstarts",
+    "tutorial",
+    "tutorials",
+    "_archived",
+];
+
+/// Directory names that hold documentation.
+const DOC_DIRS: &[&str] = &[
+    "doc",
+    "docs",
+    "documentation",
+    "man",
+    "manual",
+    "site",
+    "wiki",
+];
+
+/// File names of tests across ecosystems: `*_test.go`, `test_*.py`, `*.spec.ts`, `FooTest.java`.
+fn is_test_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.ends_with("-test")
+        || stem.ends_with("_spec")
+        || stem.ends_with("test") && stem.len() > 4 && name.ends_with(".java")
+        || stem.ends_with("tests")
+            && stem.len() > 5
+            && (name.ends_with(".cs") || name.ends_with(".java"))
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || stem == "conftest"
+}
+
+/// File names of examples and templates to copy: `.env.example`, `config.sample.yml`.
+fn is_example_name(name: &str) -> bool {
+    const MARKS: &[&str] = &[
+        "example", "sample", "template", "dist", "tmpl", "skel", "default", "demo",
+    ];
+    // `values.example.yaml`, `.env.sample`, `config.yml.dist`: the mark is a dot-separated part.
+    name.split('.')
+        .skip(1)
+        .chain(std::iter::once(name.split('.').next().unwrap_or("")))
+        .any(|part| {
+            MARKS.contains(&part)
+                || part.ends_with("-example")
+                || part.ends_with("_example")
+                || part.starts_with("example-")
+                || part.starts_with("example_")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contexts_by_path() {
+        let cases = [
+            ("charts/app/values.yaml", Context::Config),
+            ("charts/app/ci/ha-values.yaml", Context::Test),
+            ("t/t5550-http-fetch.sh", Context::Test),
+            ("tests/data/test1", Context::Test),
+            ("pkg/auth/token_test.go", Context::Test),
+            ("app/test_views.py", Context::Test),
+            ("web/src/login.spec.ts", Context::Test),
+            ("src/test/java/FooTest.java", Context::Test),
+            ("examples/mysql/pod.yaml", Context::Example),
+            (".env.example", Context::Example),
+            ("config.sample.yml", Context::Example),
+            ("docs/install.md", Context::Docs),
+            ("README.md", Context::Docs),
+            ("charts/x/README.md.gotmpl", Context::Docs),
+            ("src/main.rs", Context::Code),
+            ("deploy/app.env", Context::Config),
+            ("latest/contest.yaml", Context::Config),
+            ("src/attestation.go", Context::Code),
+        ];
+        for (path, want) in cases {
+            assert_eq!(Context::of(Some(Path::new(path))), want, "{path}");
+        }
+        assert_eq!(Context::of(None), Context::Config);
+    }
+}
