@@ -34,6 +34,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("cloud.toml", include_str!("../../patterns/cloud.toml")),
     ("vcs.toml", include_str!("../../patterns/vcs.toml")),
     ("saas.toml", include_str!("../../patterns/saas.toml")),
+    ("cmdline.toml", include_str!("../../patterns/cmdline.toml")),
     ("generic.toml", include_str!("../../patterns/generic.toml")),
 ];
 
