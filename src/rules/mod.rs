@@ -35,6 +35,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("vcs.toml", include_str!("../../patterns/vcs.toml")),
     ("saas.toml", include_str!("../../patterns/saas.toml")),
     ("cmdline.toml", include_str!("../../patterns/cmdline.toml")),
+    ("code.toml", include_str!("../../patterns/code.toml")),
     ("generic.toml", include_str!("../../patterns/generic.toml")),
 ];
 
