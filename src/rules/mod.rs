@@ -36,6 +36,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("saas.toml", include_str!("../../patterns/saas.toml")),
     ("cmdline.toml", include_str!("../../patterns/cmdline.toml")),
     ("code.toml", include_str!("../../patterns/code.toml")),
+    ("config.toml", include_str!("../../patterns/config.toml")),
     ("generic.toml", include_str!("../../patterns/generic.toml")),
 ];
 
