@@ -37,6 +37,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("cmdline.toml", include_str!("../../patterns/cmdline.toml")),
     ("code.toml", include_str!("../../patterns/code.toml")),
     ("config.toml", include_str!("../../patterns/config.toml")),
+    ("hashes.toml", include_str!("../../patterns/hashes.toml")),
+    ("frameworks.toml", include_str!("../../patterns/frameworks.toml")),
     ("generic.toml", include_str!("../../patterns/generic.toml")),
 ];
 
