@@ -38,7 +38,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("code.toml", include_str!("../../patterns/code.toml")),
     ("config.toml", include_str!("../../patterns/config.toml")),
     ("hashes.toml", include_str!("../../patterns/hashes.toml")),
-    ("frameworks.toml", include_str!("../../patterns/frameworks.toml")),
+    (
+        "frameworks.toml",
+        include_str!("../../patterns/frameworks.toml"),
+    ),
     ("generic.toml", include_str!("../../patterns/generic.toml")),
 ];
 
