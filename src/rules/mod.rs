@@ -34,6 +34,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("cloud.toml", include_str!("../../patterns/cloud.toml")),
     ("vcs.toml", include_str!("../../patterns/vcs.toml")),
     ("saas.toml", include_str!("../../patterns/saas.toml")),
+    ("cmdline.toml", include_str!("../../patterns/cmdline.toml")),
+    ("code.toml", include_str!("../../patterns/code.toml")),
+    ("config.toml", include_str!("../../patterns/config.toml")),
+    ("hashes.toml", include_str!("../../patterns/hashes.toml")),
+    (
+        "frameworks.toml",
+        include_str!("../../patterns/frameworks.toml"),
+    ),
     ("generic.toml", include_str!("../../patterns/generic.toml")),
 ];
 
