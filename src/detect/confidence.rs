@@ -89,12 +89,9 @@ pub fn assess(e: &Evidence) -> Assessment {
     } else {
         None
     };
-    // Test suites hold generated values too; only their weak ones are plainly fixtures.
-    let lenient = e.context == Context::Test && !e.commented && !e.example_like;
     let confidence = match (aside, e.strength) {
         (None, Strength::Strong) => Confidence::High,
         (None, _) | (Some(_), Strength::Strong) => Confidence::Medium,
-        (Some(_), Strength::Fair) if lenient => Confidence::Medium,
         (Some(_), _) => Confidence::Low,
     };
     level(confidence, format!("{value} in {}", aside.unwrap_or(place)))

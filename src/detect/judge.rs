@@ -116,6 +116,37 @@ pub fn is_plain_url(v: &str) -> bool {
         && !rest.contains(['?', '='])
 }
 
+/// A crypt(3) hash (`$6$salt$...`, `$2y$10$...`, `$apr1$`, `$y$`, `$argon2id$`): what a
+/// system stores, not a password a client sends.
+pub fn is_crypt_hash(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix('$') else {
+        return false;
+    };
+    let Some((scheme, body)) = rest.split_once('$') else {
+        return false;
+    };
+    matches!(
+        scheme,
+        "1" | "2"
+            | "2a"
+            | "2b"
+            | "2x"
+            | "2y"
+            | "5"
+            | "6"
+            | "7"
+            | "y"
+            | "gy"
+            | "apr1"
+            | "argon2i"
+            | "argon2d"
+            | "argon2id"
+            | "pbkdf2-sha256"
+            | "pbkdf2-sha512"
+            | "scrypt"
+    ) && body.len() >= 16
+}
+
 /// Whether the text before a value on its line leaves an interpolation open (`${`, `{{`,
 /// `<%`, `#{`, `$(`): the value is part of an expression, not a literal.
 pub fn inside_interpolation(prefix: &[u8]) -> bool {
@@ -127,8 +158,17 @@ pub fn inside_interpolation(prefix: &[u8]) -> bool {
         },
         None => false,
     };
+    // `${TOKEN:-literal}`: the default after `:-` or `-` is a literal, and a secret.
+    let default_literal = last(b"${").is_some_and(|o| {
+        let inside = &prefix[o + 2..];
+        let name = inside
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        name > 0 && matches!(&inside[name..], b":-" | b"-" | b":=" | b"=")
+    });
     open_after(b"{{", b"}}")
-        || open_after(b"${", b"}")
+        || open_after(b"${", b"}") && !default_literal
         || open_after(b"<%", b"%>")
         || open_after(b"#{", b"}")
         || open_after(b"$(", b")")

@@ -23,7 +23,7 @@ use std::path::Path;
 pub use kind::FileKind;
 
 use crate::finding::{Finding, Placement};
-use crate::rules::{Decode, Rule, RuleSet, Scope};
+use crate::rules::{Category, Decode, Rule, RuleSet, Scope};
 use confidence::Confidence;
 use prefilter::Prefilter;
 use region::{Region, RegionKind};
@@ -483,6 +483,12 @@ impl Detector {
             // URL) makes one a secret.
             if judge::is_not_a_secret(&secret)
                 || !rule.distinctive && judge::is_plain_url(&secret)
+                // A hash in a plaintext password slot is stored, not sent; the hash rules and
+                // the rules of dedicated files (htpasswd, shadow) report hashes.
+                || rule.category == Category::Password
+                    && rule.id.family() != "hashes"
+                    && rule.paths.is_none()
+                    && judge::is_crypt_hash(&secret)
                 // A Secret's own values are credentials whatever they read like; elsewhere
                 // `tlsSecret: myapp-tls` names one.
                 || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
