@@ -86,7 +86,8 @@ pub struct Match {
     pub decoded: Vec<Layer>,
     /// Found by decoding a base64 run (which only configuration files get).
     pub in_run: bool,
-    /// Weak, spelling its own key, or next to an example domain: dropped in source code.
+    /// Spelling its own key, or next to an example domain: dropped in source code, as weak
+    /// values are (weakness costs a strength estimate, so it is judged only where it counts).
     pub example_like: bool,
     /// Spelling its own key, or next to an example domain (weakness aside).
     pub exemplary: bool,
@@ -239,7 +240,7 @@ impl Detector {
         let rule = &self.rules.rules()[m.rule];
         rule.applies_to(kind, Some(path))
             && !(m.in_run && kind != FileKind::Config)
-            && !(kind == FileKind::Source && m.example_like)
+            && !(kind == FileKind::Source && (m.example_like || judge::is_weak(&m.secret)))
     }
 
     /// Whether any rule without keywords reads files at `path` (they need a scan with the path).
@@ -512,11 +513,11 @@ impl Detector {
             let names_key = key.is_some_and(|k| judge::names_itself(k, &secret));
             let example_domain =
                 judge::mentions_example_domain(&text[prefilter::line_around(text, span.start)]);
-            let example_like = names_key || example_domain || judge::is_weak(&secret);
+            let example_like = names_key || example_domain;
             // `password: password` is the weak default audits find; `jwtSecret: jwt-secret`
             // names its key in two words.
             let exemplary = example_domain || names_key && judge::split_words(&secret).len() >= 2;
-            if kind == FileKind::Source && example_like {
+            if kind == FileKind::Source && (example_like || judge::is_weak(&secret)) {
                 continue;
             }
             out.push(Candidate {
