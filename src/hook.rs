@@ -190,7 +190,9 @@ pub fn inspect(
 ) -> Result<Inspection, Error> {
     let mut inspection = Inspection::default();
     let banned = ban_list(git_dir);
-    let mut seen_blobs: HashSet<String> = HashSet::new();
+    // One entry per blob and path: the same bytes may be a fixture at one path and deployable
+    // configuration at another, and each path is judged on its own.
+    let mut seen_blobs: HashSet<(String, String)> = HashSet::new();
     let mut seen_commits: HashSet<String> = HashSet::new();
     let mut blobs: Vec<NewBlob> = Vec::new();
     let mut messages: Vec<(String, String, Vec<u8>)> = Vec::new();
@@ -257,7 +259,7 @@ pub fn inspect(
                 if banned.contains(&new) {
                     inspection.banned.push(format!("{new} (blob at {path})"));
                 }
-                if seen_blobs.insert(new.clone()) {
+                if seen_blobs.insert((new.clone(), path.clone())) {
                     blobs.push(NewBlob {
                         id: new,
                         path,
@@ -268,27 +270,21 @@ pub fn inspect(
             }
         }
     }
-    let by_id: HashMap<&str, &NewBlob> = blobs.iter().map(|b| (b.id.as_str(), b)).collect();
-    let ids: Vec<&str> = blobs.iter().map(|b| b.id.as_str()).collect();
+    let (by_id, ids) = group_by_id(&blobs, |b| &b.id);
     read_blobs(dir, &ids, |id, data| {
-        let Some(blob) = by_id.get(id) else { return };
+        let Some(holders) = by_id.get(id) else { return };
         if is_binary(data) {
             return;
         }
         inspection.blobs += 1;
-        let scanned = detector.scan(Input::from_path(data, Path::new(&blob.path)));
-        let lines = LineIndex::new(data);
-        for m in &scanned.matches {
-            let path = Path::new(&blob.path);
-            let Some(finding) = detector.finding(m, &blob.path, Some(path), lines.place(&m.span))
-            else {
-                continue;
-            };
-            inspection.offences.push(Offence {
-                reference: blob.reference.clone(),
-                commit: blob.commit.clone(),
-                finding,
-            });
+        for blob in holders {
+            for finding in scan_at(detector, data, &blob.path) {
+                inspection.offences.push(Offence {
+                    reference: blob.reference.clone(),
+                    commit: blob.commit.clone(),
+                    finding,
+                });
+            }
         }
     })?;
     for (reference, id, body) in messages {
@@ -557,21 +553,15 @@ pub fn pre_commit(detector: &Detector, dir: &Path, out: &mut dyn Write) -> Resul
             String::from_utf8_lossy(path).into_owned(),
         ));
     }
-    let paths: HashMap<&str, &str> = staged
-        .iter()
-        .map(|(id, p)| (id.as_str(), p.as_str()))
-        .collect();
-    let ids: Vec<&str> = staged.iter().map(|(id, _)| id.as_str()).collect();
+    let (paths, ids) = group_by_id(&staged, |(id, _)| id);
     let mut findings = Vec::new();
     read_blobs(dir, &ids, |id, data| {
-        let Some(path) = paths.get(id) else { return };
+        let Some(holders) = paths.get(id) else { return };
         if is_binary(data) {
             return;
         }
-        let scanned = detector.scan(Input::from_path(data, Path::new(path)));
-        let lines = LineIndex::new(data);
-        for m in &scanned.matches {
-            findings.extend(detector.finding(m, path, Some(Path::new(path)), lines.place(&m.span)));
+        for (_, path) in holders {
+            findings.extend(scan_at(detector, data, path));
         }
     })?;
     if findings.is_empty() {
@@ -634,6 +624,35 @@ pub fn install(git_dir: &Path, kind: &str, scour: &Path, force: bool) -> Result<
             .map_err(|e| Error::Install(format!("{}: {e}", path.display())))?;
     }
     Ok(path)
+}
+
+/// Groups items by blob id, and lists each id once (the order of first appearance).
+fn group_by_id<'a, T>(
+    items: &'a [T],
+    id: impl Fn(&'a T) -> &'a String,
+) -> (HashMap<&'a str, Vec<&'a T>>, Vec<&'a str>) {
+    let mut groups: HashMap<&str, Vec<&T>> = HashMap::new();
+    let mut ids = Vec::new();
+    for item in items {
+        let key = id(item).as_str();
+        let group = groups.entry(key).or_default();
+        if group.is_empty() {
+            ids.push(key);
+        }
+        group.push(item);
+    }
+    (groups, ids)
+}
+
+/// The findings of a blob's bytes judged at `path`.
+fn scan_at(detector: &Detector, data: &[u8], path: &str) -> Vec<Finding> {
+    let scanned = detector.scan(Input::from_path(data, Path::new(path)));
+    let lines = LineIndex::new(data);
+    scanned
+        .matches
+        .iter()
+        .filter_map(|m| detector.finding(m, path, Some(Path::new(path)), lines.place(&m.span)))
+        .collect()
 }
 
 #[cfg(test)]

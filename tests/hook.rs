@@ -188,7 +188,7 @@ fn branches_tags_force_pushes_deletions_and_two_refs() {
 fn bypass_with_a_reason_is_accepted_and_audited_and_without_one_refused() {
     let s = server();
     s.client
-        .write("tests/fixture.env", "DB_PASSWORD=t3stFixturePass\n");
+        .write("config/app.env", "DB_PASSWORD=t3stFixturePass\n");
     s.client.commit_all("fixture");
     let out = push(&s.client, &["-o", "scour.skip", "origin", "main"]);
     assert!(!out.status.success());

@@ -1,0 +1,147 @@
+//! Context and confidence on a real repository: where a finding sits decides whether the
+//! default output shows it, and values that only name or point at a credential never count.
+
+mod common;
+
+use common::{code, report, Repo};
+use serde_json::Value;
+
+fn repo() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "charts/app/values.yaml",
+        "postgresql:\n  auth:\n    password: postgres\n    existingSecretKey: postgresql-password\n  tls:\n    tlsSecret: myapp-tls\n    certFile: /etc/ssl/tls.key\n  admin:\n    secretKey: Qx7vLm2RtZ9wKp4N\n#   secret_key: hunter2x\n",
+    );
+    repo.write(
+        "charts/app/templates/job.yaml",
+        "env:\n  - name: PGPASSWORD\n    value: .Values.initdbPassword\ncommand: [\"sh\", \"-c\", \"PRIVATE_KEY=$6 run\"]\n",
+    );
+    repo.write("charts/app/ci/ha-values.yaml", "password: testpass\n");
+    repo.write("t/t5550-http.sh", "HTTP_PASSWORD=askpass\n");
+    repo.commit_all("a chart, its CI values and a test");
+    repo
+}
+
+fn findings(out: &std::process::Output) -> Vec<Value> {
+    report(out)["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn at<'a>(found: &'a [Value], path: &str, line: u64) -> Option<&'a Value> {
+    found
+        .iter()
+        .find(|f| f["path"] == path && f["line"] == line)
+}
+
+#[test]
+fn default_output_shows_deployable_values_and_hides_fixtures() {
+    let repo = repo();
+    let out = repo.scour(&["scan", "--format", "json", "."]);
+    assert_eq!(code(&out), 1);
+    let found = findings(&out);
+    let paths: Vec<(String, u64)> = found
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            ("charts/app/values.yaml".to_string(), 3),
+            ("charts/app/values.yaml".to_string(), 9),
+        ],
+        "{found:#?}"
+    );
+    let weak = &found[0];
+    assert_eq!(weak["context"], "config");
+    assert_eq!(weak["confidence"], "medium");
+    assert_eq!(weak["commented"], false);
+    // `    password: postgres`: the value sits at characters 14..22 of its line.
+    assert_eq!(
+        (weak["value_start"].as_u64(), weak["value_end"].as_u64()),
+        (Some(14), Some(22))
+    );
+    assert_eq!(found[1]["confidence"], "high", "{:#?}", found[1]);
+}
+
+#[test]
+fn low_confidence_shows_tests_ci_values_and_comments_with_reasons() {
+    let repo = repo();
+    let out = repo.scour(&["scan", "--format", "json", "--min-confidence", "low", "."]);
+    let found = findings(&out);
+    let ci = at(&found, "charts/app/ci/ha-values.yaml", 1).expect("Helm CI values");
+    assert_eq!(
+        (ci["context"].as_str(), ci["confidence"].as_str()),
+        (Some("test"), Some("low"))
+    );
+    let shell = at(&found, "t/t5550-http.sh", 1).expect("a test suite's fixture");
+    assert_eq!(shell["context"], "test");
+    let commented = at(&found, "charts/app/values.yaml", 10).expect("the commented-out line");
+    assert_eq!(
+        (
+            commented["commented"].as_bool(),
+            commented["confidence"].as_str()
+        ),
+        (Some(true), Some("low"))
+    );
+    assert!(commented["reason"]
+        .as_str()
+        .unwrap()
+        .contains("commented-out"));
+    // Names, paths and references are not credentials at any confidence.
+    for (path, line) in [
+        ("charts/app/values.yaml", 4),
+        ("charts/app/values.yaml", 6),
+        ("charts/app/values.yaml", 7),
+        ("charts/app/templates/job.yaml", 3),
+        ("charts/app/templates/job.yaml", 4),
+    ] {
+        assert!(
+            at(&found, path, line).is_none(),
+            "{path}:{line} reported: {found:#?}"
+        );
+    }
+    let human = repo.scour(&[
+        "scan",
+        "--min-confidence",
+        "low",
+        "--explain",
+        "--color",
+        "never",
+        ".",
+    ]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("low confidence: weak value in a test"),
+        "{text}"
+    );
+}
+
+#[test]
+fn history_and_the_hook_honour_the_threshold() {
+    let repo = repo();
+    let out = repo.scour(&[
+        "history",
+        "--format",
+        "json",
+        "--min-confidence",
+        "high",
+        ".",
+    ]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["line"], 9);
+    // A commit that adds only a fixture passes the pre-commit hook; a deployable default does not.
+    repo.write("t/t9999-more.sh", "DB_PASSWORD=secret\n");
+    repo.git(&["add", "."]);
+    assert_eq!(code(&repo.scour(&["hook", "pre-commit"])), 0);
+    repo.write("deploy/app.env", "DB_PASSWORD=secret\n");
+    repo.git(&["add", "."]);
+    assert_eq!(code(&repo.scour(&["hook", "pre-commit"])), 1);
+}
