@@ -569,14 +569,86 @@ fn a_secret_left_elsewhere_fails_verification_and_deletes_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
     assert!(
-        stderr.contains("verification FAILED: flagged secrets would remain")
+        stderr.contains("verification FAILED: flagged secrets would remain in 1 object(s): ")
             && stderr.contains("nothing was deleted"),
         "{stderr}"
     );
+    // Readable: one line, the object with its path and rule, and the file listing them all.
+    let runbook = hash(
+        &f.repo,
+        &format!("# staging, copied from prod\n{SECRET_ENV}"),
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{runbook} at docs/runbook.env (")),
+        "{stderr}"
+    );
+    let list = stderr
+        .split("the full list is in ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("no list named: {stderr}"));
+    assert!(list.is_absolute() && list.parent().unwrap().ends_with(".git/scour"));
+    let listed = std::fs::read_to_string(&list).unwrap();
+    assert!(
+        listed.starts_with(&format!("{runbook}\tdocs/runbook.env\t")),
+        "{listed}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&list).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     // Nothing was pruned: the old objects are all still there, and the repository is sound.
     let objects = all_objects(&f.repo);
     assert!(objects.contains(env_blob) && objects.contains(yaml_blob));
     f.repo.git(&["fsck", "--full"]);
+}
+
+#[test]
+fn the_same_weak_value_in_prose_and_in_config_is_judged_per_path_by_the_verification() {
+    // As in a Helm chart: the chart's NOTES.txt and README are prose and rightly not flagged,
+    // while the same line in values.yaml is. The verification must not flag the prose either.
+    for mode in ["redact", "drop"] {
+        let repo = Repo::new();
+        repo.write("chart/values.yaml", "image: app\npassword: password\n");
+        repo.write(
+            "chart/templates/NOTES.txt",
+            "Log in with\n  password: password\nand change it.\n",
+        );
+        repo.write(
+            "chart/README.md",
+            "The default:\n\n    password: password\n",
+        );
+        repo.commit_at("2022-01-01T00:00:00Z", "chart");
+        repo.write("chart/values.yaml", "image: app\n");
+        repo.commit_at("2022-01-02T00:00:00Z", "no default password");
+        let notes = hash(&repo, "Log in with\n  password: password\nand change it.\n");
+        let values = hash(&repo, "image: app\npassword: password\n");
+        let out = purge(&repo, &["--mode", mode, "--include-head"]);
+        let stdout = common::succeeded(&out);
+        assert!(stdout.contains("verified: scanned"), "{stdout}");
+        let objects = all_objects(&repo);
+        assert!(
+            objects.contains(&notes) && !objects.contains(&values),
+            "{mode}"
+        );
+        let first = repo.git(&["rev-list", "--max-parents=0", "HEAD"]);
+        let kept = files(&repo, first.trim());
+        assert_eq!(kept["chart/templates/NOTES.txt"], notes);
+        if mode == "redact" {
+            let redacted = repo.git(&["show", &format!("{}:chart/values.yaml", first.trim())]);
+            assert_eq!(redacted, "image: app\npassword: ***REMOVED***\n");
+        } else {
+            assert!(!kept.contains_key("chart/values.yaml"));
+        }
+        repo.git(&["fsck", "--full"]);
+        // Nothing is left for a second run.
+        let again = common::succeeded(&purge(&repo, &["--mode", mode, "--include-head"]));
+        assert!(again.contains("nothing to purge"), "{again}");
+    }
 }
 
 #[cfg(unix)]
@@ -623,8 +695,10 @@ fn ctrl_c_before_the_refs_change_leaves_the_repository_as_it_was() {
     // Same refs, same objects, no bundle with the secrets left behind.
     assert_eq!(refs(&f.repo), refs_before);
     assert_eq!(all_objects(&f.repo), objects_before);
+    // (Nor the directory itself: the purge's lock made it, and took it away.)
     let bundles = std::fs::read_dir(f.repo.path().join(".git/scour"))
-        .unwrap()
+        .into_iter()
+        .flatten()
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "bundle"))
         .count();
