@@ -802,3 +802,175 @@ fn secrets_in_commit_and_tag_messages_are_redacted_in_both_selections() {
         assert!(log.contains("secret out of the file"));
     }
 }
+
+const KUBE_PASSWORD: &str = "kUb3-pA55-7731-zq";
+const KUBE_PASSWORD_B64: &str = "a1ViMy1wQTU1LTc3MzEtenE=";
+
+/// A history for killing purges in: secrets early on and at the tip (the checkout moves),
+/// a branch merged back, an annotated tag, and a commit-graph.
+fn crash_fixture() -> Repo {
+    let repo = Repo::new();
+    repo.write("README.md", "# service\n");
+    repo.commit_at("2022-01-01T00:00:00Z", "start");
+    repo.write("deploy/app.env", SECRET_ENV);
+    repo.write(
+        "k8s/secret.yaml",
+        format!("kind: Secret\ndata:\n  DB_PASSWORD: {KUBE_PASSWORD_B64}\n"),
+    );
+    let with_secrets = repo.commit_at("2022-01-02T00:00:00Z", "deploy");
+    repo.git(&["checkout", "-q", "-b", "feature", &with_secrets]);
+    repo.write("src/feature.py", "x = 1\n");
+    repo.commit_at("2022-01-03T00:00:00Z", "feature");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("ci.yaml", format!("token: {TOKEN}\n"));
+    repo.commit_at("2022-01-04T00:00:00Z", "ci");
+    repo.git_at(
+        "2022-01-05T00:00:00Z",
+        &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"],
+    );
+    repo.git_at("2022-01-06T00:00:00Z", &["tag", "-a", "v1", "-m", "one"]);
+    repo.write("src/main.py", "print(1)\n");
+    repo.commit_at("2022-01-07T00:00:00Z", "main");
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    repo
+}
+
+/// Every step boundary `SCOUR_CRASH_AT` can name, from the sources.
+fn crash_steps() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/purge");
+    let mut steps = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for piece in text.split("crash::point(\"").skip(1) {
+            let step = piece.split_once("\")").map_or("", |(step, _)| step);
+            // (The doc comment that names the pattern is not a step.)
+            if !step.is_empty() && step.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+                steps.push(step.to_string());
+            }
+        }
+    }
+    steps.sort();
+    steps.dedup();
+    steps
+}
+
+/// Each file of the checkout is as the `old` or the `new` files (path to blob) have it.
+fn checkout_is_one_of(
+    repo: &Repo,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    for path in old.keys().chain(new.keys()) {
+        let on_disk = repo.path().join(path);
+        let state = if on_disk.exists() {
+            Some(repo.git(&["hash-object", path]).trim().to_string())
+        } else {
+            None
+        };
+        if state.as_ref() != old.get(path) && state.as_ref() != new.get(path) {
+            return Err(format!("{path} is neither the old nor the new version"));
+        }
+    }
+    Ok(())
+}
+
+/// The refs and the files at HEAD, before or after a purge.
+struct Ends {
+    refs: BTreeMap<String, String>,
+    files: BTreeMap<String, String>,
+}
+
+impl Ends {
+    fn of(repo: &Repo) -> Ends {
+        Ends {
+            refs: refs(repo),
+            files: files(repo, "HEAD"),
+        }
+    }
+}
+
+/// What a killed purge must leave: a clean fsck, refs that all name objects and are all old
+/// or all new, and a checkout of the old or the new commit, file by file.
+fn sound_after_a_kill(repo: &Repo, old: &Ends, new: &Ends) -> Result<(), String> {
+    let fsck = std::process::Command::new("git")
+        .args(["fsck", "--full", "--no-progress"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let complaint = String::from_utf8_lossy(&fsck.stderr).to_string();
+    if !fsck.status.success() || complaint.contains("error") {
+        return Err(format!("git fsck: {complaint}"));
+    }
+    let now = refs(repo);
+    for id in now.values() {
+        repo.git(&["cat-file", "-e", id]);
+    }
+    if now != old.refs && now != new.refs {
+        return Err(format!("refs are neither all old nor all new: {now:?}"));
+    }
+    checkout_is_one_of(repo, &old.files, &new.files)
+}
+
+/// No object holds a planted secret, raw or base64.
+fn no_secret_in_any_object(repo: &Repo) -> Result<(), String> {
+    let out = std::process::Command::new("git")
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let all = String::from_utf8_lossy(&out.stdout);
+    let secret = SECRET_ENV.trim_start_matches("DB_PASSWORD=").trim_end();
+    for planted in [secret, TOKEN, KUBE_PASSWORD, KUBE_PASSWORD_B64] {
+        if all.contains(planted) {
+            return Err(format!("an object still holds {planted}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_purge_killed_at_any_step_is_finished_by_the_next_run() {
+    use std::os::unix::process::ExitStatusExt;
+    let template = crash_fixture();
+    let args = ["--include-head"];
+    // The run nobody kills: what the refs and the commit map must end as.
+    let reference = template.copy();
+    common::succeeded(&purge(&reference, &args));
+    let (old, new, map) = (
+        Ends::of(&template),
+        Ends::of(&reference),
+        commit_map(&reference),
+    );
+    assert_ne!(old.refs, new.refs);
+    assert_ne!(old.files, new.files);
+    let steps = crash_steps();
+    assert!(steps.len() >= 12, "{steps:?}");
+    for step in &steps {
+        let repo = template.copy();
+        let killed = std::process::Command::new(common::binary())
+            .args(["purge", "--progress", "never"])
+            .args(args)
+            .current_dir(repo.path())
+            .env("SCOUR_CRASH_AT", step)
+            .output()
+            .unwrap();
+        assert_eq!(
+            killed.status.signal(),
+            Some(9),
+            "step {step} was never reached: {}",
+            String::from_utf8_lossy(&killed.stderr)
+        );
+        sound_after_a_kill(&repo, &old, &new).unwrap_or_else(|e| panic!("killed at {step}: {e}"));
+        let rerun = purge(&repo, &args);
+        let stderr = String::from_utf8_lossy(&rerun.stderr);
+        assert_eq!(code(&rerun), 0, "rerun after {step}: {stderr}");
+        assert_eq!(refs(&repo), new.refs, "after {step}");
+        assert_eq!(commit_map(&repo), map, "after {step}");
+        no_secret_in_any_object(&repo).unwrap_or_else(|e| panic!("after {step}: {e}"));
+        let history = repo.scour(&["history", "--all-objects", "--progress", "never"]);
+        assert_eq!(code(&history), 0, "after {step}: {:?}", history);
+        repo.git(&["fsck", "--full"]);
+        assert_eq!(repo.git(&["status", "--porcelain"]), "", "after {step}");
+    }
+}

@@ -532,30 +532,37 @@ fn ref_value(repo: &gix::Repository, name: &str) -> Option<ObjectId> {
 /// Moves the checkout to the rewritten HEAD, unless some file holds work that is in neither
 /// the commit it held (`old`) nor the new one: that would be lost.
 fn follow_head(repo: &gix::Repository, old: ObjectId) -> Result<(), Error> {
+    let from_new = [changed(repo, "HEAD", false)?, changed(repo, "HEAD", true)?];
+    if from_new.iter().all(BTreeSet::is_empty) {
+        // Already there (a finished purge's journal, finished again).
+        return Ok(());
+    }
     let old = old.to_string();
-    for cached in [false, true] {
-        let changed = |commit: &str| -> Result<BTreeSet<Vec<u8>>, Error> {
-            let mut args = vec!["diff", "--name-only", "-z", "--no-renames"];
-            if cached {
-                args.push("--cached");
-            }
-            args.extend([commit, "--"]);
-            let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
-            let out = git::run_git(dir, Some(repo.git_dir()), &args).map_err(Error::Rewrite)?;
-            Ok(out.split(|&b| b == 0).map(<[u8]>::to_vec).collect())
-        };
-        let from_new = changed("HEAD")?;
-        let mut both = changed(&old)?
-            .into_iter()
-            .filter(|p| !p.is_empty() && from_new.contains(p));
-        if let Some(path) = both.next() {
-            return Err(Error::Unsafe(format!(
-                "the checkout was not moved to the rewritten HEAD: {} has changes that are in neither the old nor the new commit; commit or stash them and run the purge again to finish it",
-                String::from_utf8_lossy(&path)
+    for (cached, from_new) in [false, true].into_iter().zip(&from_new) {
+        if let Some(path) = changed(repo, &old, cached)?.intersection(from_new).next() {
+            return Err(Error::Rewrite(format!(
+                "the checkout was not moved to the rewritten HEAD: {} has changes that are in neither the old nor the new commit; commit or stash them, then run the purge again to finish it",
+                String::from_utf8_lossy(path)
             )));
         }
     }
     git_in(repo, &["reset", "--hard", "--quiet", "HEAD"])
+}
+
+/// The paths where the work tree (or with `cached`, the index) differs from `commit`.
+fn changed(repo: &gix::Repository, commit: &str, cached: bool) -> Result<BTreeSet<Vec<u8>>, Error> {
+    let mut args = vec!["diff", "--name-only", "-z", "--no-renames"];
+    if cached {
+        args.push("--cached");
+    }
+    args.extend([commit, "--"]);
+    let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
+    let out = git::run_git(dir, Some(repo.git_dir()), &args).map_err(Error::Rewrite)?;
+    Ok(out
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect())
 }
 
 /// Removes the pack (and its index) and the bundle the purge wrote, when nothing refers to them
