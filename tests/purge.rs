@@ -974,3 +974,57 @@ fn a_purge_killed_at_any_step_is_finished_by_the_next_run() {
         assert_eq!(repo.git(&["status", "--porcelain"]), "", "after {step}");
     }
 }
+
+/// `pid start-time since`, as a purge writes its lock, for process `pid`.
+#[cfg(target_os = "linux")]
+fn lock_line(pid: u32) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let started = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().nth(19))
+        .unwrap_or("0")
+        .to_string();
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("{pid} {started} {}\n", since - 5)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_live_purge_lock_is_respected_and_a_dead_ones_locks_are_cleared() {
+    let f = fixture();
+    let scour_dir = f.repo.path().join(".git/scour");
+    std::fs::create_dir_all(&scour_dir).unwrap();
+    // This test process is alive: its lock stands, and nothing changes.
+    std::fs::write(scour_dir.join("lock"), lock_line(std::process::id())).unwrap();
+    let refs_before = refs(&f.repo);
+    let out = purge(&f.repo, &["--include-head"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("another scour purge (pid {})", std::process::id())),
+        "{stderr}"
+    );
+    assert_eq!(refs(&f.repo), refs_before);
+    // A process that has exited, and a ref lock and index lock its run left behind.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    let line = lock_line(pid);
+    gone.wait().unwrap();
+    std::fs::write(scour_dir.join("lock"), line).unwrap();
+    std::fs::write(f.repo.path().join(".git/refs/heads/main.lock"), "").unwrap();
+    std::fs::write(f.repo.path().join(".git/index.lock"), "").unwrap();
+    let out = purge(&f.repo, &["--include-head"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!("an earlier purge (pid {pid}) was killed")),
+        "{stderr}"
+    );
+    assert!(!f.repo.path().join(".git/index.lock").exists());
+    assert!(!scour_dir.join("lock").exists());
+    f.repo.git(&["fsck", "--full"]);
+}

@@ -458,18 +458,7 @@ fn resume(
             message,
         })
     };
-    let now: Vec<Option<ObjectId>> = journal
-        .refs
-        .iter()
-        .map(|(name, _, _)| ref_value(repo, name))
-        .collect();
-    let at = |old_or_new: fn(&(String, ObjectId, ObjectId)) -> ObjectId| {
-        move |(edit, now): (&(String, ObjectId, ObjectId), &Option<ObjectId>)| {
-            *now == Some(old_or_new(edit))
-        }
-    };
-    let pairs = || journal.refs.iter().zip(&now);
-    if pairs().all(at(|e| e.1)) {
+    let Some(rest) = refs_to_move(repo, &journal, &state)? else {
         discard(journal.pack.as_deref(), journal.bundle.as_deref());
         Journal::remove(&state).map_err(|e| Error::Rewrite(e.to_string()))?;
         say(
@@ -477,17 +466,7 @@ fn resume(
                 .into(),
         );
         return Ok(());
-    }
-    if let Some(((name, _, _), _)) = pairs().find(|&p| !at(|e| e.1)(p) && !at(|e| e.2)(p)) {
-        return Err(Error::Rewrite(format!(
-            "an earlier purge was killed half-way and {name} has moved since, so it cannot be finished; point {name} back (its values are in {}), or delete that file to give up (the old objects then stay until `git gc --prune=now`)",
-            Journal::path(&state).display()
-        )));
-    }
-    let rest: Vec<_> = pairs()
-        .filter(|&p| !at(|e| e.2)(p))
-        .map(|(e, _)| e.clone())
-        .collect();
+    };
     update_refs(repo, &rest)?;
     let history_opts = history::Options {
         max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
@@ -521,6 +500,29 @@ fn resume(
         pruned.as_deref().unwrap_or("no, --keep-objects"),
     ));
     Ok(())
+}
+
+/// The ref edits of `journal` still to make; `None` when no ref has moved yet (the killed run
+/// changed nothing). A ref at neither its old nor its new value cannot be finished.
+fn refs_to_move(
+    repo: &gix::Repository,
+    journal: &Journal,
+    state: &Path,
+) -> Result<Option<Vec<(String, ObjectId, ObjectId)>>, Error> {
+    let mut rest = Vec::new();
+    for (name, old, new) in &journal.refs {
+        match ref_value(repo, name) {
+            Some(now) if now == *new => {}
+            Some(now) if now == *old => rest.push((name.clone(), *old, *new)),
+            _ => {
+                return Err(Error::Rewrite(format!(
+                    "an earlier purge was killed half-way and {name} has moved since, so it cannot be finished; point {name} back (its values are in {}), or delete that file to give up (the old objects then stay until `git gc --prune=now`)",
+                    Journal::path(state).display()
+                )))
+            }
+        }
+    }
+    Ok((rest.len() < journal.refs.len()).then_some(rest))
 }
 
 /// What ref `name` names now, if it exists.
