@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
+/// A ref that changes: name, old value, new value.
+pub type RefEdit = (String, ObjectId, ObjectId);
+
 /// The journal's file name under `.git/scour/`.
 const NAME: &str = "journal";
 const HEADER: &str = "scour purge journal 1";
@@ -22,7 +25,7 @@ const HEADER: &str = "scour purge journal 1";
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Journal {
     /// Each ref that changes: name, old value, new value.
-    pub refs: Vec<(String, ObjectId, ObjectId)>,
+    pub refs: Vec<RefEdit>,
     /// Each rewritten commit: old id, new id.
     pub commits: Vec<(ObjectId, ObjectId)>,
     /// Blobs whose entries were removed or replaced.

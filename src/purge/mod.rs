@@ -23,7 +23,7 @@ use crate::detect::Detector;
 use crate::history::{self, Examined};
 use crate::scan::Warning;
 use crate::source::git::{self, Index, Obj};
-use journal::Journal;
+use journal::{Journal, RefEdit};
 pub use rewrite::{Mode, PathGlobs};
 use rewrite::{Rewriter, Target, Writer};
 
@@ -346,11 +346,7 @@ pub fn purge(
 
 /// The commit the checkout holds, when it is to follow the rewritten HEAD (a work tree, no
 /// `--force`, and HEAD among the refs that change).
-fn checkout_to_move(
-    repo: &gix::Repository,
-    edits: &[(String, ObjectId, ObjectId)],
-    opts: &Options,
-) -> Option<ObjectId> {
+fn checkout_to_move(repo: &gix::Repository, edits: &[RefEdit], opts: &Options) -> Option<ObjectId> {
     if repo.workdir().is_none() || opts.force {
         return None;
     }
@@ -508,7 +504,7 @@ fn refs_to_move(
     repo: &gix::Repository,
     journal: &Journal,
     state: &Path,
-) -> Result<Option<Vec<(String, ObjectId, ObjectId)>>, Error> {
+) -> Result<Option<Vec<RefEdit>>, Error> {
     let mut rest = Vec::new();
     for (name, old, new) in &journal.refs {
         match ref_value(repo, name) {
@@ -584,7 +580,7 @@ fn refusal(
     index: &Index,
     rewriter: &Rewriter<'_, '_>,
     tips: &[git::Tip],
-    edits: &[(String, ObjectId, ObjectId)],
+    edits: &[RefEdit],
     opts: &Options,
 ) -> Option<Error> {
     let planned: Vec<ObjectId> = tips
@@ -858,10 +854,7 @@ fn is_head_branch(repo: &gix::Repository, name: &str) -> bool {
 }
 
 /// All changed refs in one transaction, each expected at its old value.
-fn update_refs(
-    repo: &gix::Repository,
-    edits: &[(String, ObjectId, ObjectId)],
-) -> Result<(), Error> {
+fn update_refs(repo: &gix::Repository, edits: &[RefEdit]) -> Result<(), Error> {
     use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
     use gix::refs::Target as RefTarget;
     let edits: Vec<RefEdit> = edits
