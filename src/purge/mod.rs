@@ -878,8 +878,27 @@ fn update_refs(repo: &gix::Repository, edits: &[RefEdit]) -> Result<(), Error> {
             })
         })
         .collect::<Result<_, Error>>()?;
-    repo.edit_references(edits)
-        .map_err(|e| Error::Rewrite(format!("updating refs: {e}")))?;
+    let failed = |e: &dyn std::fmt::Display| Error::Rewrite(format!("updating refs: {e}"));
+    // All or nothing: loose refs are renamed into place one by one, and a kill between two
+    // would leave some old and some new. With every ref packed first, the one rename of
+    // `packed-refs` moves them all. (HEAD, when detached, cannot be packed.)
+    let mut transaction = repo.refs.transaction();
+    if edits.iter().all(|e| e.name.as_bstr().starts_with(b"refs/")) {
+        git_in(repo, &["pack-refs", "--all"])?;
+        crash::point("refs-packed");
+        transaction = transaction.packed_refs(
+            gix::refs::file::transaction::PackedRefs::DeletionsAndNonSymbolicUpdatesRemoveLooseSourceReference(
+                Box::new(repo.objects.clone()),
+            ),
+        );
+    }
+    let committer = repo.committer().transpose().map_err(|e| failed(&e))?;
+    let fail = gix::lock::acquire::Fail::Immediately;
+    transaction
+        .prepare(edits, fail, fail)
+        .map_err(|e| failed(&e))?
+        .commit(committer)
+        .map_err(|e| failed(&e))?;
     Ok(())
 }
 
