@@ -130,12 +130,17 @@ when a linked worktree has a commit the rewrite replaces checked out.
 --dry-run prints the plan and changes nothing.
 
 Pruning: the objects still reachable go into one new pack, which is checked (it reads back
-whole, holds no removed blob and no flagged secret) before any old pack or loose object is
-deleted; a failed check deletes nothing. Object databases scour does not model (kept or
-promisor packs, alternates, linked worktrees...) are pruned by `git gc --prune=now` instead.
+whole, holds no removed blob and no flagged secret where the rules judge it one at its path)
+before any old pack or loose object is deleted; a failed check deletes nothing, and lists the
+objects in .git/scour/verify-failed-<time>.txt. Object databases scour does not model (kept
+or promisor packs, alternates, linked worktrees...) are pruned by `git gc --prune=now` instead.
+
+Killed at any moment, it leaves a sound repository with the refs all old or all new; run the
+same purge again to finish the job (it reads .git/scour/journal first).
 
 Written under .git/scour/: commit-map (old new), ref-map (ref old new), ban-list (removed
-blob and commit ids, for `scour hook pre-receive`), before-purge-<time>.bundle.
+blob and commit ids, for `scour hook pre-receive`), before-purge-<time>.bundle; while it runs,
+lock and journal.
 
 After it: `git push --force --mirror` (or per branch with --force), ask the host to drop
 cached views and pull-request refs, tell every collaborator to re-clone.

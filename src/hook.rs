@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -132,7 +132,7 @@ fn read_blobs(dir: &Path, ids: &[&str], mut each: impl FnMut(&str, &[u8])) -> Re
     if ids.is_empty() {
         return Ok(());
     }
-    let mut child = Command::new("git")
+    let mut child = crate::source::git::git_command()
         .args(["cat-file", "--batch"])
         .current_dir(dir)
         .stdin(Stdio::piped())

@@ -569,14 +569,86 @@ fn a_secret_left_elsewhere_fails_verification_and_deletes_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
     assert!(
-        stderr.contains("verification FAILED: flagged secrets would remain")
+        stderr.contains("verification FAILED: flagged secrets would remain in 1 object(s): ")
             && stderr.contains("nothing was deleted"),
         "{stderr}"
     );
+    // Readable: one line, the object with its path and rule, and the file listing them all.
+    let runbook = hash(
+        &f.repo,
+        &format!("# staging, copied from prod\n{SECRET_ENV}"),
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{runbook} at docs/runbook.env (")),
+        "{stderr}"
+    );
+    let list = stderr
+        .split("the full list is in ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("no list named: {stderr}"));
+    assert!(list.is_absolute() && list.parent().unwrap().ends_with(".git/scour"));
+    let listed = std::fs::read_to_string(&list).unwrap();
+    assert!(
+        listed.starts_with(&format!("{runbook}\tdocs/runbook.env\t")),
+        "{listed}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&list).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     // Nothing was pruned: the old objects are all still there, and the repository is sound.
     let objects = all_objects(&f.repo);
     assert!(objects.contains(env_blob) && objects.contains(yaml_blob));
     f.repo.git(&["fsck", "--full"]);
+}
+
+#[test]
+fn the_same_weak_value_in_prose_and_in_config_is_judged_per_path_by_the_verification() {
+    // As in a Helm chart: the chart's NOTES.txt and README are prose and rightly not flagged,
+    // while the same line in values.yaml is. The verification must not flag the prose either.
+    for mode in ["redact", "drop"] {
+        let repo = Repo::new();
+        repo.write("chart/values.yaml", "image: app\npassword: password\n");
+        repo.write(
+            "chart/templates/NOTES.txt",
+            "Log in with\n  password: password\nand change it.\n",
+        );
+        repo.write(
+            "chart/README.md",
+            "The default:\n\n    password: password\n",
+        );
+        repo.commit_at("2022-01-01T00:00:00Z", "chart");
+        repo.write("chart/values.yaml", "image: app\n");
+        repo.commit_at("2022-01-02T00:00:00Z", "no default password");
+        let notes = hash(&repo, "Log in with\n  password: password\nand change it.\n");
+        let values = hash(&repo, "image: app\npassword: password\n");
+        let out = purge(&repo, &["--mode", mode, "--include-head"]);
+        let stdout = common::succeeded(&out);
+        assert!(stdout.contains("verified: scanned"), "{stdout}");
+        let objects = all_objects(&repo);
+        assert!(
+            objects.contains(&notes) && !objects.contains(&values),
+            "{mode}"
+        );
+        let first = repo.git(&["rev-list", "--max-parents=0", "HEAD"]);
+        let kept = files(&repo, first.trim());
+        assert_eq!(kept["chart/templates/NOTES.txt"], notes);
+        if mode == "redact" {
+            let redacted = repo.git(&["show", &format!("{}:chart/values.yaml", first.trim())]);
+            assert_eq!(redacted, "image: app\npassword: ***REMOVED***\n");
+        } else {
+            assert!(!kept.contains_key("chart/values.yaml"));
+        }
+        repo.git(&["fsck", "--full"]);
+        // Nothing is left for a second run.
+        let again = common::succeeded(&purge(&repo, &["--mode", mode, "--include-head"]));
+        assert!(again.contains("nothing to purge"), "{again}");
+    }
 }
 
 #[cfg(unix)]
@@ -623,8 +695,10 @@ fn ctrl_c_before_the_refs_change_leaves_the_repository_as_it_was() {
     // Same refs, same objects, no bundle with the secrets left behind.
     assert_eq!(refs(&f.repo), refs_before);
     assert_eq!(all_objects(&f.repo), objects_before);
+    // (Nor the directory itself: the purge's lock made it, and took it away.)
     let bundles = std::fs::read_dir(f.repo.path().join(".git/scour"))
-        .unwrap()
+        .into_iter()
+        .flatten()
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "bundle"))
         .count();
@@ -727,4 +801,230 @@ fn secrets_in_commit_and_tag_messages_are_redacted_in_both_selections() {
         // Messages without a secret are left as they were.
         assert!(log.contains("secret out of the file"));
     }
+}
+
+const KUBE_PASSWORD: &str = "kUb3-pA55-7731-zq";
+const KUBE_PASSWORD_B64: &str = "a1ViMy1wQTU1LTc3MzEtenE=";
+
+/// A history for killing purges in: secrets early on and at the tip (the checkout moves),
+/// a branch merged back, an annotated tag, and a commit-graph.
+fn crash_fixture() -> Repo {
+    let repo = Repo::new();
+    repo.write("README.md", "# service\n");
+    repo.commit_at("2022-01-01T00:00:00Z", "start");
+    repo.write("deploy/app.env", SECRET_ENV);
+    repo.write(
+        "k8s/secret.yaml",
+        format!("kind: Secret\ndata:\n  DB_PASSWORD: {KUBE_PASSWORD_B64}\n"),
+    );
+    let with_secrets = repo.commit_at("2022-01-02T00:00:00Z", "deploy");
+    repo.git(&["checkout", "-q", "-b", "feature", &with_secrets]);
+    repo.write("src/feature.py", "x = 1\n");
+    repo.commit_at("2022-01-03T00:00:00Z", "feature");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("ci.yaml", format!("token: {TOKEN}\n"));
+    repo.commit_at("2022-01-04T00:00:00Z", "ci");
+    repo.git_at(
+        "2022-01-05T00:00:00Z",
+        &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"],
+    );
+    repo.git_at("2022-01-06T00:00:00Z", &["tag", "-a", "v1", "-m", "one"]);
+    repo.write("src/main.py", "print(1)\n");
+    repo.commit_at("2022-01-07T00:00:00Z", "main");
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    repo
+}
+
+/// Every step boundary `SCOUR_CRASH_AT` can name, from the sources.
+fn crash_steps() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/purge");
+    let mut steps = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for piece in text.split("crash::point(\"").skip(1) {
+            let step = piece.split_once("\")").map_or("", |(step, _)| step);
+            // (The doc comment that names the pattern is not a step.)
+            if !step.is_empty() && step.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+                steps.push(step.to_string());
+            }
+        }
+    }
+    steps.sort();
+    steps.dedup();
+    steps
+}
+
+/// Each file of the checkout is as the `old` or the `new` files (path to blob) have it.
+fn checkout_is_one_of(
+    repo: &Repo,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    for path in old.keys().chain(new.keys()) {
+        let on_disk = repo.path().join(path);
+        let state = if on_disk.exists() {
+            Some(repo.git(&["hash-object", path]).trim().to_string())
+        } else {
+            None
+        };
+        if state.as_ref() != old.get(path) && state.as_ref() != new.get(path) {
+            return Err(format!("{path} is neither the old nor the new version"));
+        }
+    }
+    Ok(())
+}
+
+/// The refs and the files at HEAD, before or after a purge.
+struct Ends {
+    refs: BTreeMap<String, String>,
+    files: BTreeMap<String, String>,
+}
+
+impl Ends {
+    fn of(repo: &Repo) -> Ends {
+        Ends {
+            refs: refs(repo),
+            files: files(repo, "HEAD"),
+        }
+    }
+}
+
+/// What a killed purge must leave: a clean fsck, refs that all name objects and are all old
+/// or all new, and a checkout of the old or the new commit, file by file.
+fn sound_after_a_kill(repo: &Repo, old: &Ends, new: &Ends) -> Result<(), String> {
+    let fsck = std::process::Command::new("git")
+        .args(["fsck", "--full", "--no-progress"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let complaint = String::from_utf8_lossy(&fsck.stderr).to_string();
+    if !fsck.status.success() || complaint.contains("error") {
+        return Err(format!("git fsck: {complaint}"));
+    }
+    let now = refs(repo);
+    for id in now.values() {
+        repo.git(&["cat-file", "-e", id]);
+    }
+    if now != old.refs && now != new.refs {
+        return Err(format!("refs are neither all old nor all new: {now:?}"));
+    }
+    checkout_is_one_of(repo, &old.files, &new.files)
+}
+
+/// No object holds a planted secret, raw or base64.
+fn no_secret_in_any_object(repo: &Repo) -> Result<(), String> {
+    let out = std::process::Command::new("git")
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let all = String::from_utf8_lossy(&out.stdout);
+    let secret = SECRET_ENV.trim_start_matches("DB_PASSWORD=").trim_end();
+    for planted in [secret, TOKEN, KUBE_PASSWORD, KUBE_PASSWORD_B64] {
+        if all.contains(planted) {
+            return Err(format!("an object still holds {planted}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_purge_killed_at_any_step_is_finished_by_the_next_run() {
+    use std::os::unix::process::ExitStatusExt;
+    let template = crash_fixture();
+    let args = ["--include-head"];
+    // The run nobody kills: what the refs and the commit map must end as.
+    let reference = template.copy();
+    common::succeeded(&purge(&reference, &args));
+    let (old, new, map) = (
+        Ends::of(&template),
+        Ends::of(&reference),
+        commit_map(&reference),
+    );
+    assert_ne!(old.refs, new.refs);
+    assert_ne!(old.files, new.files);
+    let steps = crash_steps();
+    assert!(steps.len() >= 12, "{steps:?}");
+    for step in &steps {
+        let repo = template.copy();
+        let killed = std::process::Command::new(common::binary())
+            .args(["purge", "--progress", "never"])
+            .args(args)
+            .current_dir(repo.path())
+            .env("SCOUR_CRASH_AT", step)
+            .output()
+            .unwrap();
+        assert_eq!(
+            killed.status.signal(),
+            Some(9),
+            "step {step} was never reached: {}",
+            String::from_utf8_lossy(&killed.stderr)
+        );
+        sound_after_a_kill(&repo, &old, &new).unwrap_or_else(|e| panic!("killed at {step}: {e}"));
+        let rerun = purge(&repo, &args);
+        let stderr = String::from_utf8_lossy(&rerun.stderr);
+        assert_eq!(code(&rerun), 0, "rerun after {step}: {stderr}");
+        assert_eq!(refs(&repo), new.refs, "after {step}");
+        assert_eq!(commit_map(&repo), map, "after {step}");
+        no_secret_in_any_object(&repo).unwrap_or_else(|e| panic!("after {step}: {e}"));
+        let history = repo.scour(&["history", "--all-objects", "--progress", "never"]);
+        assert_eq!(code(&history), 0, "after {step}: {:?}", history);
+        repo.git(&["fsck", "--full"]);
+        assert_eq!(repo.git(&["status", "--porcelain"]), "", "after {step}");
+    }
+}
+
+/// `pid start-time since`, as a purge writes its lock, for process `pid`.
+#[cfg(target_os = "linux")]
+fn lock_line(pid: u32) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let started = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().nth(19))
+        .unwrap_or("0")
+        .to_string();
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("{pid} {started} {}\n", since - 5)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_live_purge_lock_is_respected_and_a_dead_ones_locks_are_cleared() {
+    let f = fixture();
+    let scour_dir = f.repo.path().join(".git/scour");
+    std::fs::create_dir_all(&scour_dir).unwrap();
+    // This test process is alive: its lock stands, and nothing changes.
+    std::fs::write(scour_dir.join("lock"), lock_line(std::process::id())).unwrap();
+    let refs_before = refs(&f.repo);
+    let out = purge(&f.repo, &["--include-head"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("another scour purge (pid {})", std::process::id())),
+        "{stderr}"
+    );
+    assert_eq!(refs(&f.repo), refs_before);
+    // A process that has exited, and a ref lock and index lock its run left behind.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    let line = lock_line(pid);
+    gone.wait().unwrap();
+    std::fs::write(scour_dir.join("lock"), line).unwrap();
+    std::fs::write(f.repo.path().join(".git/refs/heads/main.lock"), "").unwrap();
+    std::fs::write(f.repo.path().join(".git/index.lock"), "").unwrap();
+    let out = purge(&f.repo, &["--include-head"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!("an earlier purge (pid {pid}) was killed")),
+        "{stderr}"
+    );
+    assert!(!f.repo.path().join(".git/index.lock").exists());
+    assert!(!scour_dir.join("lock").exists());
+    f.repo.git(&["fsck", "--full"]);
 }

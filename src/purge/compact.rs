@@ -66,6 +66,7 @@ pub fn prune(
         git::run_git(dir, Some(repo.git_dir()), args).map_err(Error::Rewrite)
     };
     run(&["reflog", "expire", "--expire=now", "--all"])?;
+    super::crash::point("reflogs");
     // Absolute: git runs in another directory.
     let objects = std::fs::canonicalize(repo.common_dir().join("objects")).map_err(|e| {
         Error::Rewrite(format!(
@@ -80,6 +81,8 @@ pub fn prune(
     let live = match live {
         Ok(live) => live,
         Err(why) => {
+            // Killed half-way, gc would leave a commit-graph naming commits its repack dropped.
+            drop_commit_graph(&objects).map_err(Error::Rewrite)?;
             run(&["gc", "--prune=now", "--quiet"])?;
             return Ok(Pruned::Gc(why));
         }
@@ -91,6 +94,7 @@ pub fn prune(
     let old_packs = pack_files(&pack_dir).map_err(Error::Rewrite)?;
     let old_loose = git::loose_ids(&objects);
     let name = write_pack(repo, &pack_dir, &live).map_err(Error::Rewrite)?;
+    super::crash::point("packed");
     if let Err(e) = check(&pack_dir.join(format!("{name}.idx"))) {
         // Unless it replaced an identical old one, the new pack goes and the old ones stay.
         if !old_packs.iter().any(|(stem, _)| *stem == name) {
@@ -100,9 +104,12 @@ pub fn prune(
         }
         return Err(e);
     }
+    super::crash::point("verified");
     let packs = let_go(&objects, &name, &old_packs, &old_loose).map_err(Error::Rewrite)?;
+    super::crash::point("pruned");
     if writes_commit_graph(repo) {
         run(&["commit-graph", "write", "--reachable", "--no-progress"])?;
+        super::crash::point("graph-written");
     }
     Ok(Pruned::Compacted {
         kept: live.len(),
@@ -121,11 +128,9 @@ fn let_go(
     old_loose: &[ObjectId],
 ) -> Result<usize, String> {
     let info = objects.join("info");
-    remove_if_present(&info.join("commit-graph"))?;
-    if info.join("commit-graphs").is_dir() {
-        std::fs::remove_dir_all(info.join("commit-graphs"))
-            .map_err(|e| format!("{}: {e}", info.join("commit-graphs").display()))?;
-    }
+    // First: a commit-graph naming a commit whose pack is gone fails `git fsck`.
+    drop_commit_graph(objects)?;
+    super::crash::point("graph-dropped");
     let mut packs = 0;
     for (stem, files) in old_packs.iter().filter(|(stem, _)| stem != name) {
         packs += 1;
@@ -133,6 +138,7 @@ fn let_go(
         for file in files {
             remove_if_present(file).map_err(|e| format!("{e} (while deleting the pack {stem})"))?;
         }
+        super::crash::point("pack-deleted");
     }
     for id in old_loose {
         let hex = id.to_hex().to_string();
@@ -147,6 +153,23 @@ fn let_go(
             .map_err(|e| format!("{}: {e}", info.join("packs").display()))?;
     }
     Ok(packs)
+}
+
+/// Removes the commit-graph (single file or chain), synced: it may name commits about to go.
+fn drop_commit_graph(objects: &Path) -> Result<(), String> {
+    let info = objects.join("info");
+    remove_if_present(&info.join("commit-graph"))?;
+    if info.join("commit-graphs").is_dir() {
+        std::fs::remove_dir_all(info.join("commit-graphs"))
+            .map_err(|e| format!("{}: {e}", info.join("commit-graphs").display()))?;
+    }
+    #[cfg(unix)]
+    if info.is_dir() {
+        std::fs::File::open(&info)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|e| format!("{}: {e}", info.display()))?;
+    }
+    Ok(())
 }
 
 /// Writes one pack holding exactly `live` into `pack_dir` and returns its name

@@ -6,8 +6,12 @@
 //! history is written to `.git/scour/` as the way back; delete it when you are sure.
 
 pub mod compact;
+mod crash;
+pub mod journal;
+mod lock;
 pub mod pack;
 pub mod rewrite;
+pub mod verify;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
@@ -19,6 +23,7 @@ use crate::detect::Detector;
 use crate::history::{self, Examined};
 use crate::scan::Warning;
 use crate::source::git::{self, Index, Obj};
+use journal::{Journal, RefEdit};
 pub use rewrite::{Mode, PathGlobs};
 use rewrite::{Rewriter, Target, Writer};
 
@@ -54,6 +59,9 @@ pub enum Error {
         "interrupted: no ref was changed, and the objects and bundle written so far were removed"
     )]
     Interrupted,
+    /// Another purge holds the repository's lock.
+    #[error("another scour purge (pid {0}) is running in this repository; wait for it to finish")]
+    Busy(u32),
     /// Something flagged is still there after the purge.
     #[error("verification FAILED: {0}")]
     Verify(String),
@@ -132,6 +140,14 @@ pub fn purge(
     warn: &(dyn Fn(Warning) + Sync),
 ) -> Result<Report, Error> {
     let repo = git::open(path)?;
+    let _lock = match opts.dry_run {
+        true => None,
+        false => Some(lock::Lock::take(repo.common_dir(), warn)?),
+    };
+    crash::point("locked");
+    if !opts.dry_run {
+        resume(detector, path, &repo, opts, warn)?;
+    }
     if !opts.force && !opts.dry_run {
         safety_checks(&repo)?;
     }
@@ -150,6 +166,7 @@ pub fn purge(
     let mut laps = crate::timing::Laps::start("purge");
     let examined = history::examine(detector, path, &history_opts, warn)?;
     laps.lap("scan");
+    crash::point("scanned");
     let (blobs, mut secrets) = flagged(&examined, opts)?;
     let mode = opts.mode.unwrap_or(Mode::Drop);
     // The scan read every message already: only those it flagged need the rules again.
@@ -234,6 +251,7 @@ pub fn purge(
     }
     // The new objects must be in place before any ref points at them; an empty pack vanishes.
     let new_pack = rewriter.finish().map_err(Error::Rewrite)?;
+    crash::point("rewritten");
     // What the removed blobs held must not be found anywhere afterwards (the scan, when there
     // was one, already put every flagged secret in the list).
     for blob in rewriter.removed_blobs.iter().filter(|_| explicit) {
@@ -279,10 +297,9 @@ pub fn purge(
     }
 
     let state = repo.common_dir().join("scour");
-    std::fs::create_dir_all(&state)
-        .map_err(|e| Error::Rewrite(format!("{}: {e}", state.display())))?;
     if !opts.keep_objects {
         report.backup = Some(backup(&repo, &state)?);
+        crash::point("bundled");
         laps.lap("backup bundle");
     }
     if crate::interrupt::requested() {
@@ -290,42 +307,260 @@ pub fn purge(
         discard(new_pack.as_deref(), report.backup.as_deref());
         return Err(Error::Interrupted);
     }
-    update_refs(&repo, &edits)?;
-    write_state(&state, &rewriter, &edits)?;
-    laps.lap("refs and maps");
-    report.state_dir = Some(state.clone());
-    let head_changed = edits
-        .iter()
-        .any(|(name, _, _)| name == "HEAD" || is_head_branch(&repo, name));
-    if head_changed && repo.workdir().is_some() && !opts.force {
-        git_in(&repo, &["reset", "--hard", "--quiet", "HEAD"])?;
-    }
-    let check = Check {
+    let mut commit_map: Vec<(ObjectId, ObjectId)> =
+        rewriter.commits.iter().map(|(o, n)| (*o, *n)).collect();
+    commit_map.sort();
+    let journal = Journal {
+        checkout: checkout_to_move(&repo, &edits, opts),
+        refs: edits,
+        commits: commit_map,
+        removed: rewriter.removed_blobs.clone(),
+        replaced: rewriter.replacements(),
+        secrets,
+        prune: !opts.keep_objects,
+        pack: new_pack,
+        bundle: report.backup.clone(),
+    };
+    journal
+        .write(&state)
+        .map_err(|e| Error::Rewrite(format!("{}: {e}", Journal::path(&state).display())))?;
+    crash::point("journaled");
+    update_refs(&repo, &journal.refs)?;
+    crash::point("refs");
+    laps.lap("refs");
+    let finish = Finish {
+        repo: &repo,
+        path,
+        state: &state,
         detector,
-        removed: &rewriter.removed_blobs,
-        secrets: &secrets,
         threads: opts.threads,
         warn,
     };
-    if opts.keep_objects {
-        report.verified = Some(check.reachable(path)?);
-    } else {
-        // The new pack is checked before the old objects go: a failure deletes nothing.
+    let (pruned, verified) = finish.run(&journal, &index, rewriter.written(), problems)?;
+    laps.lap("prune and verify");
+    report.state_dir = Some(state);
+    report.pruned = pruned;
+    report.verified = Some(verified);
+    Ok(report)
+}
+
+/// The commit the checkout holds, when it is to follow the rewritten HEAD (a work tree, no
+/// `--force`, and HEAD among the refs that change).
+fn checkout_to_move(repo: &gix::Repository, edits: &[RefEdit], opts: &Options) -> Option<ObjectId> {
+    if repo.workdir().is_none() || opts.force {
+        return None;
+    }
+    edits
+        .iter()
+        .find(|(name, _, _)| name == "HEAD" || is_head_branch(repo, name))
+        .map(|(_, old, _)| *old)
+}
+
+/// Finishes a purge whose journal is written and whose refs have moved: the maps, the
+/// checkout, pruning and verification; then the journal goes.
+struct Finish<'a> {
+    repo: &'a gix::Repository,
+    path: &'a Path,
+    state: &'a Path,
+    detector: &'a Detector,
+    threads: usize,
+    warn: &'a (dyn Fn(Warning) + Sync),
+}
+
+impl Finish<'_> {
+    /// Runs the rest of `journal`'s purge; `index` holds every object the pruning must know
+    /// of, but those in `written`. Returns how the old objects were pruned and what the
+    /// verification checked.
+    fn run(
+        &self,
+        journal: &Journal,
+        index: &Index,
+        written: &std::collections::HashMap<ObjectId, rewrite::Links>,
+        problems: usize,
+    ) -> Result<(Option<String>, String), Error> {
+        write_state(self.state, journal)?;
+        crash::point("state");
+        if let Some(old) = journal.checkout {
+            follow_head(self.repo, old)?;
+            crash::point("checkout");
+        }
+        let check = verify::Check {
+            detector: self.detector,
+            removed: &journal.removed,
+            secrets: &journal.secrets,
+            index,
+            replaced: &journal.replaced,
+            state: self.state,
+            threads: self.threads,
+            warn: self.warn,
+        };
+        let outcome = if journal.prune {
+            self.prune(&check, index, written, problems)
+                .map(|(p, v)| (Some(p), v))
+        } else {
+            check.reachable(self.path).map(|v| (None, v))
+        };
+        // A failed verification is final (it changes nothing on a second try): the refs stay
+        // new and the old objects stay, as with --keep-objects.
+        if matches!(outcome, Ok(_) | Err(Error::Verify(_))) {
+            crash::point("finished");
+            Journal::remove(self.state).map_err(|e| {
+                Error::Rewrite(format!("{}: {e}", Journal::path(self.state).display()))
+            })?;
+        }
+        outcome
+    }
+
+    /// Prunes, with the new pack verified before the old objects go (a failure deletes
+    /// nothing), or everything verified after a `git gc`.
+    fn prune(
+        &self,
+        check: &verify::Check<'_>,
+        index: &Index,
+        written: &std::collections::HashMap<ObjectId, rewrite::Links>,
+        problems: usize,
+    ) -> Result<(String, String), Error> {
         let mut verified = None;
-        let pruned = compact::prune(&repo, &index, rewriter.written(), problems, &mut |pack| {
-            verified = Some(check.pack(&repo, pack)?);
+        let pruned = compact::prune(self.repo, index, written, problems, &mut |pack| {
+            verified = Some(check.pack(self.repo, pack)?);
             Ok(())
         })?;
-        laps.lap("prune and verify");
-        report.verified = match verified {
-            Some(verified) => Some(verified),
+        let verified = match verified {
+            Some(verified) => verified,
             // `git gc` did the pruning: check whatever it left.
-            None => Some(check.everything(path)?),
+            None => check.everything(self.path)?,
         };
-        report.pruned = Some(pruned.to_string());
+        Ok((pruned.to_string(), verified))
     }
-    laps.lap("verify");
-    Ok(report)
+}
+
+/// Finishes what a killed purge left in its journal, before anything else: refs it had not
+/// moved yet are moved, then the maps, checkout, pruning and verification follow. A journal
+/// whose refs all still hold their old values changed nothing: its pack and bundle go.
+fn resume(
+    detector: &Detector,
+    path: &Path,
+    repo: &gix::Repository,
+    opts: &Options,
+    warn: &(dyn Fn(Warning) + Sync),
+) -> Result<(), Error> {
+    let state = repo.common_dir().join("scour");
+    let Some(journal) = Journal::read(&state).map_err(Error::Rewrite)? else {
+        return Ok(());
+    };
+    let say = |message: String| {
+        warn(Warning {
+            place: "purge".into(),
+            message,
+        })
+    };
+    let Some(rest) = refs_to_move(repo, &journal, &state)? else {
+        discard(journal.pack.as_deref(), journal.bundle.as_deref());
+        Journal::remove(&state).map_err(|e| Error::Rewrite(e.to_string()))?;
+        say(
+            "an earlier purge was killed before it changed any ref; removed its pack and bundle"
+                .into(),
+        );
+        return Ok(());
+    };
+    update_refs(repo, &rest)?;
+    let history_opts = history::Options {
+        max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+        threads: opts.threads,
+        index_only: true,
+        no_ignore: true,
+        ..history::Options::default()
+    };
+    // The database as it is now, new objects included: what the pruning must know of.
+    let examined = history::examine(detector, path, &history_opts, warn)?;
+    let finish = Finish {
+        repo,
+        path,
+        state: &state,
+        detector,
+        threads: opts.threads,
+        warn,
+    };
+    let (pruned, verified) = finish.run(
+        &journal,
+        &examined.index,
+        &Default::default(),
+        examined.problems,
+    )?;
+    say(format!(
+        "finished the purge an earlier run left half done (its backup: {}); pruned: {}; verified: {verified}",
+        journal
+            .bundle
+            .as_ref()
+            .map_or("none, --keep-objects".into(), |b| b.display().to_string()),
+        pruned.as_deref().unwrap_or("no, --keep-objects"),
+    ));
+    Ok(())
+}
+
+/// The ref edits of `journal` still to make; `None` when no ref has moved yet (the killed run
+/// changed nothing). A ref at neither its old nor its new value cannot be finished.
+fn refs_to_move(
+    repo: &gix::Repository,
+    journal: &Journal,
+    state: &Path,
+) -> Result<Option<Vec<RefEdit>>, Error> {
+    let mut rest = Vec::new();
+    for (name, old, new) in &journal.refs {
+        match ref_value(repo, name) {
+            Some(now) if now == *new => {}
+            Some(now) if now == *old => rest.push((name.clone(), *old, *new)),
+            _ => {
+                return Err(Error::Rewrite(format!(
+                    "an earlier purge was killed half-way and {name} has moved since, so it cannot be finished; point {name} back (its values are in {}), or delete that file to give up (the old objects then stay until `git gc --prune=now`)",
+                    Journal::path(state).display()
+                )))
+            }
+        }
+    }
+    Ok((rest.len() < journal.refs.len()).then_some(rest))
+}
+
+/// What ref `name` names now, if it exists.
+fn ref_value(repo: &gix::Repository, name: &str) -> Option<ObjectId> {
+    let reference = repo.try_find_reference(name).ok()??;
+    reference.target().try_id().map(|id| id.to_owned())
+}
+
+/// Moves the checkout to the rewritten HEAD, unless some file holds work that is in neither
+/// the commit it held (`old`) nor the new one: that would be lost.
+fn follow_head(repo: &gix::Repository, old: ObjectId) -> Result<(), Error> {
+    let from_new = [changed(repo, "HEAD", false)?, changed(repo, "HEAD", true)?];
+    if from_new.iter().all(BTreeSet::is_empty) {
+        // Already there (a finished purge's journal, finished again).
+        return Ok(());
+    }
+    let old = old.to_string();
+    for (cached, from_new) in [false, true].into_iter().zip(&from_new) {
+        if let Some(path) = changed(repo, &old, cached)?.intersection(from_new).next() {
+            return Err(Error::Rewrite(format!(
+                "the checkout was not moved to the rewritten HEAD: {} has changes that are in neither the old nor the new commit; commit or stash them, then run the purge again to finish it",
+                String::from_utf8_lossy(path)
+            )));
+        }
+    }
+    git_in(repo, &["reset", "--hard", "--quiet", "HEAD"])
+}
+
+/// The paths where the work tree (or with `cached`, the index) differs from `commit`.
+fn changed(repo: &gix::Repository, commit: &str, cached: bool) -> Result<BTreeSet<Vec<u8>>, Error> {
+    let mut args = vec!["diff", "--name-only", "-z", "--no-renames"];
+    if cached {
+        args.push("--cached");
+    }
+    args.extend([commit, "--"]);
+    let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
+    let out = git::run_git(dir, Some(repo.git_dir()), &args).map_err(Error::Rewrite)?;
+    Ok(out
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect())
 }
 
 /// Removes the pack (and its index) and the bundle the purge wrote, when nothing refers to them
@@ -345,7 +580,7 @@ fn refusal(
     index: &Index,
     rewriter: &Rewriter<'_, '_>,
     tips: &[git::Tip],
-    edits: &[(String, ObjectId, ObjectId)],
+    edits: &[RefEdit],
     opts: &Options,
 ) -> Option<Error> {
     let planned: Vec<ObjectId> = tips
@@ -619,10 +854,7 @@ fn is_head_branch(repo: &gix::Repository, name: &str) -> bool {
 }
 
 /// All changed refs in one transaction, each expected at its old value.
-fn update_refs(
-    repo: &gix::Repository,
-    edits: &[(String, ObjectId, ObjectId)],
-) -> Result<(), Error> {
+fn update_refs(repo: &gix::Repository, edits: &[RefEdit]) -> Result<(), Error> {
     use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
     use gix::refs::Target as RefTarget;
     let edits: Vec<RefEdit> = edits
@@ -646,17 +878,33 @@ fn update_refs(
             })
         })
         .collect::<Result<_, Error>>()?;
-    repo.edit_references(edits)
-        .map_err(|e| Error::Rewrite(format!("updating refs: {e}")))?;
+    let failed = |e: &dyn std::fmt::Display| Error::Rewrite(format!("updating refs: {e}"));
+    // All or nothing: loose refs are renamed into place one by one, and a kill between two
+    // would leave some old and some new. With every ref packed first, the one rename of
+    // `packed-refs` moves them all. (HEAD, when detached, cannot be packed.)
+    let mut transaction = repo.refs.transaction();
+    if edits.iter().all(|e| e.name.as_bstr().starts_with(b"refs/")) {
+        git_in(repo, &["pack-refs", "--all"])?;
+        crash::point("refs-packed");
+        transaction = transaction.packed_refs(
+            gix::refs::file::transaction::PackedRefs::DeletionsAndNonSymbolicUpdatesRemoveLooseSourceReference(
+                Box::new(repo.objects.clone()),
+            ),
+        );
+    }
+    let committer = repo.committer().transpose().map_err(|e| failed(&e))?;
+    let fail = gix::lock::acquire::Fail::Immediately;
+    transaction
+        .prepare(edits, fail, fail)
+        .map_err(|e| failed(&e))?
+        .commit(committer)
+        .map_err(|e| failed(&e))?;
     Ok(())
 }
 
-/// Writes the commit map, the ref map and the ban list under `.git/scour/`.
-fn write_state(
-    state: &Path,
-    rewriter: &Rewriter<'_, '_>,
-    edits: &[(String, ObjectId, ObjectId)],
-) -> Result<(), Error> {
+/// Writes the commit map, the ref map and the ban list under `.git/scour/` (again, when a
+/// purge is finished a second time: the ban list gains only lines it lacks).
+fn write_state(state: &Path, journal: &Journal) -> Result<(), Error> {
     let io = |path: &Path, e: std::io::Error| Error::Rewrite(format!("{}: {e}", path.display()));
     let write = |name: &str, lines: Vec<String>, append: bool| -> Result<(), Error> {
         let path = state.join(name);
@@ -672,24 +920,22 @@ fn write_state(
         }
         Ok(())
     };
-    let mut map: Vec<String> = rewriter
-        .commits
+    let map = journal.commits.iter().map(|(o, n)| format!("{o} {n}"));
+    write("commit-map", map.collect(), false)?;
+    let refs = journal
+        .refs
         .iter()
-        .map(|(o, n)| format!("{o} {n}"))
-        .collect();
-    map.sort();
-    write("commit-map", map, false)?;
-    let refs: Vec<String> = edits
-        .iter()
-        .map(|(name, o, n)| format!("{name} {o} {n}"))
-        .collect();
-    write("ref-map", refs, false)?;
-    let mut ban: Vec<String> = rewriter
-        .removed_blobs
+        .map(|(name, o, n)| format!("{name} {o} {n}"));
+    write("ref-map", refs.collect(), false)?;
+    let banned = std::fs::read_to_string(state.join("ban-list")).unwrap_or_default();
+    let banned: HashSet<&str> = banned.lines().collect();
+    let mut ban: Vec<String> = journal
+        .removed
         .iter()
         .map(|b| format!("blob {b}"))
+        .chain(journal.commits.iter().map(|(c, _)| format!("commit {c}")))
+        .filter(|line| !banned.contains(line.as_str()))
         .collect();
-    ban.extend(rewriter.commits.keys().map(|c| format!("commit {c}")));
     ban.sort();
     // The ban list grows across purges: a later push must not bring back an earlier one.
     write("ban-list", ban, true)
@@ -725,161 +971,4 @@ fn git_in(repo: &gix::Repository, args: &[&str]) -> Result<(), Error> {
     git::run_git(dir, Some(repo.git_dir()), args)
         .map(|_| ())
         .map_err(Error::Rewrite)
-}
-
-/// The verification: no removed blob may be left, and no flagged secret may be found.
-///
-/// Objects are scanned by the content rules in one pass, without working out paths (files that
-/// rules recognise by name alone, such as `.pgpass`, are covered by their blob ids); only when a
-/// flagged secret turns up is history walked to say where.
-struct Check<'a> {
-    detector: &'a Detector,
-    removed: &'a HashSet<ObjectId>,
-    secrets: &'a HashSet<String>,
-    threads: usize,
-    warn: &'a (dyn Fn(Warning) + Sync),
-}
-
-impl Check<'_> {
-    fn summary(&self, blobs: u64, what: &str) -> String {
-        format!(
-            "scanned {blobs} {what}: no flagged blob and none of the {} flagged secrets remain",
-            self.secrets.len()
-        )
-    }
-
-    /// The pack a compaction wrote, before the old objects go: it must decode whole, hold
-    /// none of the removed blobs and none of the flagged secrets.
-    fn pack(&self, repo: &gix::Repository, idx: &Path) -> Result<String, Error> {
-        let index = gix::odb::pack::index::File::at(idx, repo.object_hash())
-            .map_err(|e| Error::Verify(format!("{}: {e}", idx.display())))?;
-        let left = self.left_behind(|b| index.lookup(b.as_ref()).is_some());
-        if !left.is_empty() {
-            return Err(Error::Verify(format!(
-                "{left} would remain: history still holds them at paths the selection does not cover (`git log --all --name-status --find-object=ID` shows where); nothing was deleted"
-            )));
-        }
-        let sweep = history::sweep(
-            self.detector,
-            repo,
-            git::Scope::Pack(idx),
-            self.threads,
-            self.warn,
-        );
-        if sweep.problems > 0 || sweep.objects != u64::from(index.num_objects()) {
-            return Err(Error::Verify(format!(
-                "the new pack {} does not read back whole ({} of {} objects); nothing was deleted",
-                idx.display(),
-                sweep.objects,
-                index.num_objects()
-            )));
-        }
-        let holders = self.holders(&sweep);
-        if !holders.is_empty() {
-            return Err(Error::Verify(format!(
-                "flagged secrets would remain in object(s) {}; nothing was deleted",
-                holders.join(", ")
-            )));
-        }
-        Ok(self.summary(
-            sweep.blobs,
-            "blobs in the new pack before deleting the old ones",
-        ))
-    }
-
-    /// Every object left after `git gc`.
-    fn everything(&self, path: &Path) -> Result<String, Error> {
-        // A fresh handle: the packs changed under the one the purge used.
-        let repo = git::open(path)?;
-        let left = self.left_behind(|b| repo.has_object(b));
-        if !left.is_empty() {
-            return Err(Error::Verify(format!(
-                "{left} still in the object database"
-            )));
-        }
-        let dirs = git::object_dirs(&repo);
-        let sweep = history::sweep(
-            self.detector,
-            &repo,
-            git::Scope::Dirs(&dirs),
-            self.threads,
-            self.warn,
-        );
-        if sweep.problems > 0 {
-            return Err(Error::Verify(
-                "some objects could not be read, so they could not be checked".into(),
-            ));
-        }
-        let holders = self.holders(&sweep);
-        if holders.is_empty() {
-            return Ok(self.summary(sweep.blobs, "remaining blobs"));
-        }
-        let (_, places) = self.locate(path, true)?;
-        Err(Error::Verify(format!(
-            "flagged secrets are still present in object(s) {}{}",
-            holders.join(", "),
-            if places.is_empty() {
-                String::new()
-            } else {
-                format!(", at {}", places.join(", "))
-            }
-        )))
-    }
-
-    /// What the refs reach, when the old objects are kept.
-    fn reachable(&self, path: &Path) -> Result<String, Error> {
-        let (blobs, places) = self.locate(path, false)?;
-        if !places.is_empty() {
-            return Err(Error::Verify(format!(
-                "flagged secrets are still present at {}",
-                places.join(", ")
-            )));
-        }
-        Ok(self.summary(blobs, "remaining blobs (reachable ones; old objects kept)"))
-    }
-
-    /// `N flagged blob(s): ids` for the removed blobs that `present` says are still there;
-    /// empty when none is.
-    fn left_behind(&self, present: impl Fn(&ObjectId) -> bool) -> String {
-        let left: Vec<String> = self
-            .removed
-            .iter()
-            .filter(|b| present(b))
-            .map(|b| b.to_string())
-            .collect();
-        if left.is_empty() {
-            return String::new();
-        }
-        format!("{} flagged blob(s) ({})", left.len(), left.join(", "))
-    }
-
-    /// The blobs, commits and tags of a sweep that hold a flagged secret.
-    fn holders(&self, sweep: &history::Sweep) -> Vec<String> {
-        sweep
-            .holders
-            .iter()
-            .filter(|(_, found)| found.iter().any(|s| self.secrets.contains(s)))
-            .map(|(id, _)| id.to_string())
-            .collect()
-    }
-
-    /// Scans history with paths: how many blobs were scanned, and each place a flagged secret
-    /// is found.
-    fn locate(&self, path: &Path, all_objects: bool) -> Result<(u64, Vec<String>), Error> {
-        let history_opts = history::Options {
-            all_objects,
-            max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
-            threads: self.threads,
-            no_ignore: true,
-            ..history::Options::default()
-        };
-        let outcome = history::examine(self.detector, path, &history_opts, self.warn)?.outcome;
-        let places = outcome
-            .findings
-            .iter()
-            .filter(|f| self.secrets.contains(&f.secret_sha256))
-            .map(|f| format!("{}:{} ({})", f.path, f.line, f.rule))
-            .collect();
-        Ok((outcome.summary.files, places))
-    }
 }

@@ -328,6 +328,14 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         self.writer.finish()
     }
 
+    /// Each redacted blob written, with the blob it replaces.
+    pub fn replacements(&self) -> HashMap<ObjectId, ObjectId> {
+        self.redacted
+            .iter()
+            .filter_map(|(old, new)| new.map(|new| (new, *old)))
+            .collect()
+    }
+
     /// Every object the rewrite wrote, with what each points at.
     pub fn written(&self) -> &HashMap<ObjectId, Links> {
         &self.writer.links

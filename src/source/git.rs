@@ -56,7 +56,7 @@ pub fn open(path: &Path) -> Result<gix::Repository, Error> {
 /// gc, and reading a push.
 pub fn run_git(dir: &Path, git_dir: Option<&Path>, args: &[&str]) -> Result<Vec<u8>, String> {
     let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut command = std::process::Command::new("git");
+    let mut command = git_command();
     command
         .args(args)
         .current_dir(absolute(dir))
@@ -75,6 +75,32 @@ pub fn run_git(dir: &Path, git_dir: Option<&Path>, args: &[&str]) -> Result<Vec<
         ));
     }
     Ok(out.stdout)
+}
+
+/// A `git` command that dies with scour: killed with SIGKILL when scour dies (on Linux), so that
+/// no git keeps writing into a repository whose purge was killed. (The signal follows the thread
+/// that spawned the child; scour spawns git from threads that live as long as the process.)
+pub fn git_command() -> std::process::Command {
+    #[allow(unused_mut)]
+    let mut command = std::process::Command::new("git");
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: getpid is async-signal-safe; it runs before the fork.
+        let parent = unsafe { libc::getpid() };
+        // SAFETY: prctl, getppid and _exit are async-signal-safe, as pre_exec requires.
+        unsafe {
+            command.pre_exec(move || {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                // Scour may have died between the fork and the prctl.
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+    }
+    command
 }
 
 /// A reference and the object it names.

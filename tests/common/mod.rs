@@ -25,6 +25,19 @@ impl Repo {
         repo
     }
 
+    /// A copy of the whole repository (work tree and `.git`) in a fresh directory.
+    pub fn copy(&self) -> Repo {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(self.path().join("."))
+            .arg(dir.path())
+            .status()
+            .expect("cp runs");
+        assert!(status.success(), "cp -a failed");
+        Repo { dir }
+    }
+
     /// The repository's top directory.
     pub fn path(&self) -> &Path {
         self.dir.path()
