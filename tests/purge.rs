@@ -561,7 +561,7 @@ fn a_secret_left_elsewhere_fails_verification_and_deletes_nothing() {
     let (yaml_blob, env_blob) = (&f.secret_blobs[1], &f.secret_blobs[0]);
     // The same password as deploy/app.env, in a file the purge does not select.
     f.repo.write(
-        "docs/runbook.env",
+        "ops/runbook.env",
         format!("# staging, copied from prod\n{SECRET_ENV}"),
     );
     f.repo.commit_at("2022-03-02T00:00:00Z", "runbook");
@@ -580,7 +580,7 @@ fn a_secret_left_elsewhere_fails_verification_and_deletes_nothing() {
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains(&format!("{runbook} at docs/runbook.env (")),
+        stderr.contains(&format!("{runbook} at ops/runbook.env (")),
         "{stderr}"
     );
     let list = stderr
@@ -592,7 +592,7 @@ fn a_secret_left_elsewhere_fails_verification_and_deletes_nothing() {
     assert!(list.is_absolute() && list.parent().unwrap().ends_with(".git/scour"));
     let listed = std::fs::read_to_string(&list).unwrap();
     assert!(
-        listed.starts_with(&format!("{runbook}\tdocs/runbook.env\t")),
+        listed.starts_with(&format!("{runbook}\tops/runbook.env\t")),
         "{listed}"
     );
     #[cfg(unix)]
@@ -649,6 +649,32 @@ fn the_same_weak_value_in_prose_and_in_config_is_judged_per_path_by_the_verifica
         let again = common::succeeded(&purge(&repo, &["--mode", mode, "--include-head"]));
         assert!(again.contains("nothing to purge"), "{again}");
     }
+}
+
+#[test]
+fn a_low_confidence_fixture_of_the_same_value_is_neither_selected_nor_held_against_the_purge() {
+    // The test suite's copy of the value is low confidence, so the default selection leaves it;
+    // the verification must judge it the same way, or the purge could never finish.
+    let repo = Repo::new();
+    repo.write("deploy/app.env", "DB_PASSWORD=hunter2\n");
+    repo.write("tests/fixtures/app.env", "# fixture\nDB_PASSWORD=hunter2\n");
+    repo.commit_at("2022-01-01T00:00:00Z", "app and its fixture");
+    repo.write("deploy/app.env", "DB_PASSWORD=${DB_PASSWORD}\n");
+    repo.commit_at("2022-01-02T00:00:00Z", "read it from the environment");
+    let fixture = hash(&repo, "# fixture\nDB_PASSWORD=hunter2\n");
+    let deployed = hash(&repo, "DB_PASSWORD=hunter2\n");
+    let stdout = common::succeeded(&purge(&repo, &[]));
+    assert!(stdout.contains("verified: scanned"), "{stdout}");
+    let objects = all_objects(&repo);
+    assert!(objects.contains(&fixture) && !objects.contains(&deployed));
+    repo.git(&["fsck", "--full"]);
+    // With every confidence selected, the fixture goes too.
+    let stdout = common::succeeded(&purge(
+        &repo,
+        &["--min-confidence", "low", "--include-head"],
+    ));
+    assert!(stdout.contains("verified: scanned"), "{stdout}");
+    assert!(!all_objects(&repo).contains(&fixture));
 }
 
 #[cfg(unix)]

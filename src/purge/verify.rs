@@ -17,6 +17,7 @@ use gix::ObjectId;
 
 use super::Error;
 use crate::detect::{Detector, FileKind, Input};
+use crate::finding::LineIndex;
 use crate::history;
 use crate::scan::Warning;
 use crate::source::git::{self, FxHasher, Index, Obj};
@@ -272,6 +273,8 @@ impl Check<'_> {
                 })
                 .collect()
         };
+        // The selection kept only findings of the chosen confidence; so does the check.
+        let lines = LineIndex::new(data);
         let mut held = Vec::new();
         for (place, path) in at {
             for i in self
@@ -279,6 +282,11 @@ impl Check<'_> {
                 .select_for_path(&matches, path)
                 .into_iter()
                 .filter(flagged)
+                .filter(|&i| {
+                    let m = &matches[i];
+                    let placed = lines.place(&m.span);
+                    self.detector.finding(m, &place, path, placed).is_some()
+                })
             {
                 held.push(Held {
                     id,
@@ -317,12 +325,17 @@ impl Check<'_> {
             path: None,
             kind: FileKind::Config,
         });
+        let lines = LineIndex::new(message.as_bytes());
         scanned
             .matches
             .iter()
             .filter(|m| {
                 self.secrets
                     .contains(&crate::finding::sha256_hex(m.secret.as_bytes()))
+                    && self
+                        .detector
+                        .finding(m, place, None, lines.place(&m.span))
+                        .is_some()
             })
             .map(|m| Held {
                 id,
