@@ -61,6 +61,9 @@ What is skipped by default, and how to include it:
   the .git directory and symlinks                                           (never followed)
 
 Noise control:
+  every finding has a confidence (high, medium, low) from its value and where it sits; tests,
+  examples, docs and commented-out lines make weak values low, and low is hidden unless
+  --min-confidence low; --explain says why on each line;
   a line holding `scour:allow` is never reported;
   --baseline REPORT.json hides the credentials an earlier JSON report holds.
 
