@@ -606,6 +606,11 @@ pub fn strength(value: &str, context_words: &[&str]) -> Strength {
             return Strength::Weak;
         }
     }
+    // Long generated values need no dictionary search to be judged (and it costs most on
+    // them): a value of this length and spread is no word, keyboard walk or sequence.
+    if v.len() >= 24 && looks_generated(v) && shannon(v.as_bytes()) >= 4.0 {
+        return Strength::Strong;
+    }
     let estimate = zxcvbn::zxcvbn(v, context_words);
     let guesses = estimate.guesses_log10();
     // A generated value costs about one order of magnitude per character (zxcvbn stops
