@@ -48,11 +48,7 @@ impl Journal {
     /// Writes the journal into `state` durably: a temporary file, synced, renamed into place.
     pub fn write(&self, state: &Path) -> std::io::Result<()> {
         let tmp = state.join(format!("{NAME}.tmp"));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut out = std::io::BufWriter::new(options.open(&tmp)?);
+        let mut out = std::io::BufWriter::new(crate::report::create_private(&tmp)?);
         out.write_all(self.to_text().as_bytes())?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;

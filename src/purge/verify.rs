@@ -383,11 +383,7 @@ fn write_list(state: &Path, held: &[Held]) -> std::io::Result<PathBuf> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let path = state.join(format!("verify-failed-{stamp}.txt"));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = std::io::BufWriter::new(options.open(&path)?);
+    let mut file = std::io::BufWriter::new(crate::report::create_private(&path)?);
     for h in held {
         writeln!(file, "{}\t{}\t{}", h.id, h.place, h.rule)?;
     }
