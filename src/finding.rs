@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 use crate::detect::confidence::{self, Confidence, Evidence};
-use crate::detect::context::Context;
+use crate::detect::context::{Context, Site};
 use crate::detect::{judge, Match};
 use crate::rules::{Category, Rule, RuleId, Severity};
 
@@ -88,16 +88,17 @@ pub struct Provenance {
 }
 
 impl Finding {
-    /// Places a detector match at `placement` in the file shown as `path`; `context_path` is
-    /// the path whose conventions say where the file sits (relative to what was scanned).
+    /// Places a detector match at `placement` in what is shown as `path`; `site` says what
+    /// holds it (a file and the path whose conventions apply, or a message).
     pub fn new(
         rule: &Rule,
         m: &Match,
         path: &str,
-        context_path: Option<&Path>,
+        site: Site<'_>,
         placement: Placement,
     ) -> Finding {
-        let context = Context::of(context_path);
+        let context = site.context();
+        let context_path = site.path();
         let commented = m.comment.is_some_and(|c| c.comments_out(context_path));
         let words = context_words(m.key.as_deref(), context_path);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();

@@ -18,7 +18,7 @@ use gix::ObjectId;
 use globset::GlobSet;
 use serde::Serialize;
 
-use crate::detect::{Detector, FileKind, Input, Match};
+use crate::detect::{Detector, FileKind, Input, Match, Site};
 use crate::finding::{Finding, LineIndex, Placement, Provenance};
 use crate::report::human::plural;
 use crate::scan::{Outcome, Summary, Warning};
@@ -671,13 +671,13 @@ fn place(
     }
 
     let mut findings = Vec::new();
-    let mut emit = |m: &Match, placement: Placement, path: &str, real: bool, git: Provenance| {
-        let context_path = real.then(|| Path::new(path));
-        if let Some(mut f) = detector.finding(m, path, context_path, placement) {
-            f.git = Some(git);
-            findings.push(f);
-        }
-    };
+    let mut emit =
+        |m: &Match, placement: Placement, path: &str, site: Site<'_>, git: Provenance| {
+            if let Some(mut f) = detector.finding(m, path, site, placement) {
+                f.git = Some(git);
+                findings.push(f);
+            }
+        };
     for hit in &hits {
         let hex = hit.id.to_hex().to_string();
         match &hit.holder {
@@ -717,7 +717,7 @@ fn place(
                             &hit.matches[i],
                             hit.positions[i],
                             &path.to_str_lossy(),
-                            true,
+                            Site::File(path.to_path().ok()),
                             git.clone(),
                         );
                     }
@@ -733,7 +733,7 @@ fn place(
                             &hit.matches[i],
                             hit.positions[i],
                             what,
-                            false,
+                            Site::File(None),
                             bare_provenance(&hex, !is_reachable),
                         );
                     }
@@ -776,7 +776,7 @@ fn place(
                     "(tag message)"
                 };
                 for (m, pos) in hit.matches.iter().zip(&hit.positions) {
-                    emit(m, *pos, what, false, git.clone());
+                    emit(m, *pos, what, Site::Message, git.clone());
                 }
             }
         }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::detect::{Detector, FileKind, Input};
+use crate::detect::{Detector, FileKind, Input, Site};
 use crate::finding::{Finding, LineIndex};
 use crate::source::is_binary;
 
@@ -295,9 +295,12 @@ pub fn inspect(
         });
         let lines = LineIndex::new(&body);
         for m in &scanned.matches {
-            let Some(finding) =
-                detector.finding(m, "(commit or tag message)", None, lines.place(&m.span))
-            else {
+            let Some(finding) = detector.finding(
+                m,
+                "(commit or tag message)",
+                Site::Message,
+                lines.place(&m.span),
+            ) else {
                 continue;
             };
             inspection.offences.push(Offence {
@@ -651,7 +654,14 @@ fn scan_at(detector: &Detector, data: &[u8], path: &str) -> Vec<Finding> {
     scanned
         .matches
         .iter()
-        .filter_map(|m| detector.finding(m, path, Some(Path::new(path)), lines.place(&m.span)))
+        .filter_map(|m| {
+            detector.finding(
+                m,
+                path,
+                Site::File(Some(Path::new(path))),
+                lines.place(&m.span),
+            )
+        })
         .collect()
 }
 

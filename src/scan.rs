@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::detect::{Detector, FileKind, Input};
+use crate::detect::{Detector, FileKind, Input, Site};
 use crate::finding::{Finding, LineIndex, RecordIds};
 use crate::source::{self, stdin, worktree};
 
@@ -355,6 +355,6 @@ fn scan_bytes(
     scanned
         .matches
         .iter()
-        .filter_map(|m| detector.finding(m, shown, context_path, lines.place(&m.span)))
+        .filter_map(|m| detector.finding(m, shown, Site::File(context_path), lines.place(&m.span)))
         .collect()
 }

@@ -19,6 +19,14 @@ fn repo() -> Repo {
     repo.write("charts/app/ci/ha-values.yaml", "password: testpass\n");
     repo.write("t/t5550-http.sh", "HTTP_PASSWORD=askpass\n");
     repo.commit_all("a chart, its CI values and a test");
+    // Messages are prose: a weak value in one is talk about a password, not configuration.
+    repo.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "ops: rotate the database password\n\nDB_PASSWORD=hunter2 was the old one",
+    ]);
     repo
 }
 
@@ -137,6 +145,27 @@ fn history_and_the_hook_honour_the_threshold() {
     let found = findings(&out);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["line"], 9);
+    let out = repo.scour(&[
+        "history",
+        "--format",
+        "json",
+        "--min-confidence",
+        "low",
+        ".",
+    ]);
+    let found = findings(&out);
+    let message = found
+        .iter()
+        .find(|f| f["path"] == "(commit message)")
+        .expect("the message's weak value, at low confidence");
+    assert_eq!(
+        (message["context"].as_str(), message["confidence"].as_str()),
+        (Some("docs"), Some("low"))
+    );
+    let out = repo.scour(&["history", "--format", "json", "."]);
+    assert!(findings(&out)
+        .iter()
+        .all(|f| f["path"] != "(commit message)"));
     // A commit that adds only a fixture passes the pre-commit hook; a deployable default does not.
     repo.write("t/t9999-more.sh", "DB_PASSWORD=secret\n");
     repo.git(&["add", "."]);

@@ -26,6 +26,33 @@ pub enum Context {
     Docs,
 }
 
+/// What holds a match: a file, with its path when one is known, or a commit or tag message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site<'a> {
+    /// A file or blob; `None` for standard input or a blob no tree names.
+    File(Option<&'a Path>),
+    /// A commit or tag message: prose, where a weak value is talk, not configuration.
+    Message,
+}
+
+impl<'a> Site<'a> {
+    /// Where the site sits.
+    pub fn context(self) -> Context {
+        match self {
+            Site::File(path) => Context::of(path),
+            Site::Message => Context::Docs,
+        }
+    }
+
+    /// The path whose conventions apply, if any.
+    pub fn path(self) -> Option<&'a Path> {
+        match self {
+            Site::File(path) => path,
+            Site::Message => None,
+        }
+    }
+}
+
 impl Context {
     /// The name used in reports.
     pub fn as_str(self) -> &'static str {

@@ -25,6 +25,7 @@ pub use kind::FileKind;
 use crate::finding::{Finding, Placement};
 use crate::rules::{Category, Decode, Rule, RuleSet, Scope};
 use confidence::Confidence;
+pub use context::Site;
 use prefilter::Prefilter;
 use region::{Region, RegionKind};
 
@@ -172,17 +173,16 @@ impl Detector {
         self.min_confidence
     }
 
-    /// Turns a match placed at `placement` into a finding in the file shown as `path`
-    /// (`context_path` decides where it sits), or `None` when its confidence is below the
-    /// threshold.
+    /// Turns a match placed at `placement` into a finding shown at `path` (`site` decides
+    /// where it sits), or `None` when its confidence is below the threshold.
     pub fn finding(
         &self,
         m: &Match,
         path: &str,
-        context_path: Option<&Path>,
+        site: Site<'_>,
         placement: Placement,
     ) -> Option<Finding> {
-        let f = Finding::new(self.rule(m), m, path, context_path, placement);
+        let f = Finding::new(self.rule(m), m, path, site, placement);
         (f.confidence >= self.min_confidence).then_some(f)
     }
 

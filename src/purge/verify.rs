@@ -16,7 +16,7 @@ use gix::objs::Kind;
 use gix::ObjectId;
 
 use super::Error;
-use crate::detect::{Detector, FileKind, Input};
+use crate::detect::{Detector, FileKind, Input, Site};
 use crate::finding::LineIndex;
 use crate::history;
 use crate::scan::Warning;
@@ -285,7 +285,9 @@ impl Check<'_> {
                 .filter(|&i| {
                     let m = &matches[i];
                     let placed = lines.place(&m.span);
-                    self.detector.finding(m, &place, path, placed).is_some()
+                    self.detector
+                        .finding(m, &place, Site::File(path), placed)
+                        .is_some()
                 })
             {
                 held.push(Held {
@@ -334,7 +336,7 @@ impl Check<'_> {
                     .contains(&crate::finding::sha256_hex(m.secret.as_bytes()))
                     && self
                         .detector
-                        .finding(m, place, None, lines.place(&m.span))
+                        .finding(m, place, Site::Message, lines.place(&m.span))
                         .is_some()
             })
             .map(|m| Held {
