@@ -564,7 +564,7 @@ impl Checklist {
     pub fn build(items: Vec<Item>, rules: &RuleSet, opts: &BuildOptions) -> Checklist {
         let items: Vec<Item> = items
             .into_iter()
-            .filter(|i| i.confidence.is_none_or(|c| c >= opts.min_confidence))
+            .filter(|i| i.confidence.map_or(true, |c| c >= opts.min_confidence))
             .collect();
         let findings = items.len();
         let mut by_value: BTreeMap<String, Vec<Item>> = BTreeMap::new();
@@ -1056,6 +1056,22 @@ mod tests {
         assert_eq!(seconds("2024-11-19T11:00:00+01:00"), Some(1_732_010_400));
         assert_eq!(seconds("2000-03-01T00:00:00Z"), Some(951_868_800));
         assert_eq!(seconds("garbage"), None);
+    }
+
+    #[test]
+    fn the_generated_reason_is_the_confidence_models() {
+        use crate::detect::confidence::{assess, Evidence};
+        use crate::detect::{context::Context, judge::Strength};
+        for context in [Context::Config, Context::Test] {
+            let assessment = assess(&Evidence {
+                distinctive: false,
+                strength: Strength::Strong,
+                context,
+                commented: false,
+                example_like: false,
+            });
+            assert!(assessment.reason.starts_with(GENERATED_REASON));
+        }
     }
 
     #[test]

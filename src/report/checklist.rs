@@ -7,6 +7,8 @@ use crate::checklist::{Checklist, Entry, Location, State};
 
 /// Locations an entry lists in Markdown before "and N more" (the JSON has them all).
 const MAX_LOCATIONS: usize = 5;
+/// Blobs an entry's purge command may name in Markdown (the JSON has every command whole).
+const MAX_PURGE_BLOBS: usize = 8;
 /// Systems the overview names before "and N more".
 const MAX_SYSTEMS: usize = 8;
 
@@ -186,18 +188,29 @@ fn write_entry(out: &mut dyn Write, number: usize, e: &Entry) -> io::Result<()> 
         writeln!(out, "    - {step}")?;
     }
     match &e.purge {
-        Some(command) if e.purge_with.is_empty() => {
-            writeln!(out, "  - Then remove it from history: `{command}`")?
-        }
         Some(command) => {
-            let others: Vec<String> = e.purge_with.iter().map(|n| n.to_string()).collect();
-            writeln!(
-                out,
-                "  - Then remove it from history, with entr{} {} (they share its value or \
-                 files, and a purge leaves no copy of a value it removes): `{command}`",
-                if others.len() == 1 { "y" } else { "ies" },
-                others.join(", ")
-            )?
+            let with = if e.purge_with.is_empty() {
+                String::new()
+            } else {
+                let others: Vec<String> = e.purge_with.iter().map(|n| n.to_string()).collect();
+                format!(
+                    ", with entr{} {} (they share its value or files, and a purge leaves no \
+                     copy of a value it removes)",
+                    if others.len() == 1 { "y" } else { "ies" },
+                    others.join(", ")
+                )
+            };
+            let blobs = command.matches(" --blob ").count();
+            if blobs <= MAX_PURGE_BLOBS {
+                writeln!(out, "  - Then remove it from history{with}: `{command}`")?;
+            } else {
+                writeln!(
+                    out,
+                    "  - Then remove it from history{with}: {blobs} blobs, too many to print here; \
+                     run this entry's `purge` command from the JSON checklist, or the command \
+                     for everything above."
+                )?;
+            }
         }
         None => writeln!(
             out,
