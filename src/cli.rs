@@ -91,11 +91,13 @@ Examples:
 Exit status: 0 nothing found, 1 findings, 2 error.";
 
 const CHECKLIST_HELP: &str = "\
-The checklist groups findings by the credential's value: the same password in thirty commits
-and three files, or a registry token found raw and inside the base64 `auth` of a
-`.dockerconfigjson`, is one entry. Each entry says what the credential most likely is, where and
-since when it leaked, whether it is still at HEAD, which refs reach it, how to rotate it, and
-the `scour purge` command that removes it from history. Weak and placeholder values say so.
+The checklist opens with counts by severity, confidence, state and system, then has one entry
+per credential: a random-looking value is one credential wherever it appears (a token pasted in
+three files); a weak, chosen or placeholder value is one per system it guards (the registry
+host, else the chart or service directory, with a dotted key's prefix). Each entry says what
+the credential most likely is, where (one line per path, with its versions) and since when it
+leaked, whether it is still at HEAD, which refs reach it, how to rotate it, and the `scour
+purge` command that removes its blobs from history. Weak and placeholder values say so.
 
 Order: severity, then still present before removed, then longest exposure.
 

@@ -260,7 +260,16 @@ fn run_checklist(args: ChecklistArgs) -> Result<u8> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let list = Checklist::build(items, detector.rules(), now);
+    let saved_as = match (args.format, &args.output) {
+        (ChecklistFormat::Json, Some(path)) => Some(path.display().to_string()),
+        _ => None,
+    };
+    let build = checklist::BuildOptions {
+        now,
+        min_confidence: detector.min_confidence(),
+        saved_as,
+    };
+    let list = Checklist::build(items, detector.rules(), &build);
     let render = |out: &mut dyn Write| match args.format {
         ChecklistFormat::Markdown => report::checklist::markdown(out, &list),
         ChecklistFormat::Json => report::checklist::json(out, &list),

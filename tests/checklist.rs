@@ -228,3 +228,255 @@ fn worktree_marks_what_is_still_on_disk_and_output_is_private() {
     let token = entry(entries, "GitHub personal access token (classic)");
     assert_eq!(token["in_worktree"], false);
 }
+
+/// A weak password guarding two services, one token pasted in three files, and a weak value in
+/// a test fixture: the shape of issue 14.
+struct Services {
+    repo: Repo,
+}
+
+const PASTED_TOKEN: &str = "ghp_Q7vM2kX9pL4wR8tZ1nB6cY3hJ5dF0gS2aE7u";
+
+fn services() -> Services {
+    let repo = Repo::new();
+    for (n, replicas) in [1, 2, 3].iter().enumerate() {
+        repo.write(
+            "services/billing/config.yaml",
+            format!("service: billing\nreplicas: {replicas}\ndatabase:\n  password: postgres\n"),
+        );
+        if n == 0 {
+            repo.write(
+                "services/auth/config.yaml",
+                "service: auth\ndatabase:\n  password: postgres\n",
+            );
+            repo.write(
+                "tests/fixtures/config.yaml",
+                "service: fixture\ndatabase:\n  password: hunter2\n",
+            );
+        }
+        repo.commit_at(&format!("2023-0{}-01T09:00:00Z", n + 1), "billing settings");
+    }
+    repo.write(
+        "services/billing/.env",
+        format!("BILLING=1\nGITHUB_TOKEN={PASTED_TOKEN}\n"),
+    );
+    repo.write(
+        "services/auth/.env",
+        format!("AUTH=1\nGITHUB_TOKEN={PASTED_TOKEN}\n"),
+    );
+    repo.write(
+        "ci/deploy.sh",
+        format!("#!/bin/sh\nexport GITHUB_TOKEN={PASTED_TOKEN}\n"),
+    );
+    repo.commit_at("2023-05-01T09:00:00Z", "ci token");
+    Services { repo }
+}
+
+fn paths(entry: &Value) -> Vec<&str> {
+    entry["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_weak_value_is_one_credential_per_system_a_token_one_everywhere() {
+    let s = services();
+    let (status, text) = checklist(&s.repo, &["--format", "json"]);
+    assert_eq!(status, 1);
+    let list: Value = serde_json::from_str(&text).unwrap();
+    let entries = list["entries"].as_array().unwrap();
+    let mut named: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["system"].as_str().unwrap()))
+        .collect();
+    named.sort();
+    assert_eq!(
+        named,
+        vec![
+            ("GitHub personal access token (classic)", "ci"),
+            ("Password (password)", "services/auth"),
+            ("Password (password)", "services/billing"),
+        ],
+        "{entries:#?}"
+    );
+
+    let token = entries
+        .iter()
+        .find(|e| e["kind"] == "GitHub personal access token (classic)")
+        .unwrap();
+    assert_eq!(
+        paths(token),
+        vec![
+            "ci/deploy.sh",
+            "services/auth/.env",
+            "services/billing/.env"
+        ]
+    );
+
+    // Three versions of one file: one location, with its history.
+    let billing = entries
+        .iter()
+        .find(|e| e["system"] == "services/billing")
+        .unwrap();
+    assert_eq!(paths(billing), vec!["services/billing/config.yaml"]);
+    let location = &billing["locations"][0];
+    assert_eq!(location["line"], 4);
+    assert_eq!(location["versions"], 3);
+    assert_eq!(location["commits"], 4);
+    assert_eq!(location["in_head"], true);
+    assert_eq!(location["first_date"], "2023-01-01T09:00:00+00:00");
+    assert_eq!(location["last_date"], "2023-05-01T09:00:00+00:00");
+    assert_eq!(location["blobs"].as_array().unwrap().len(), 3);
+
+    // The overview counts credentials, not findings.
+    let overview = &list["overview"];
+    assert_eq!(overview["severity"]["critical"], 1, "{overview:#}");
+    assert_eq!(overview["state"]["at_head"], 3);
+    assert_eq!(overview["systems"].as_array().unwrap().len(), 3);
+
+    let (_, markdown) = checklist(&s.repo, &[]);
+    let overview_at = markdown.find("| by system |").expect("an overview");
+    assert!(overview_at < markdown.find("- [ ]").unwrap(), "{markdown}");
+    assert!(markdown.contains("`services/billing/config.yaml:4` (3 versions in 4 commits"));
+    assert!(markdown.contains("scour purge --mode redact --findings checklist.json --include-head"));
+}
+
+#[test]
+fn min_confidence_reaches_the_checklist_and_a_saved_report() {
+    let s = services();
+    let fixture = |args: &[&str]| {
+        let (_, text) = checklist(&s.repo, args);
+        text.contains("tests/fixtures/config.yaml")
+    };
+    assert!(!fixture(&["--format", "json"]));
+    assert!(fixture(&["--format", "json", "--min-confidence", "low"]));
+
+    // A report saved with every finding gives the checklist the threshold asks for.
+    let out = s
+        .repo
+        .history_report("report.json", &["--all-objects", "--min-confidence", "low"]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, direct) = checklist(&s.repo, &[]);
+    let (_, from) = checklist(&s.repo, &["--from", "report.json"]);
+    assert_eq!(direct, from);
+    assert!(fixture(&[
+        "--from",
+        "report.json",
+        "--min-confidence",
+        "low"
+    ]));
+}
+
+fn blobs(entry: &Value) -> Vec<String> {
+    entry["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["blobs"].as_array().unwrap().iter())
+        .map(|b| b.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn exists(repo: &Repo, blob: &str) -> bool {
+    std::process::Command::new("git")
+        .args(["cat-file", "-e", blob])
+        .current_dir(repo.path())
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// Runs a command the checklist printed (no quoting in these).
+fn run_printed(repo: &Repo, command: &str) {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(words[..2], ["scour", "purge"], "{command}");
+    let mut args = words[1..].to_vec();
+    args.extend(["--progress", "never"]);
+    let out = repo.scour(&args);
+    assert_eq!(
+        code(&out),
+        0,
+        "{command}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn saved_checklist(repo: &Repo) -> Value {
+    let out = repo.scour(&[
+        "checklist",
+        "--format",
+        "json",
+        "-o",
+        "checklist.json",
+        "--progress",
+        "never",
+    ]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(&std::fs::read_to_string(repo.path().join("checklist.json")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn an_entry_purge_command_removes_exactly_its_blobs() {
+    let s = services();
+    let list = saved_checklist(&s.repo);
+    let entries = list["entries"].as_array().unwrap();
+    let number = |system: &str| 1 + entries.iter().position(|e| e["system"] == system).unwrap();
+    // One value in two systems: a purge leaves no copy of a value, so it takes both.
+    let auth = &entries[number("services/auth") - 1];
+    let billing = &entries[number("services/billing") - 1];
+    assert_eq!(
+        auth["purge_with"],
+        serde_json::json!([number("services/billing")])
+    );
+    assert_eq!(auth["purge"], billing["purge"]);
+    for blob in blobs(auth).iter().chain(&blobs(billing)) {
+        assert!(auth["purge"].as_str().unwrap().contains(blob.as_str()));
+    }
+
+    let token = &entries[number("ci") - 1];
+    assert!(token["purge_with"].is_null(), "{token:#}");
+    let others: Vec<String> = entries
+        .iter()
+        .filter(|e| e["system"] != "ci")
+        .flat_map(blobs)
+        .collect();
+    let command = token["purge"].as_str().unwrap();
+    assert!(command.ends_with(" --include-head"), "{command}");
+    run_printed(&s.repo, command);
+    for blob in blobs(token) {
+        assert!(!exists(&s.repo, &blob), "{blob} is gone");
+    }
+    for blob in others {
+        assert!(exists(&s.repo, &blob), "{blob} stays");
+    }
+    let text = std::fs::read_to_string(s.repo.path().join("ci/deploy.sh")).unwrap();
+    assert!(
+        text.contains("***REMOVED***") && !text.contains(PASTED_TOKEN),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_header_command_purges_everything_listed() {
+    let s = services();
+    let list = saved_checklist(&s.repo);
+    let command = list["purge"].as_str().unwrap();
+    assert_eq!(
+        command,
+        "scour purge --mode redact --findings checklist.json --include-head"
+    );
+    run_printed(&s.repo, command);
+    for entry in list["entries"].as_array().unwrap() {
+        for blob in blobs(entry) {
+            assert!(!exists(&s.repo, &blob), "{blob} is gone");
+        }
+    }
+    let out = s
+        .repo
+        .scour(&["history", "--format", "json", "--progress", "never"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+}
