@@ -22,8 +22,9 @@ use std::path::Path;
 
 pub use kind::FileKind;
 
+use crate::allow::Allow;
 use crate::finding::{Finding, Placement};
-use crate::rules::{Category, Decode, Rule, RuleSet, Scope};
+use crate::rules::{Category, Decode, Rule, RuleSet, Scope, Severity};
 use confidence::Confidence;
 use prefilter::Prefilter;
 use region::{Region, RegionKind};
@@ -126,6 +127,10 @@ pub struct Detector {
     unplaced: Vec<bool>,
     /// Findings below this confidence are not reported.
     min_confidence: Confidence,
+    /// Findings of rules below this severity are not reported.
+    min_severity: Severity,
+    /// What the project's configuration says is not a secret.
+    allow: Allow,
 }
 
 /// A capture that passed the rule's checks, before overlaps are resolved.
@@ -158,7 +163,26 @@ impl Detector {
             prefilter,
             unplaced,
             min_confidence: Confidence::Medium,
+            min_severity: Severity::Low,
+            allow: Allow::default(),
         }
+    }
+
+    /// Reports only findings of rules of `level` and above (the default is every severity).
+    pub fn with_min_severity(mut self, level: Severity) -> Detector {
+        self.min_severity = level;
+        self
+    }
+
+    /// Drops the findings that `allow` allows.
+    pub fn with_allow(mut self, allow: Allow) -> Detector {
+        self.allow = allow;
+        self
+    }
+
+    /// The allowlists, for what is known only after a finding is made (its commit).
+    pub fn allow(&self) -> &Allow {
+        &self.allow
     }
 
     /// Reports findings of `level` and above (the default is medium).
@@ -173,8 +197,8 @@ impl Detector {
     }
 
     /// Turns a match placed at `placement` into a finding in the file shown as `path`
-    /// (`context_path` decides where it sits), or `None` when its confidence is below the
-    /// threshold.
+    /// (`context_path` decides where it sits), or `None` when its confidence or severity is
+    /// below the threshold or the allowlists allow it: the one place every command filters.
     pub fn finding(
         &self,
         m: &Match,
@@ -182,7 +206,12 @@ impl Detector {
         context_path: Option<&Path>,
         placement: Placement,
     ) -> Option<Finding> {
-        let f = Finding::new(self.rule(m), m, path, context_path, placement);
+        let rule = self.rule(m);
+        if rule.severity < self.min_severity || self.allow.allows(rule.id.as_str(), path, &m.secret)
+        {
+            return None;
+        }
+        let f = Finding::new(rule, m, path, context_path, placement);
         (f.confidence >= self.min_confidence).then_some(f)
     }
 
