@@ -107,7 +107,8 @@ What is skipped by default, and how to include it:
 
 Noise control:
   a line holding `scour:allow` is never reported;
-  --baseline REPORT.json hides the credentials an earlier JSON report holds.
+  --baseline REPORT.json hides the credentials an earlier JSON report holds;
+  .scour.toml allows paths, regexes, stopwords and commits (see `scour config --help`).
 
 Exit status: 0 nothing found, 1 findings, 2 error.";
 
@@ -523,6 +524,10 @@ pub enum FormatArg {
     Jsonl,
     /// SARIF 2.1.0 for code-scanning services.
     Sarif,
+    /// GitLab Secret Detection report (gl-secret-detection-report.json).
+    Gitlab,
+    /// JUnit XML for test-report widgets.
+    Junit,
 }
 
 /// When to colour.

@@ -345,6 +345,8 @@ fn emit(outcome: &Outcome, detector: &Detector, args: &OutputArgs) -> Result<()>
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Junit => Format::Junit,
     };
     let color = match args.color {
         ColorArg::Always => true,
