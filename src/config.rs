@@ -36,23 +36,15 @@ pub enum Error {
         key: String,
         message: String,
     },
-    /// A rule file it names is unusable.
-    #[error("{file}: {source}")]
-    Rules {
-        file: String,
-        #[source]
-        source: crate::rules::Error,
-    },
+    /// The built-in rules or a `--rules` file are unusable.
+    #[error(transparent)]
+    Rules(#[from] crate::rules::Error),
     /// Rules that are not built in failed their own examples.
     #[error("{0}")]
     Examples(String),
-    /// The baseline it names is unusable.
-    #[error("{file}: {source}")]
-    Baseline {
-        file: String,
-        #[source]
-        source: crate::scan::Error,
-    },
+    /// A rule file or baseline it names is unusable (the message names that file too).
+    #[error("config '{file}': {message}")]
+    Named { file: String, message: String },
 }
 
 /// The file as written; every key is optional.
@@ -377,9 +369,9 @@ impl Config {
                 }
             },
         };
-        loaded.map(Some).map_err(|source| Error::Baseline {
+        loaded.map(Some).map_err(|e| Error::Named {
             file: self.name.clone(),
-            source,
+            message: e.to_string(),
         })
     }
 
@@ -387,9 +379,9 @@ impl Config {
     /// that names no rule is an error on its line.
     fn shape_rules(&self, set: &mut RuleSet) -> Result<(), Error> {
         for rel in &self.rules {
-            let rules_error = |source| Error::Rules {
+            let rules_error = |e: crate::rules::Error| Error::Named {
                 file: self.name.clone(),
-                source,
+                message: e.to_string(),
             };
             match &self.origin {
                 Origin::Disk(dir) => set
@@ -450,15 +442,9 @@ impl Config {
 /// ones, with severities, thresholds and allowlists. Rules that are not built in must pass
 /// their own examples first.
 pub fn detector(config: Option<&Config>, cli: &Overrides) -> Result<Detector, Error> {
-    let mut set = RuleSet::builtin().map_err(|source| Error::Rules {
-        file: "built-in rules".into(),
-        source,
-    })?;
+    let mut set = RuleSet::builtin()?;
     for path in &cli.rules {
-        set.add_path(path).map_err(|source| Error::Rules {
-            file: "--rules".into(),
-            source,
-        })?;
+        set.add_path(path)?;
     }
     if let Some(config) = config {
         config.shape_rules(&mut set)?;
