@@ -51,6 +51,51 @@ pub enum Command {
     /// List the rules, or check a rule file and its examples.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Check a configuration file, or write a commented starter `.scour.toml`.
+    #[command(subcommand, after_help = CONFIG_HELP)]
+    Config(ConfigCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `scour man > scour.1`.
+    Man,
+}
+
+const CONFIG_HELP: &str = "\
+Where the configuration comes from:
+  scan, hook pre-commit, rules list   the nearest .scour.toml at or above the scanned path, up to
+                                      the top of the git work tree (the file on disk)
+  history, checklist, purge           the .scour.toml committed at HEAD
+  hook pre-receive                    only the server's own scour/config.toml in the repository's
+                                      git directory, or --config: never anything a push brings
+--config FILE uses FILE instead; --no-config uses none. Command-line options win over the file.
+
+Keys: rules, disable, min_confidence, min_severity, fail_on, baseline, bypass (pre-receive
+only), [severity] \"rule.id\" = \"high\", [allow] paths, regexes, stopwords, commits, and
+[allow.rule.\"rule.id\"] with the same lists for one rule.";
+
+/// `scour config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file (default: the one `scour scan` would read here); exit 2 on
+    /// the first problem, naming its line and key.
+    Check {
+        /// The file.
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Write a commented starter configuration.
+    Init {
+        /// Where to write it.
+        #[arg(value_name = "FILE", default_value = ".scour.toml")]
+        file: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 const SCAN_HELP: &str = "\
@@ -65,7 +110,8 @@ Noise control:
   examples, docs and commented-out lines make weak values low, and low is hidden unless
   --min-confidence low; --explain says why on each line;
   a line holding `scour:allow` is never reported;
-  --baseline REPORT.json hides the credentials an earlier JSON report holds.
+  --baseline REPORT.json hides the credentials an earlier JSON report holds;
+  .scour.toml allows paths, regexes, stopwords and commits (see `scour config --help`).
 
 Exit status: 0 nothing found, 1 findings, 2 error.";
 
@@ -426,11 +472,20 @@ pub struct RuleArgs {
     #[arg(long = "rules", value_name = "PATH")]
     pub extra: Vec<PathBuf>,
 
-    /// Report findings of this confidence and above. high: token formats, private keys and
-    /// random-looking values; medium adds chosen and default passwords in deployable
-    /// configuration; low adds weak values in tests, examples, docs and comments.
-    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = ConfidenceArg::Medium)]
-    pub min_confidence: ConfidenceArg,
+    /// Report findings of this confidence and above (default: the configuration's, else
+    /// medium). high: token formats, private keys and random-looking values; medium adds chosen
+    /// and default passwords in deployable configuration; low adds weak values in tests,
+    /// examples, docs and comments.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<ConfidenceArg>,
+
+    /// Read the configuration from FILE instead of the project's `.scour.toml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 /// Confidence levels, lowest first.
@@ -479,6 +534,10 @@ pub enum FormatArg {
     Jsonl,
     /// SARIF 2.1.0 for code-scanning services.
     Sarif,
+    /// GitLab Secret Detection report (gl-secret-detection-report.json).
+    Gitlab,
+    /// JUnit XML for test-report widgets.
+    Junit,
 }
 
 /// When to colour.

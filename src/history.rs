@@ -240,6 +240,11 @@ pub fn examine(
             });
         }
     }
+    // Commits to skip are known only now that each finding has the commit that brought it.
+    findings.retain(|f| {
+        let commit = f.git.as_ref().and_then(|g| g.commit.as_deref());
+        !commit.is_some_and(|c| detector.allow().skips_commit(f.rule.as_str(), c))
+    });
     laps.lap("provenance");
     let mut outcome = Outcome {
         findings,

@@ -13,8 +13,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::config::Bypass;
 use crate::detect::{Detector, FileKind, Input, Site};
 use crate::finding::{Finding, LineIndex};
+use crate::rules::Severity;
 use crate::source::is_binary;
 
 /// Why a hook could not do its job (as opposed to rejecting a push).
@@ -310,6 +312,12 @@ pub fn inspect(
             });
         }
     }
+    // A commit the server's allowlist names may bring what it likes.
+    inspection.offences.retain(|o| {
+        !detector
+            .allow()
+            .skips_commit(o.finding.rule.as_str(), &o.commit)
+    });
     Ok(inspection)
 }
 
@@ -320,6 +328,10 @@ pub struct PreReceive {
     pub timeout: Duration,
     /// Accept instead of reject when time runs out.
     pub accept_on_timeout: bool,
+    /// Who may bypass with `-o scour.skip`.
+    pub bypass: Bypass,
+    /// The lowest severity that rejects; lower findings are shown and let through.
+    pub fail_on: Severity,
 }
 
 /// The push options git hands the hook (`git push -o ...`).
@@ -356,7 +368,9 @@ struct AuditLine<'a> {
     fingerprints: Vec<&'a str>,
 }
 
-fn pusher() -> String {
+/// Who is pushing, as the hosting software tells hooks (GitLab, Gitea, GitHub Enterprise, a web
+/// server's authentication, then the account the hook runs as).
+pub fn pusher() -> String {
     [
         "GL_USERNAME",
         "GITEA_PUSHER_NAME",
@@ -404,6 +418,17 @@ fn audit(
     )
 }
 
+/// The git directory a hook runs in: `GIT_DIR`, or the current directory (git runs a
+/// pre-receive hook in the bare repository).
+pub fn git_dir() -> Result<PathBuf, Error> {
+    let dir =
+        std::env::current_dir().map_err(|e| Error::Git(format!("the current directory: {e}")))?;
+    Ok(std::env::var_os("GIT_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { dir.join(p) })
+        .unwrap_or(dir))
+}
+
 /// Runs the pre-receive hook: reads the updates from `input`, writes its verdict's message to
 /// `out` (git relays it to the pusher).
 pub fn pre_receive(
@@ -415,18 +440,23 @@ pub fn pre_receive(
     let updates = parse_updates(input)?;
     let dir =
         std::env::current_dir().map_err(|e| Error::Git(format!("the current directory: {e}")))?;
-    let git_dir = std::env::var_os("GIT_DIR")
-        .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { dir.join(p) })
-        .unwrap_or_else(|| dir.clone());
+    let git_dir = git_dir()?;
     let options = push_options();
-    let bypass = bypass_reason(&options);
+    let mut bypass = bypass_reason(&options);
     if bypass.as_deref() == Some("") {
         let _ = writeln!(
             out,
             "scour: push rejected: a bypass needs a reason: git push -o scour.skip=\"why these are not secrets\""
         );
         return Ok(Verdict::Reject);
+    }
+    if bypass.is_some() && !opts.bypass.permits(&pusher()) {
+        let _ = writeln!(
+            out,
+            "scour: the bypass (-o scour.skip) is not allowed for '{}' by this server's policy; the push is checked as usual",
+            pusher()
+        );
+        bypass = None;
     }
     // Inspect on a worker thread, so that the deadline holds whatever git does.
     let (tx, rx) = std::sync::mpsc::channel();
@@ -436,7 +466,7 @@ pub fn pre_receive(
         scope.spawn(move || {
             let _ = tx.send(inspect(detector, &work_dir, &work_git_dir, &work_updates));
         });
-        let inspection = match rx.recv_timeout(opts.timeout) {
+        let mut inspection = match rx.recv_timeout(opts.timeout) {
             Ok(result) => result?,
             Err(_) => {
                 let verdict = if opts.accept_on_timeout {
@@ -470,6 +500,24 @@ pub fn pre_receive(
             );
             return Ok(Verdict::Reject);
         }
+        let (blocking, below): (Vec<Offence>, Vec<Offence>) =
+            std::mem::take(&mut inspection.offences)
+                .into_iter()
+                .partition(|o| o.finding.severity >= opts.fail_on);
+        for o in &below {
+            let f = &o.finding;
+            let _ = writeln!(
+                out,
+                "scour: warning: {} {}:{}  {} ({}, below the policy's fail_on)  {}",
+                o.reference,
+                f.path,
+                f.line,
+                f.rule,
+                f.severity.as_str(),
+                f.shown_secret(false)
+            );
+        }
+        inspection.offences = blocking;
         if inspection.offences.is_empty() {
             return Ok(Verdict::Accept);
         }
@@ -526,7 +574,13 @@ fn write_rejection(out: &mut dyn Write, inspection: &Inspection) -> std::io::Res
 
 /// Runs the pre-commit hook in the work tree `dir`: scans the staged blobs. Returns whether the
 /// commit may go ahead.
-pub fn pre_commit(detector: &Detector, dir: &Path, out: &mut dyn Write) -> Result<bool, Error> {
+/// Findings below `fail_on` are shown as warnings and do not block.
+pub fn pre_commit(
+    detector: &Detector,
+    dir: &Path,
+    fail_on: Severity,
+    out: &mut dyn Write,
+) -> Result<bool, Error> {
     let diff = git(
         dir,
         &[
@@ -567,28 +621,43 @@ pub fn pre_commit(detector: &Detector, dir: &Path, out: &mut dyn Write) -> Resul
             findings.extend(scan_at(detector, data, path));
         }
     })?;
-    if findings.is_empty() {
-        return Ok(true);
-    }
-    let _ = writeln!(
-        out,
-        "scour: commit blocked: the staged changes add {} secret(s):",
-        findings.len()
-    );
-    for f in &findings {
-        let _ = writeln!(
-            out,
+    let line = |f: &Finding| {
+        format!(
             "  {}:{}  {}  {}",
             f.path,
             f.line,
             f.rule,
             f.shown_secret(false)
+        )
+    };
+    let (blocking, below): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.severity >= fail_on);
+    if !below.is_empty() {
+        let _ = writeln!(
+            out,
+            "scour: warning: the staged changes add {} possible secret(s) below fail_on:",
+            below.len()
         );
+        for f in &below {
+            let _ = writeln!(out, "{}", line(f));
+        }
+    }
+    if blocking.is_empty() {
+        return Ok(true);
     }
     let _ = writeln!(
         out,
-        "Remove the secret (and `git add` again), or mark a false positive with a `scour:allow` comment.\n\
-         To commit anyway: git commit --no-verify (the server may still refuse the push)."
+        "scour: commit blocked: the staged changes add {} secret(s):",
+        blocking.len()
+    );
+    for f in &blocking {
+        let _ = writeln!(out, "{}", line(f));
+    }
+    let _ = writeln!(
+        out,
+        "Remove the secret (and `git add` again), mark a false positive with a `scour:allow` comment\n\
+         or in .scour.toml's [allow]. To commit anyway: git commit --no-verify (the server may still\n\
+         refuse the push)."
     );
     Ok(false)
 }

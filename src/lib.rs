@@ -4,7 +4,9 @@
 //! [`detect::Match`]es with the [`rules`], [`finding`] places them in files, [`scan`] drives a
 //! whole scan, and [`report`] writes the result. `main.rs` only wires the command line to these.
 
+pub mod allow;
 pub mod checklist;
+pub mod config;
 pub mod detect;
 pub mod finding;
 pub mod history;

@@ -11,14 +11,15 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use cli::{
-    ChecklistArgs, ChecklistFormat, Cli, ColorArg, Command, FormatArg, HistoryArgs, HookCommand,
-    OnTimeout, OutputArgs, ProgressArg, PurgeArgs, PurgeMode, ReportArgs, RuleArgs, RulesCommand,
-    ScanArgs,
+    ChecklistArgs, ChecklistFormat, Cli, ColorArg, Command, ConfigCommand, FormatArg, HistoryArgs,
+    HookCommand, OnTimeout, OutputArgs, ProgressArg, PurgeArgs, PurgeMode, ReportArgs, RuleArgs,
+    RulesCommand, ScanArgs,
 };
+use scour::config::{self, Config, Lookup};
 use scour::detect::confidence::Confidence;
 use scour::detect::Detector;
 use scour::report::{self, Format, Style};
-use scour::rules::{check, RuleSet};
+use scour::rules::{check, RuleSet, Severity};
 use scour::scan::{self, Baseline, Outcome, Warning};
 
 const FINDINGS: u8 = 1;
@@ -34,6 +35,10 @@ fn main() -> ExitCode {
         Command::Hook(hook) => run_hook(hook),
         Command::Rules(RulesCommand::List { rules }) => list_rules(&rules),
         Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
+        Command::Config(ConfigCommand::Check { file }) => check_config(file.as_deref()),
+        Command::Config(ConfigCommand::Init { file, force }) => init_config(&file, force),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -56,42 +61,56 @@ fn warn(w: Warning) {
     eprintln!("scour: warning: {w}");
 }
 
-/// The built-in rules plus `--rules`, whose examples must pass before they are used.
-fn load_rules(args: &RuleArgs) -> Result<Detector> {
-    let mut set = RuleSet::builtin().context("built-in rules")?;
-    for path in &args.extra {
-        set.add_path(path)?;
-    }
-    let min = match args.min_confidence {
-        cli::ConfidenceArg::Low => Confidence::Low,
-        cli::ConfidenceArg::Medium => Confidence::Medium,
-        cli::ConfidenceArg::High => Confidence::High,
-    };
-    let detector = Detector::new(set).with_min_confidence(min);
-    if !args.extra.is_empty() {
-        let failures = check::run(&detector, |r| !r.builtin);
-        if let Some(first) = failures.first() {
-            bail!(
-                "{first}{}",
-                match failures.len() {
-                    1 => String::new(),
-                    n => format!(" (and {} more; see `scour rules check`)", n - 1),
-                }
-            );
-        }
-    }
-    Ok(detector)
+/// The configuration `args` select: `--config`, none with `--no-config`, or what `lookup` finds.
+fn load_config(args: &RuleArgs, lookup: Lookup<'_>) -> Result<Option<Config>> {
+    Ok(config::find(
+        args.config.as_deref(),
+        args.no_config,
+        lookup,
+    )?)
 }
 
-/// The rules and the baseline that `scan` and `history` share.
-fn load_report_args(args: &ReportArgs) -> Result<(Detector, Option<Baseline>)> {
-    let detector = load_rules(&args.rules)?;
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    Ok((detector, baseline))
+/// The detector for the command line and the configuration.
+fn load_rules(args: &RuleArgs, config: Option<&Config>) -> Result<Detector> {
+    let overrides = config::Overrides {
+        rules: args.extra.clone(),
+        min_confidence: args.min_confidence.map(|level| match level {
+            cli::ConfidenceArg::Low => Confidence::Low,
+            cli::ConfidenceArg::Medium => Confidence::Medium,
+            cli::ConfidenceArg::High => Confidence::High,
+        }),
+    };
+    Ok(config::detector(config, &overrides)?)
+}
+
+/// The lowest severity that makes the exit status 1.
+fn fail_on(config: Option<&Config>) -> Severity {
+    config.and_then(|c| c.fail_on).unwrap_or(Severity::Low)
+}
+
+/// The configuration, rules, baseline and failing severity that `scan` and `history` share.
+fn load_report_args(
+    args: &ReportArgs,
+    lookup: Lookup<'_>,
+) -> Result<(Detector, Option<Baseline>, Severity)> {
+    let config = load_config(&args.rules, lookup)?;
+    let detector = load_rules(&args.rules, config.as_ref())?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::load(path)?),
+        None => match &config {
+            Some(c) => c.baseline()?,
+            None => None,
+        },
+    };
+    Ok((detector, baseline, fail_on(config.as_ref())))
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8> {
-    let (detector, baseline) = load_report_args(&args.report)?;
+    let top = match args.paths.first() {
+        Some(p) if p != Path::new("-") => p.as_path(),
+        _ => Path::new("."),
+    };
+    let (detector, baseline, fail_on) = load_report_args(&args.report, Lookup::Disk(top))?;
     let opts = scan::Options {
         no_ignore: args.no_ignore,
         max_file_size: args.max_file_size,
@@ -111,12 +130,18 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         };
         scan::scan_paths(&detector, &paths, &opts, &warn)?
     };
-    report_outcome(outcome, baseline.as_ref(), &detector, &args.report.output)
+    report_outcome(
+        outcome,
+        baseline.as_ref(),
+        &detector,
+        &args.report.output,
+        fail_on,
+    )
 }
 
 fn run_history(args: HistoryArgs) -> Result<u8> {
     scour::interrupt::install();
-    let (detector, baseline) = load_report_args(&args.report)?;
+    let (detector, baseline, fail_on) = load_report_args(&args.report, Lookup::Head(&args.repo))?;
     let refs = globs(&args.refs, "--refs")?;
     let opts = scour::history::Options {
         all_objects: args.all_objects,
@@ -131,7 +156,13 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
         keep_commits: false,
     };
     let outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
-    report_outcome(outcome, baseline.as_ref(), &detector, &args.report.output)
+    report_outcome(
+        outcome,
+        baseline.as_ref(),
+        &detector,
+        &args.report.output,
+        fail_on,
+    )
 }
 
 fn globs(patterns: &[String], flag: &str) -> Result<Option<globset::GlobSet>> {
@@ -148,7 +179,8 @@ fn globs(patterns: &[String], flag: &str) -> Result<Option<globset::GlobSet>> {
 fn run_purge(args: PurgeArgs) -> Result<u8> {
     scour::interrupt::install();
     use scour::purge::{self, Mode};
-    let detector = load_rules(&args.rules)?;
+    let config = load_config(&args.rules, Lookup::Head(&args.repo))?;
+    let detector = load_rules(&args.rules, config.as_ref())?;
     let opts = purge::Options {
         mode: Some(match args.mode {
             PurgeMode::Drop => Mode::Drop,
@@ -180,7 +212,10 @@ fn run_hook(hook: HookCommand) -> Result<u8> {
             on_timeout,
             rules,
         } => {
-            let detector = load_rules(&rules)?;
+            let git_dir = hook::git_dir()?;
+            // Never the pushed content's configuration: only the server's.
+            let config = load_config(&rules, Lookup::Server(&git_dir))?;
+            let detector = load_rules(&rules, config.as_ref())?;
             let mut input = String::new();
             io::stdin()
                 .read_to_string(&mut input)
@@ -188,6 +223,11 @@ fn run_hook(hook: HookCommand) -> Result<u8> {
             let opts = hook::PreReceive {
                 timeout: std::time::Duration::from_secs_f64(timeout.max(0.1)),
                 accept_on_timeout: on_timeout == OnTimeout::Accept,
+                bypass: config
+                    .as_ref()
+                    .map(|c| c.bypass.clone())
+                    .unwrap_or_default(),
+                fail_on: fail_on(config.as_ref()),
             };
             let mut err = io::stderr().lock();
             Ok(
@@ -198,14 +238,17 @@ fn run_hook(hook: HookCommand) -> Result<u8> {
             )
         }
         HookCommand::PreCommit { rules } => {
-            let detector = load_rules(&rules)?;
             let dir = std::env::current_dir()?;
+            let config = load_config(&rules, Lookup::Disk(&dir))?;
+            let detector = load_rules(&rules, config.as_ref())?;
             let mut err = io::stderr().lock();
-            Ok(if hook::pre_commit(&detector, &dir, &mut err)? {
-                0
-            } else {
-                FINDINGS
-            })
+            Ok(
+                if hook::pre_commit(&detector, &dir, fail_on(config.as_ref()), &mut err)? {
+                    0
+                } else {
+                    FINDINGS
+                },
+            )
         }
         HookCommand::Install {
             pre_receive,
@@ -243,7 +286,8 @@ fn progress_wanted(arg: ProgressArg) -> bool {
 fn run_checklist(args: ChecklistArgs) -> Result<u8> {
     scour::interrupt::install();
     use scour::checklist::{self, Checklist, Item};
-    let detector = load_rules(&args.rules)?;
+    let config = load_config(&args.rules, Lookup::Head(&args.repo))?;
+    let detector = load_rules(&args.rules, config.as_ref())?;
     let items: Vec<Item> = match &args.from {
         Some(report) => checklist::load_report(report)
             .map_err(|e| anyhow::anyhow!("report '{}': {e}", report.display()))?,
@@ -275,7 +319,12 @@ fn run_checklist(args: ChecklistArgs) -> Result<u8> {
         ChecklistFormat::Json => report::checklist::json(out, &list),
     };
     write_output(args.output.as_deref(), "checklist file", render)?;
-    Ok(if list.entries.is_empty() { 0 } else { FINDINGS })
+    let fail_on = fail_on(config.as_ref());
+    Ok(if list.entries.iter().any(|e| e.severity >= fail_on) {
+        FINDINGS
+    } else {
+        0
+    })
 }
 
 /// Applies the baseline, writes the report and gives the exit code: what `scan` and `history`
@@ -285,15 +334,16 @@ fn report_outcome(
     baseline: Option<&Baseline>,
     detector: &Detector,
     output: &OutputArgs,
+    fail_on: Severity,
 ) -> Result<u8> {
     if let Some(baseline) = baseline {
         outcome.apply_baseline(baseline);
     }
     emit(&outcome, detector, output)?;
-    Ok(if outcome.findings.is_empty() {
-        0
-    } else {
+    Ok(if outcome.findings.iter().any(|f| f.severity >= fail_on) {
         FINDINGS
+    } else {
+        0
     })
 }
 
@@ -304,6 +354,8 @@ fn emit(outcome: &Outcome, detector: &Detector, args: &OutputArgs) -> Result<()>
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Junit => Format::Junit,
     };
     let color = match args.color {
         ColorArg::Always => true,
@@ -353,7 +405,8 @@ fn write_output(
 }
 
 fn list_rules(args: &RuleArgs) -> Result<u8> {
-    let detector = load_rules(args)?;
+    let config = load_config(args, Lookup::Disk(Path::new(".")))?;
+    let detector = load_rules(args, config.as_ref())?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     let rules = detector.rules().rules();
     let width = rules.iter().map(|r| r.id.as_str().len()).max().unwrap_or(0);
@@ -408,4 +461,54 @@ fn check_rules(files: &[PathBuf]) -> Result<u8> {
         }
     }
     Ok(if problems == 0 { 0 } else { ERROR })
+}
+
+fn check_config(file: Option<&Path>) -> Result<u8> {
+    let Some(config) = config::find(file, false, Lookup::Disk(Path::new(".")))? else {
+        bail!(
+            "no {} here or above (up to the top of the work tree); `scour config init` writes one",
+            config::FILE_NAME
+        );
+    };
+    // Rule ids, rule files and the baseline are checked by using them.
+    let detector = config::detector(Some(&config), &config::Overrides::default())?;
+    config.baseline()?;
+    println!(
+        "{}: ok ({} rules in use, {} allowlist entries)",
+        config.name,
+        detector.rules().len(),
+        config.allow_entries()
+    );
+    Ok(0)
+}
+
+fn init_config(file: &Path, force: bool) -> Result<u8> {
+    if file.exists() && !force {
+        bail!(
+            "'{}' already exists; pass --force to replace it",
+            file.display()
+        );
+    }
+    std::fs::write(file, config::STARTER)
+        .with_context(|| format!("writing '{}'", file.display()))?;
+    println!(
+        "wrote {}; check it with `scour config check`",
+        file.display()
+    );
+    Ok(0)
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<u8> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    clap_complete::generate(shell, &mut command, "scour", &mut out);
+    out.flush()?;
+    Ok(0)
+}
+
+fn man_page() -> Result<u8> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+    out.flush()?;
+    Ok(0)
 }

@@ -136,7 +136,16 @@ impl Baseline {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let records: Vec<RecordIds> = crate::report::json::read_findings(&text).map_err(bad)?;
+        Baseline::parse(&text, path)
+    }
+
+    /// Reads the fingerprints of a report's text; `path` names it in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Baseline, Error> {
+        let bad = |message: String| Error::Baseline {
+            path: path.to_path_buf(),
+            message,
+        };
+        let records: Vec<RecordIds> = crate::report::json::read_findings(text).map_err(bad)?;
         Ok(Baseline {
             fingerprints: records.into_iter().map(|r| r.fingerprint).collect(),
         })

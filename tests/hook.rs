@@ -326,3 +326,104 @@ fn a_secret_in_a_commit_message_is_caught() {
         stderr(&out)
     );
 }
+
+/// Pushes with the environment a hosting service gives the hook for `user`.
+fn push_as(client: &Repo, user: &str, args: &[&str]) -> Output {
+    let mut all = vec!["push", "-q"];
+    all.extend_from_slice(args);
+    Command::new("git")
+        .args(&all)
+        .current_dir(client.path())
+        .env("GL_USERNAME", user)
+        .output()
+        .expect("git runs")
+}
+
+#[test]
+fn pushed_configuration_is_never_read() {
+    let s = server();
+    // A push that tries to allow its own secret every way a project file could.
+    s.client.write(
+        ".scour.toml",
+        "disable = [\"vcs.github-token\"]\nmin_severity = \"critical\"\nfail_on = \"critical\"\n[allow]\npaths = [\"*\"]\nstopwords = [\"ghp\"]\n",
+    );
+    s.client.write(".scourignore", "*\n");
+    s.client
+        .write("deploy/token.txt", format!("token={TOKEN}\n"));
+    s.client.commit_all("allow everything, and a token");
+    let out = push(&s.client, &["origin", "main"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("deploy/token.txt"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_servers_policy_allows_and_decides_who_may_bypass() {
+    let s = server();
+    std::fs::create_dir_all(s.bare.join("scour")).unwrap();
+    std::fs::write(
+        s.bare.join("scour/config.toml"),
+        "bypass = [\"alice\"]\n[allow]\npaths = [\"fixtures\"]\n",
+    )
+    .unwrap();
+    s.client
+        .write("fixtures/app.env", "DB_PASSWORD=Sup3rS3cretValue9\n");
+    s.client.commit_all("fixture");
+    let out = push(&s.client, &["origin", "main"]);
+    assert!(out.status.success(), "allowed by path: {}", stderr(&out));
+
+    s.client
+        .write("config/app.env", "DB_PASSWORD=t3stFixturePass\n");
+    s.client.commit_all("config");
+    let reason = "scour.skip=test fixture, not a credential";
+    let out = push_as(&s.client, "bob", &["-o", reason, "origin", "main"]);
+    assert!(!out.status.success(), "bob may not bypass");
+    assert!(
+        stderr(&out).contains("not allowed for 'bob'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = push_as(&s.client, "alice", &["-o", reason, "origin", "main"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let audit = std::fs::read_to_string(s.bare.join("scour/audit.jsonl")).unwrap();
+    assert!(audit.contains("\"pusher\":\"alice\""), "{audit}");
+
+    std::fs::write(s.bare.join("scour/config.toml"), "bypass = \"deny\"\n").unwrap();
+    s.client
+        .write("config/other.env", "DB_PASSWORD=An0therFixture7\n");
+    s.client.commit_all("another");
+    let out = push_as(&s.client, "alice", &["-o", reason, "origin", "main"]);
+    assert!(!out.status.success(), "nobody may bypass");
+}
+
+#[test]
+fn hooks_install_into_a_repository_named_relative_to_a_working_copy() {
+    let s = server();
+    // From inside the client's working copy, the server's repository is `../server.git`
+    // when both sit in one directory; here, a path relative to the client.
+    let rel = pathdiff(&s.bare, s.client.path());
+    let out = common::scour_in(
+        s.client.path(),
+        &["hook", "install", "--pre-receive", "--force", &rel],
+    );
+    assert_eq!(code(&out), 0, "{rel}: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("server.git"));
+}
+
+/// `to` as a path relative to `from` (both absolute, on one file system).
+fn pathdiff(to: &Path, from: &Path) -> String {
+    let to: Vec<_> = to.components().collect();
+    let from: Vec<_> = from.components().collect();
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut rel = PathBuf::new();
+    for _ in common..from.len() {
+        rel.push("..");
+    }
+    for c in &to[common..] {
+        rel.push(c);
+    }
+    rel.display().to_string()
+}

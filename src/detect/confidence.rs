@@ -7,13 +7,13 @@
 //! value is low and a random-looking one medium. Next to an example domain, or spelling its own
 //! key, a value is low.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::context::Context;
 use super::judge::Strength;
 
 /// How likely a finding is a real credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Probably a fixture, an example or a note: hidden unless asked for.

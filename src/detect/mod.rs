@@ -22,8 +22,9 @@ use std::path::Path;
 
 pub use kind::FileKind;
 
+use crate::allow::Allow;
 use crate::finding::{Finding, Placement};
-use crate::rules::{Category, Decode, Rule, RuleSet, Scope};
+use crate::rules::{Category, Decode, Rule, RuleSet, Scope, Severity};
 use confidence::Confidence;
 pub use context::Site;
 use prefilter::Prefilter;
@@ -127,6 +128,10 @@ pub struct Detector {
     unplaced: Vec<bool>,
     /// Findings below this confidence are not reported.
     min_confidence: Confidence,
+    /// Findings of rules below this severity are not reported.
+    min_severity: Severity,
+    /// What the project's configuration says is not a secret.
+    allow: Allow,
 }
 
 /// A capture that passed the rule's checks, before overlaps are resolved.
@@ -159,7 +164,26 @@ impl Detector {
             prefilter,
             unplaced,
             min_confidence: Confidence::Medium,
+            min_severity: Severity::Low,
+            allow: Allow::default(),
         }
+    }
+
+    /// Reports only findings of rules of `level` and above (the default is every severity).
+    pub fn with_min_severity(mut self, level: Severity) -> Detector {
+        self.min_severity = level;
+        self
+    }
+
+    /// Drops the findings that `allow` allows.
+    pub fn with_allow(mut self, allow: Allow) -> Detector {
+        self.allow = allow;
+        self
+    }
+
+    /// The allowlists, for what is known only after a finding is made (its commit).
+    pub fn allow(&self) -> &Allow {
+        &self.allow
     }
 
     /// Reports findings of `level` and above (the default is medium).
@@ -174,7 +198,8 @@ impl Detector {
     }
 
     /// Turns a match placed at `placement` into a finding shown at `path` (`site` decides
-    /// where it sits), or `None` when its confidence is below the threshold.
+    /// where it sits), or `None` when its confidence or severity is below the threshold or
+    /// the allowlists allow it: the one place every command filters.
     pub fn finding(
         &self,
         m: &Match,
@@ -182,7 +207,12 @@ impl Detector {
         site: Site<'_>,
         placement: Placement,
     ) -> Option<Finding> {
-        let f = Finding::new(self.rule(m), m, path, site, placement);
+        let rule = self.rule(m);
+        if rule.severity < self.min_severity || self.allow.allows(rule.id.as_str(), path, &m.secret)
+        {
+            return None;
+        }
+        let f = Finding::new(rule, m, path, site, placement);
         (f.confidence >= self.min_confidence).then_some(f)
     }
 

@@ -1,8 +1,11 @@
-//! Reports: the same findings as human text, JSON, JSON lines or SARIF.
+//! Reports: the same findings as human text, JSON, JSON lines, SARIF, GitLab's Secret Detection
+//! report or JUnit XML.
 
 pub mod checklist;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod purge;
 pub mod sarif;
 
@@ -24,6 +27,10 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0, as code-scanning services accept it.
     Sarif,
+    /// GitLab's Secret Detection report.
+    Gitlab,
+    /// JUnit XML, one failed test case per finding.
+    Junit,
 }
 
 /// How a report is written.
@@ -51,6 +58,8 @@ pub fn write(
         Format::Json => json::write(out, outcome, style.show_secrets),
         Format::Jsonl => json::write_lines(out, outcome, style.show_secrets),
         Format::Sarif => sarif::write(out, outcome, rules, style.show_secrets),
+        Format::Gitlab => gitlab::write(out, outcome, style.show_secrets),
+        Format::Junit => junit::write(out, outcome, style.show_secrets),
     }
 }
 

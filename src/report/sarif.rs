@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use crate::rules::{RuleSet, Severity};
+use crate::rules::{Rule, RuleSet, Severity};
 use crate::scan::Outcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -26,6 +26,38 @@ fn security_severity(severity: Severity) -> &'static str {
         Severity::Medium => "5.5",
         Severity::Low => "3.0",
     }
+}
+
+/// What to do about a rule's findings, as plain text.
+fn help_text(r: &Rule) -> String {
+    format!(
+        "{}\n\nRotate the credential first: once committed or pushed it must be treated as leaked. \
+         Then remove it from the file (read it from the environment or a secret manager), and from \
+         history with `scour purge`.\n\nRotation:\n{}\n\nIf it is not a secret: a `scour:allow` comment \
+         on the line, or an [allow] entry in .scour.toml.",
+        r.title,
+        r.rotation.trim()
+    )
+}
+
+/// The same as Markdown, which GitHub shows on the alert.
+fn help_markdown(r: &Rule) -> String {
+    let steps: String = r
+        .rotation
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("- {}\n", l.trim_start_matches("- ")))
+        .collect();
+    format!(
+        "**{}** (`{}`, {})\n\n**Rotate the credential first**: once committed or pushed it must be \
+         treated as leaked. Then remove it from the file and from history (`scour purge`).\n\n\
+         Rotation:\n\n{steps}\nNot a secret? Add a `scour:allow` comment on the line, or an `[allow]` \
+         entry in `.scour.toml`.",
+        r.title,
+        r.id,
+        r.category.as_str()
+    )
 }
 
 /// Writes one SARIF log with one run; only rules that fired are described.
@@ -51,7 +83,10 @@ pub fn write(
                 "name": r.id.as_str(),
                 "shortDescription": {"text": r.title},
                 "fullDescription": {"text": format!("{} ({}).", r.title, r.category.as_str())},
-                "help": {"text": format!("Rotate the credential first, then remove it from history.\n\n{}", r.rotation)},
+                "help": {
+                    "text": help_text(r),
+                    "markdown": help_markdown(r),
+                },
                 "defaultConfiguration": {"level": level(r.severity)},
                 "properties": {
                     "tags": ["security", "secret", r.category.as_str()],
@@ -77,7 +112,12 @@ pub fn write(
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": f.path.replace('\\', "/")},
-                        "region": {"startLine": f.line, "startColumn": f.column},
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.value_span.0 + 1,
+                            "endLine": f.line,
+                            "endColumn": f.value_span.1.max(f.value_span.0 + 1) + 1,
+                        },
                     }
                 }],
                 "partialFingerprints": {"scour/credential/v1": f.fingerprint},
@@ -101,6 +141,8 @@ pub fn write(
                 "rules": descriptors,
             }},
             "results": results,
+            // GitHub keeps one category's alerts apart from another's (scan vs history).
+            "automationDetails": {"id": format!("scour/{}/", if outcome.summary.git.is_some() { "history" } else { "scan" })},
         }],
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;

@@ -566,6 +566,24 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id.as_str() == id)
     }
 
+    /// Removes the rule with this id; returns whether there was one.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let before = self.rules.len();
+        self.rules.retain(|r| r.id.as_str() != id);
+        self.rules.len() != before
+    }
+
+    /// Gives the rule with this id another severity; returns whether there was one.
+    pub fn set_severity(&mut self, id: &str, severity: Severity) -> bool {
+        match self.rules.iter_mut().find(|r| r.id.as_str() == id) {
+            Some(rule) => {
+                rule.severity = severity;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// How many rules the set holds.
     pub fn len(&self) -> usize {
         self.rules.len()

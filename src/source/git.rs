@@ -38,7 +38,12 @@ pub enum Error {
 
 /// Opens the repository holding `path` (a work tree, a bare repository or a mirror).
 pub fn open(path: &Path) -> Result<gix::Repository, Error> {
-    match gix::discover(path) {
+    // Discovery from a relative path such as `../srv.git` can stop short of it; from the
+    // absolute path it finds the repository the user means.
+    let absolute = std::env::current_dir()
+        .map(|cwd| crate::allow::normalise(&cwd.join(path)))
+        .unwrap_or_else(|_| path.to_path_buf());
+    match gix::discover(&absolute) {
         Ok(repo) => Ok(repo),
         Err(_) if !path.exists() => Err(Error::Unreadable {
             path: path.to_path_buf(),
