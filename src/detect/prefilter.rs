@@ -84,11 +84,8 @@ impl Prefilter {
             .build(&keywords)
             .expect("keywords are short literals; the automaton always builds");
         let anchors = anchor_forms(&keywords, &written).and_then(|forms| {
-            // Past 64 anchors Teddy needs its heuristic limits lifted; it stays a vector scan
-            // (measured: see README, Speed).
             packed::Config::new()
                 .match_kind(PackedKind::LeftmostFirst)
-                .heuristic_pattern_limits(false)
                 .builder()
                 .extend(forms)
                 .build()
@@ -187,7 +184,8 @@ impl Prefilter {
 /// rule files list `password`, `PASSWORD` and `Password`. `None` when there are more forms than
 /// a packed searcher takes.
 fn anchor_forms(keywords: &[String], written: &[BTreeSet<String>]) -> Option<Vec<Vec<u8>>> {
-    const PACKED_LIMIT: usize = 96;
+    // Teddy's own limit: past it, its false candidates cost more than the whole scan did.
+    const PACKED_LIMIT: usize = 64;
     let mut order: Vec<usize> = (0..keywords.len())
         .filter(|&k| {
             !keywords.iter().any(|other| {
