@@ -468,23 +468,25 @@ fn words_only(words: &[String]) -> bool {
 /// (`existingSecretKey`, `tokenSecretKey`, `passwordKey`, `secretName`), and `value` reads as
 /// such a name (`token`, `hosted-grafana-id`).
 pub fn names_an_entry(key: &[u8], value: &str) -> bool {
+    let name_value = value.len() <= 64
+        && value.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
+        })
+        && value.bytes().filter(u8::is_ascii_digit).count() * 4 <= value.len();
+    if !name_value {
+        return false;
+    }
     let words = split_words(&String::from_utf8_lossy(key));
     let n = words.len();
     let ends = |a: &str, b: &str| n >= 2 && words[n - 2] == a && words[n - 1] == b;
-    let entry_key = (n >= 3 && ends("secret", "key"))
+    (n >= 3 && ends("secret", "key"))
         || ends("password", "key")
         || ends("token", "key")
         || ends("passwd", "key")
         || matches!(
             words.last().map(String::as_str),
             Some("name" | "ref" | "file" | "path" | "filename" | "id" | "selector" | "field")
-        );
-    let name_value = value.len() <= 64
-        && value.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
-        })
-        && value.bytes().filter(u8::is_ascii_digit).count() * 4 <= value.len();
-    entry_key && name_value
+        )
 }
 
 /// Prose and instructions: several words with spaces (`Root Password here...`), or a dashed

@@ -463,18 +463,34 @@ impl Detector {
     ) {
         let rule = &self.rules.rules()[r];
         let base = window.start;
-        for caps in rule.regex.captures_iter(&text[window]) {
-            let Some(m) = caps.name("secret") else {
+        let hay = &text[window];
+        // One set of capture slots for the whole window: `captures_iter` would allocate one
+        // per match, and windows are many in keyword-dense configuration.
+        let mut locs = rule.regex.capture_locations();
+        let mut at = 0;
+        while at <= hay.len() {
+            let Some(whole) = rule.regex.captures_read_at(&mut locs, hay, at) else {
+                break;
+            };
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                whole.end() + 1
+            };
+            let Some((start, end)) = locs.get(rule.secret_group) else {
                 continue;
             };
-            let span = unquote(text, base + m.start()..base + m.end());
+            let span = unquote(text, base + start..base + end);
             if span.is_empty() {
                 continue;
             }
             if rule.scope == Scope::Anywhere && in_claimed_region(regions, span.start) {
                 continue;
             }
-            let key = caps.name("key").map(|k| k.as_bytes());
+            let key = rule
+                .key_group
+                .and_then(|g| locs.get(g))
+                .map(|(start, end)| &hay[start..end]);
             if let (Some(ignore), Some(key)) = (&rule.ignore_keys, key) {
                 if ignore.is_match(key) {
                     continue;

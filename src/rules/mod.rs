@@ -295,6 +295,10 @@ pub struct Rule {
     pub keywords: Vec<String>,
     /// The confirming regex; its `secret` group is the credential.
     pub regex: Regex,
+    /// The index of the regex's `secret` group.
+    pub secret_group: usize,
+    /// The index of its `key` group, when it has one.
+    pub key_group: Option<usize>,
     /// Minimum Shannon entropy of the secret, in bits per byte.
     pub min_entropy: f64,
     /// Checklist steps for rotating this kind of credential.
@@ -376,11 +380,13 @@ impl Rule {
         }
         let regex =
             Regex::new(&spec.regex).map_err(|e| invalid(format!("regex: {}", regex_error(&e))))?;
-        if !regex.capture_names().any(|n| n == Some("secret")) {
+        let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
+        let Some(secret_group) = group("secret") else {
             return Err(invalid(
                 "regex has no named group 'secret' (the credential it captures)".into(),
             ));
-        }
+        };
+        let key_group = group("key");
         let ignore_keys = match &spec.ignore_keys {
             None => None,
             Some(pattern) => {
@@ -425,6 +431,8 @@ impl Rule {
             severity: spec.severity,
             keywords: spec.keywords,
             regex,
+            secret_group,
+            key_group,
             min_entropy: spec.min_entropy,
             rotation: spec.rotation.trim().to_string(),
             examples: spec.examples,
