@@ -390,15 +390,42 @@ fn audit(
         reason,
         fingerprints: fingerprints.into_iter().collect(),
     };
+    let mut record = serde_json::to_vec(&line).expect("an audit line serialises");
+    record.push(b'\n');
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("audit.jsonl"))?;
-    writeln!(
-        file,
-        "{}",
-        serde_json::to_string(&line).expect("an audit line serialises")
-    )
+    // Concurrent pushes each append a line: `writeln!` may split one line into several
+    // writes that another hook's line can land between. One write of the whole line, under an
+    // exclusive lock for filesystems where O_APPEND alone does not keep writes whole (NFS).
+    let _lock = lock_exclusive(&file);
+    file.write_all(&record)
+}
+
+/// Holds an advisory `flock` on `file` until dropped (nothing where there is no `flock`).
+struct FileLock(#[cfg(unix)] std::os::unix::io::RawFd);
+
+#[cfg(unix)]
+fn lock_exclusive(file: &std::fs::File) -> FileLock {
+    use std::os::unix::io::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: `fd` is open for the lifetime of the lock, which `file` outlives.
+    unsafe { libc::flock(fd, libc::LOCK_EX) };
+    FileLock(fd)
+}
+
+#[cfg(not(unix))]
+fn lock_exclusive(_: &std::fs::File) -> FileLock {
+    FileLock()
+}
+
+#[cfg(unix)]
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is still open (see `lock_exclusive`).
+        unsafe { libc::flock(self.0, libc::LOCK_UN) };
+    }
 }
 
 /// Runs the pre-receive hook: reads the updates from `input`, writes its verdict's message to
