@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::detect::{Detector, FileKind, Input};
+use crate::detect::{Detector, FileKind, Input, Scanned};
 use crate::finding::{Finding, LineIndex};
 use crate::source::is_binary;
 
@@ -277,8 +277,27 @@ pub fn inspect(
             return;
         }
         inspection.blobs += 1;
+        // A blob at many paths (a generated tree of 100,000 copies) is scanned once per
+        // distinct judgement, not once per path: a path changes a scan only through the
+        // file's kind and the rules that apply there.
+        let mut scans: HashMap<(FileKind, Vec<bool>), Scanned> = HashMap::new();
+        let lines = LineIndex::new(data);
         for blob in holders {
-            for finding in scan_at(detector, data, &blob.path) {
+            let path = Path::new(&blob.path);
+            let kind = FileKind::from_path(path);
+            let applicable = detector.applicable(kind, Some(path));
+            let scanned =
+                scans
+                    .entry((kind, applicable))
+                    .or_insert_with_key(|(kind, applicable)| {
+                        detector.scan_with(data, *kind, applicable)
+                    });
+            for m in &scanned.matches {
+                let Some(finding) =
+                    detector.finding(m, &blob.path, Some(path), lines.place(&m.span))
+                else {
+                    continue;
+                };
                 inspection.offences.push(Offence {
                     reference: blob.reference.clone(),
                     commit: blob.commit.clone(),
