@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::Bypass;
-use crate::detect::{Detector, FileKind, Input, Site};
+use crate::detect::{Detector, FileKind, Input, Scanned, Site};
 use crate::finding::{Finding, LineIndex};
 use crate::rules::Severity;
 use crate::source::is_binary;
@@ -279,8 +279,27 @@ pub fn inspect(
             return;
         }
         inspection.blobs += 1;
+        // A blob at many paths (a generated tree of 100,000 copies) is scanned once per
+        // distinct judgement, not once per path: a path changes a scan only through the
+        // file's kind and the rules that apply there.
+        let mut scans: HashMap<(FileKind, Vec<bool>), Scanned> = HashMap::new();
+        let lines = LineIndex::new(data);
         for blob in holders {
-            for finding in scan_at(detector, data, &blob.path) {
+            let path = Path::new(&blob.path);
+            let kind = FileKind::from_path(path);
+            let applicable = detector.applicable(kind, Some(path));
+            let scanned =
+                scans
+                    .entry((kind, applicable))
+                    .or_insert_with_key(|(kind, applicable)| {
+                        detector.scan_with(data, *kind, applicable)
+                    });
+            for m in &scanned.matches {
+                let Some(finding) =
+                    detector.finding(m, &blob.path, Site::File(Some(path)), lines.place(&m.span))
+                else {
+                    continue;
+                };
                 inspection.offences.push(Offence {
                     reference: blob.reference.clone(),
                     commit: blob.commit.clone(),
@@ -407,15 +426,42 @@ fn audit(
         reason,
         fingerprints: fingerprints.into_iter().collect(),
     };
+    let mut record = serde_json::to_vec(&line).expect("an audit line serialises");
+    record.push(b'\n');
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("audit.jsonl"))?;
-    writeln!(
-        file,
-        "{}",
-        serde_json::to_string(&line).expect("an audit line serialises")
-    )
+    // Concurrent pushes each append a line: `writeln!` may split one line into several
+    // writes that another hook's line can land between. One write of the whole line, under an
+    // exclusive lock for filesystems where O_APPEND alone does not keep writes whole (NFS).
+    let _lock = lock_exclusive(&file);
+    file.write_all(&record)
+}
+
+/// Holds an advisory `flock` on `file` until dropped (nothing where there is no `flock`).
+struct FileLock(#[cfg(unix)] std::os::unix::io::RawFd);
+
+#[cfg(unix)]
+fn lock_exclusive(file: &std::fs::File) -> FileLock {
+    use std::os::unix::io::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: `fd` is open for the lifetime of the lock, which `file` outlives.
+    unsafe { libc::flock(fd, libc::LOCK_EX) };
+    FileLock(fd)
+}
+
+#[cfg(not(unix))]
+fn lock_exclusive(_: &std::fs::File) -> FileLock {
+    FileLock()
+}
+
+#[cfg(unix)]
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is still open (see `lock_exclusive`).
+        unsafe { libc::flock(self.0, libc::LOCK_UN) };
+    }
 }
 
 /// The git directory a hook runs in: `GIT_DIR`, or the current directory (git runs a

@@ -228,13 +228,25 @@ impl Detector {
 
     /// Scans one input.
     pub fn scan(&self, input: Input<'_>) -> Scanned {
-        let applicable: Vec<bool> = self
-            .rules
+        let applicable = self.applicable(input.kind, input.path);
+        self.run(input.bytes, input.kind, &applicable)
+    }
+
+    /// Which rules apply to a file of `kind` at `path`: with the kind, all that a path changes
+    /// in [`Detector::scan`]. Equal bytes with equal kind and rules scan alike, so the same blob
+    /// at many paths needs one scan per distinct (kind, rules), see [`Detector::scan_with`].
+    pub fn applicable(&self, kind: FileKind, path: Option<&Path>) -> Vec<bool> {
+        self.rules
             .rules()
             .iter()
-            .map(|r| r.applies_to(input.kind, input.path))
-            .collect();
-        self.run(input.bytes, input.kind, &applicable)
+            .map(|r| r.applies_to(kind, path))
+            .collect()
+    }
+
+    /// Scans `bytes` as a file of `kind` with the rules `applicable` (from
+    /// [`Detector::applicable`]) selects.
+    pub fn scan_with(&self, bytes: &[u8], kind: FileKind, applicable: &[bool]) -> Scanned {
+        self.run(bytes, kind, applicable)
     }
 
     /// Scans bytes whose path is not known yet (a blob streaming out of a pack): every rule

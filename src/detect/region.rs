@@ -70,6 +70,10 @@ pub fn regions(text: &[u8]) -> Vec<Region> {
             doc_start = i + 1;
         }
     }
+    // A key's regions are pushed when the key is reached, and a Secret's `data:` entries run
+    // on past a block nested inside them (a `secretGenerator:` one space in): order by start,
+    // as callers are promised.
+    out.sort_by_key(|r| (r.range.start, r.range.end));
     out
 }
 
@@ -187,5 +191,20 @@ mod tests {
         assert!(std::str::from_utf8(&k[r[0].range.clone()])
             .unwrap()
             .ends_with("DB_PASSWORD=postgres"));
+    }
+
+    /// Found by `fuzz/` (target `region`): regions came out of order when a block nested in a
+    /// Secret's `data:` entries, and the entries after it, were pushed before the block.
+    #[test]
+    fn regions_are_in_order_when_a_block_nests_in_data() {
+        let text = b"kind: Secret\ndata:\n  a: eA==\n secretGenerator:\n  - b\n  - c\n";
+        let found = regions(text);
+        assert!(found.iter().any(|r| r.kind == RegionKind::SecretGenerator));
+        assert!(
+            found
+                .windows(2)
+                .all(|w| w[0].range.start <= w[1].range.start),
+            "{found:?}"
+        );
     }
 }

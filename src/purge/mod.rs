@@ -789,7 +789,13 @@ fn flagged(
         }
     }
     for spec in &opts.blobs {
-        blobs.insert(git::resolve(&examined.repo, spec)?);
+        // A full id is taken as given, as a report's are: a blob that an earlier run removed
+        // leaves nothing to do, so the same purge run twice is a no-op, not an error.
+        let id = match ObjectId::from_hex(spec.as_bytes()) {
+            Ok(id) => id,
+            Err(_) => git::resolve(&examined.repo, spec)?,
+        };
+        blobs.insert(id);
     }
     for f in &examined.outcome.findings {
         let Some(g) = &f.git else { continue };

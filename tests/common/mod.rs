@@ -228,3 +228,5 @@ macro_rules! eqnice {
         }
     }};
 }
+
+pub mod server;
