@@ -128,10 +128,35 @@ pub struct Detector {
     unplaced: Vec<bool>,
     /// Findings below this confidence are not reported.
     min_confidence: Confidence,
+    /// Every rule's path globs, matched at once.
+    path_globs: PathGlobs,
     /// Findings of rules below this severity are not reported.
     min_severity: Severity,
     /// What the project's configuration says is not a secret.
     allow: Allow,
+}
+
+/// The path globs of every rule in one set, and the rule each glob belongs to.
+#[derive(Debug)]
+struct PathGlobs {
+    set: globset::GlobSet,
+    owner: Vec<usize>,
+}
+
+impl PathGlobs {
+    fn new(rules: &[Rule]) -> PathGlobs {
+        let mut builder = globset::GlobSetBuilder::new();
+        let mut owner = Vec::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for glob in &rule.path_globs {
+                builder.add(glob.clone());
+                owner.push(r);
+            }
+        }
+        // Each glob already built into its rule's own set, so the union builds too.
+        let set = builder.build().unwrap_or_else(|_| globset::GlobSet::empty());
+        PathGlobs { set, owner }
+    }
 }
 
 /// A capture that passed the rule's checks, before overlaps are resolved.
@@ -159,10 +184,12 @@ impl Detector {
             .iter()
             .map(|r| !r.keywords.is_empty())
             .collect();
+        let path_globs = PathGlobs::new(rules.rules());
         Detector {
             rules,
             prefilter,
             unplaced,
+            path_globs,
             min_confidence: Confidence::Medium,
             min_severity: Severity::Low,
             allow: Allow::default(),
@@ -236,10 +263,18 @@ impl Detector {
     /// in [`Detector::scan`]. Equal bytes with equal kind and rules scan alike, so the same blob
     /// at many paths needs one scan per distinct (kind, rules), see [`Detector::scan_with`].
     pub fn applicable(&self, kind: FileKind, path: Option<&Path>) -> Vec<bool> {
-        self.rules
-            .rules()
+        let rules = self.rules.rules();
+        // One match of the path against every rule's globs, not one per path-limited rule.
+        let mut globbed = vec![false; rules.len()];
+        if let Some(path) = path {
+            for g in self.path_globs.set.matches(path) {
+                globbed[self.path_globs.owner[g]] = true;
+            }
+        }
+        rules
             .iter()
-            .map(|r| r.applies_to(kind, path))
+            .zip(globbed)
+            .map(|(r, globbed)| r.kinds.contains(kind) && (r.paths.is_none() || globbed))
             .collect()
     }
 

@@ -313,6 +313,8 @@ pub struct Rule {
     pub kinds: KindSet,
     /// When not empty, the rule applies only to paths matching one of these globs.
     pub paths: Option<GlobSet>,
+    /// The same globs one by one, for a set that matches every rule's at once.
+    pub path_globs: Vec<Glob>,
     /// Which part of a file the rule looks at.
     pub scope: Scope,
     /// How the captured secret is encoded.
@@ -402,12 +404,17 @@ impl Rule {
             }
         };
         let kinds = KindSet::parse(&spec.kinds).map_err(invalid)?;
-        let paths = if spec.paths.is_empty() {
+        let path_globs = spec
+            .paths
+            .iter()
+            .map(|p| Glob::new(p).map_err(|e| invalid(format!("paths: {e}"))))
+            .collect::<Result<Vec<Glob>, Error>>()?;
+        let paths = if path_globs.is_empty() {
             None
         } else {
             let mut builder = GlobSetBuilder::new();
-            for p in &spec.paths {
-                builder.add(Glob::new(p).map_err(|e| invalid(format!("paths: {e}")))?);
+            for g in &path_globs {
+                builder.add(g.clone());
             }
             Some(
                 builder
@@ -440,6 +447,7 @@ impl Rule {
             known_misses: spec.known_misses,
             kinds,
             paths,
+            path_globs,
             scope: spec.scope,
             decode: spec.decode,
             validate: spec.validate,
