@@ -154,7 +154,9 @@ impl PathGlobs {
             }
         }
         // Each glob already built into its rule's own set, so the union builds too.
-        let set = builder.build().unwrap_or_else(|_| globset::GlobSet::empty());
+        let set = builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
         PathGlobs { set, owner }
     }
 }
