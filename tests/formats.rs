@@ -133,6 +133,78 @@ fn sarif_has_value_regions_rule_help_and_a_category() {
     );
 }
 
+/// Microsoft's SARIF Multitool: `SCOUR_SARIF_MULTITOOL`, or where `.ci/run` installs it
+/// (`npm ci` in tests/consumers).
+fn sarif_multitool() -> Option<std::path::PathBuf> {
+    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/consumers/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+    match std::env::var_os("SCOUR_SARIF_MULTITOOL") {
+        Some(path) => Some(path.into()),
+        None => installed.exists().then_some(installed),
+    }
+}
+
+#[test]
+fn sarif_passes_the_sarif_multitool_validator() {
+    let Some(multitool) = sarif_multitool() else {
+        eprintln!("SKIPPED: no SARIF Multitool (run `npm ci` in tests/consumers, as .ci/run does)");
+        return;
+    };
+    // The errors the Multitool finds in a SARIF file (schema and SARIF rules).
+    let validate = |report: &std::path::Path| -> Vec<serde_json::Value> {
+        let verdict = report.with_extension("validation.sarif");
+        let out = Command::new(&multitool)
+            .arg("validate")
+            .arg(report)
+            .arg("--output")
+            .arg(&verdict)
+            .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+            .output()
+            .expect("the SARIF Multitool runs");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{said}");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&verdict).unwrap()).unwrap();
+        v["runs"][0]["results"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter(|r| r["level"] == "error")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let repo = leaky_repo();
+    let scan = ["scan", "--format", "sarif", "-o", "scan.sarif"];
+    let history = [
+        "history",
+        "--format",
+        "sarif",
+        "--progress",
+        "never",
+        "-o",
+        "history.sarif",
+    ];
+    for (name, args) in [("scan.sarif", &scan[..]), ("history.sarif", &history[..])] {
+        assert_eq!(code(&repo.scour(args)), 1);
+        let errors = validate(&repo.path().join(name));
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+    // And it can fail here: a region starting at line 0 breaks the schema.
+    let broken = repo.path().join("broken.sarif");
+    let text = std::fs::read_to_string(repo.path().join("scan.sarif")).unwrap();
+    std::fs::write(
+        &broken,
+        text.replacen("\"startLine\": 1", "\"startLine\": 0", 1),
+    )
+    .unwrap();
+    assert!(
+        !validate(&broken).is_empty(),
+        "the validator found nothing wrong"
+    );
+}
+
 #[test]
 fn bash_completion_loads_in_bash() {
     let dir = tempfile::tempdir().unwrap();

@@ -80,7 +80,7 @@ pub fn write(
         .map(|r| {
             json!({
                 "id": r.id.as_str(),
-                "name": r.id.as_str(),
+                "name": pascal_case(r.id.as_str()),
                 "shortDescription": {"text": r.title},
                 "fullDescription": {"text": format!("{} ({}).", r.title, r.category.as_str())},
                 "help": {
@@ -147,4 +147,19 @@ pub fn write(
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// A rule's readable name for SARIF, which must differ from its id: `generic.yaml-password`
+/// becomes `GenericYamlPassword`.
+fn pascal_case(id: &str) -> String {
+    id.split(['.', '-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
