@@ -32,7 +32,12 @@ pub fn check(detector: &Detector, bytes: &[u8], path: Option<&Path>, scanned: &S
             bytes.len()
         );
         assert!(m.decoded.len() <= 3, "at most three layers");
-        if let Some(f) = detector.finding(m, &shown, path, lines.place(&m.span)) {
+        if let Some(f) = detector.finding(
+            m,
+            &shown,
+            scour::detect::Site::File(path),
+            lines.place(&m.span),
+        ) {
             let (shown, secret) = (f.shown_secret(false), f.shown_secret(true));
             assert!(
                 secret.chars().count() < 8 || shown != secret,
