@@ -276,7 +276,7 @@ impl Detector {
         rules
             .iter()
             .zip(globbed)
-            .map(|(r, globbed)| r.kinds.contains(kind) && (r.paths.is_none() || globbed))
+            .map(|(r, globbed)| r.kinds.contains(kind) && (r.path_globs.is_empty() || globbed))
             .collect()
     }
 
@@ -299,36 +299,42 @@ impl Detector {
     /// blob no tree names): those whose rule applies there, with overlaps resolved among them.
     /// Returns their indices in `matches`.
     pub fn select_for_path(&self, matches: &[Match], path: Option<&Path>) -> Vec<usize> {
-        let applicable: Vec<Indexed<'_>> = matches
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| self.keeps(m, path))
-            .map(|(i, m)| Indexed(i, m))
-            .collect();
-        resolve_overlaps(applicable, self.rules.rules())
-            .into_iter()
-            .map(|Indexed(i, _)| i)
-            .collect()
+        let standing = |keep: &dyn Fn(&Match) -> bool| -> Vec<usize> {
+            let kept: Vec<Indexed<'_>> = matches
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| keep(m))
+                .map(|(i, m)| Indexed(i, m))
+                .collect();
+            resolve_overlaps(kept, self.rules.rules())
+                .into_iter()
+                .map(|Indexed(i, _)| i)
+                .collect()
+        };
+        // A blob no tree names is kept as it was judged.
+        let Some(path) = path else {
+            return standing(&|_| true);
+        };
+        let kind = FileKind::from_path(path);
+        let applicable = self.applicable(kind, Some(path));
+        standing(&|m| applicable[m.rule] && Self::stands_in(m, kind))
     }
 
-    /// Whether a match of [`Detector::scan_unplaced`] stands for a file at `path` (`None`: a
-    /// blob no tree names, kept as it was judged).
-    fn keeps(&self, m: &Match, path: Option<&Path>) -> bool {
-        let Some(path) = path else { return true };
-        let kind = FileKind::from_path(path);
-        let rule = &self.rules.rules()[m.rule];
-        rule.applies_to(kind, Some(path))
-            && !(m.in_run && kind != FileKind::Config)
+    /// Whether a match of [`Detector::scan_unplaced`], whose rule applies, stands in a file of
+    /// `kind`: decoded base64 runs only in configuration, weak and example values not in code.
+    fn stands_in(m: &Match, kind: FileKind) -> bool {
+        !(m.in_run && kind != FileKind::Config)
             && !(kind == FileKind::Source && (m.example_like || judge::is_weak(&m.secret)))
     }
 
     /// Whether any rule without keywords reads files at `path` (they need a scan with the path).
     pub fn wants_path_scan(&self, path: &Path) -> bool {
-        let kind = FileKind::from_path(path);
+        let applicable = self.applicable(FileKind::from_path(path), Some(path));
         self.rules
             .rules()
             .iter()
-            .any(|r| r.keywords.is_empty() && r.applies_to(kind, Some(path)))
+            .zip(applicable)
+            .any(|(r, applies)| applies && r.keywords.is_empty())
     }
 
     fn run(&self, bytes: &[u8], kind: FileKind, applicable: &[bool]) -> Scanned {
@@ -583,7 +589,7 @@ impl Detector {
                 // the rules of dedicated files (htpasswd, shadow) report hashes.
                 || rule.category == Category::Password
                     && rule.id.family() != "hashes"
-                    && rule.paths.is_none()
+                    && rule.path_globs.is_empty()
                     && judge::is_crypt_hash(&secret)
                 // A Secret's own values are credentials whatever they read like; elsewhere
                 // `tlsSecret: myapp-tls` names one.

@@ -9,7 +9,7 @@ pub mod check;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::Glob;
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -311,9 +311,8 @@ pub struct Rule {
     pub known_misses: Vec<String>,
     /// Kinds of file the rule applies to.
     pub kinds: KindSet,
-    /// When not empty, the rule applies only to paths matching one of these globs.
-    pub paths: Option<GlobSet>,
-    /// The same globs one by one, for a set that matches every rule's at once.
+    /// When not empty, the rule applies only to paths matching one of these globs (the
+    /// detector matches every rule's globs in one set).
     pub path_globs: Vec<Glob>,
     /// Which part of a file the rule looks at.
     pub scope: Scope,
@@ -409,27 +408,14 @@ impl Rule {
             .iter()
             .map(|p| Glob::new(p).map_err(|e| invalid(format!("paths: {e}"))))
             .collect::<Result<Vec<Glob>, Error>>()?;
-        let paths = if path_globs.is_empty() {
-            None
-        } else {
-            let mut builder = GlobSetBuilder::new();
-            for g in &path_globs {
-                builder.add(g.clone());
-            }
-            Some(
-                builder
-                    .build()
-                    .map_err(|e| invalid(format!("paths: {e}")))?,
-            )
-        };
         let example_path =
-            match (&spec.example_path, &paths) {
+            match (&spec.example_path, path_globs.is_empty()) {
                 (Some(p), _) => p.clone(),
-                (None, Some(_)) => return Err(invalid(
+                (None, false) => return Err(invalid(
                     "example_path is required when paths is set (examples need a matching path)"
                         .into(),
                 )),
-                (None, None) => default_example_path(kinds).to_string(),
+                (None, true) => default_example_path(kinds).to_string(),
             };
         Ok(Rule {
             id,
@@ -446,7 +432,6 @@ impl Rule {
             counterexamples: spec.counterexamples,
             known_misses: spec.known_misses,
             kinds,
-            paths,
             path_globs,
             scope: spec.scope,
             decode: spec.decode,
@@ -459,18 +444,6 @@ impl Rule {
             source: source.to_path_buf(),
             builtin: false,
         })
-    }
-
-    /// Whether the rule looks at a file of this kind and path at all.
-    pub fn applies_to(&self, kind: FileKind, path: Option<&Path>) -> bool {
-        if !self.kinds.contains(kind) {
-            return false;
-        }
-        match (&self.paths, path) {
-            (None, _) => true,
-            (Some(globs), Some(p)) => globs.is_match(p),
-            (Some(_), None) => false,
-        }
     }
 }
 
