@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::detect::confidence::{self, Confidence, Evidence};
 use crate::detect::context::{Context, Site};
-use crate::detect::{judge, Match};
+use crate::detect::{judge, learned, Match};
 use crate::rules::{Category, Rule, RuleId, Severity};
 
 /// A credential found at one place.
@@ -51,6 +51,8 @@ pub struct Finding {
     pub confidence: Confidence,
     /// Why it has that confidence.
     pub reason: String,
+    /// The learned filter's features, kept only when `SCOUR_FEATURES=1` asks to print them.
+    pub features: Option<Vec<String>>,
     /// Where in git history it sits, for findings from `scour history`.
     pub git: Option<Provenance>,
 }
@@ -102,14 +104,48 @@ impl Finding {
         let commented = m.comment.is_some_and(|c| c.comments_out(context_path));
         let words = context_words(m.key.as_deref(), context_path);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let strength = judge::strength(&m.secret, &words);
-        let assessment = confidence::assess(&Evidence {
+        let read = judge::read_value(&m.secret, &words);
+        let strength = read.strength;
+        let hand = confidence::assess(&Evidence {
             distinctive: rule.distinctive,
             strength,
             context,
             commented,
             example_like: m.exemplary,
         });
+        let mut features = learned::features(&learned::Candidate {
+            rule: rule.id.as_str(),
+            category: rule.category.as_str(),
+            key: m.key.as_deref(),
+            value: &m.secret,
+            read: &read,
+            context,
+            path: context_path,
+            commented,
+            exemplary: m.exemplary,
+            decoded: !m.decoded.is_empty(),
+            clues: m.clues,
+        });
+        // The hand model's level is one more feature: it knows which strengths count where.
+        features.push(format!("hand:{}", hand.confidence.as_str()));
+        if rule.net {
+            features.push("net".into());
+        }
+        // A distinctive format is a credential wherever it sits; everything else is weighed.
+        let assessment = if rule.distinctive {
+            hand
+        } else {
+            let verdict = learned::Model::builtin().judge(&features, hand.confidence);
+            let floor = if rule.net {
+                Confidence::Low
+            } else {
+                confidence::floor(&hand, context, strength, commented, m.exemplary)
+            };
+            confidence::Assessment {
+                confidence: floor.max(verdict.confidence),
+                reason: format!("{}; {}", hand.reason, verdict.reason()),
+            }
+        };
         Finding {
             rule: rule.id.clone(),
             title: rule.title.clone(),
@@ -130,6 +166,7 @@ impl Finding {
             commented,
             confidence: assessment.confidence,
             reason: assessment.reason,
+            features: learned::emit_features().then_some(features),
             git: None,
         }
     }
@@ -166,6 +203,7 @@ impl Finding {
             commented: self.commented,
             confidence: self.confidence,
             reason: &self.reason,
+            features: self.features.as_deref(),
             git: self.git.as_ref(),
         }
     }
@@ -195,6 +233,8 @@ pub struct Record<'a> {
     commented: bool,
     confidence: Confidence,
     reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    features: Option<&'a [String]>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     git: Option<&'a Provenance>,
 }

@@ -74,6 +74,22 @@ fn a_rule_is_turned_off_and_severities_change() {
     let repo = repo_with_false_positives();
     repo.write(".scour.toml", "disable = [\"generic.env-password\"]\n");
     let out = repo.scour(&["scan", "--format", "json"]);
+    let rules: Vec<String> = report(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !rules.contains(&"generic.env-password".to_string()),
+        "{rules:?}"
+    );
+    // The wide net then catches what the format rule no longer claims; turn it off too.
+    repo.write(
+        ".scour.toml",
+        "disable = [\"generic.env-password\", \"generic.keyword-value\"]\n",
+    );
+    let out = repo.scour(&["scan", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(report(&out)["findings"].as_array().unwrap().is_empty());
     let listed = repo.scour(&["rules", "list"]);

@@ -97,6 +97,30 @@ pub fn assess(e: &Evidence) -> Assessment {
     level(confidence, format!("{value} in {}", aside.unwrap_or(place)))
 }
 
+/// The level the learned filter cannot take a finding below: what the hand model reports in
+/// deployable configuration (a weak default there is what audits find, and labelled code
+/// corpora, where weak values are fixtures, cannot judge that), and a chosen or random value in
+/// program code. Elsewhere, and for weak or example-like values in code, the model decides.
+pub fn floor(
+    hand: &Assessment,
+    context: Context,
+    strength: Strength,
+    commented: bool,
+    example_like: bool,
+) -> Confidence {
+    let stands = !commented
+        && match context {
+            Context::Config => true,
+            Context::Code => strength != Strength::Weak && !example_like,
+            _ => false,
+        };
+    if stands {
+        hand.confidence.min(Confidence::Medium)
+    } else {
+        Confidence::Low
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -592,39 +592,93 @@ pub enum Strength {
 /// keyboard patterns) plus what configuration adds: the key and path words it sits under
 /// (`prom-operator` in a prometheus-operator chart is a guess away).
 pub fn strength(value: &str, context_words: &[&str]) -> Strength {
+    judge_value(value, context_words, false).strength
+}
+
+/// What the learned filter reads of a value: its strength, and zxcvbn's guesses and how much
+/// of the value its dictionaries and patterns explain (estimated for every value of 64
+/// characters or fewer, not only where strength needs it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueRead {
+    /// How hard the value is to guess.
+    pub strength: Strength,
+    /// A placeholder (`<your-password>`, `changeme`).
+    pub placeholder: bool,
+    /// zxcvbn's estimate of guesses, as a power of ten.
+    pub guesses_log10: Option<f64>,
+    /// The share of the value's characters that words, names, keyboard walks, sequences,
+    /// repeats or dates explain (0 to 1).
+    pub word_cover: Option<f64>,
+}
+
+/// Reads a value for the learned filter (see [`ValueRead`]).
+pub fn read_value(value: &str, context_words: &[&str]) -> ValueRead {
+    judge_value(value, context_words, true)
+}
+
+fn judge_value(value: &str, context_words: &[&str], detail: bool) -> ValueRead {
     let v = value.trim();
+    let placeholder = is_placeholder(v);
+    let estimate = |always: bool| {
+        (always || detail && v.len() <= 64).then(|| zxcvbn::zxcvbn(v, context_words))
+    };
+    let read = |strength: Strength, estimate: Option<zxcvbn::Entropy>| ValueRead {
+        strength,
+        placeholder,
+        guesses_log10: estimate.as_ref().map(zxcvbn::Entropy::guesses_log10),
+        word_cover: estimate.as_ref().map(|e| word_cover(e, v)),
+    };
     let lower = v.to_ascii_lowercase();
     if WEAK_VALUES.contains(&lower.as_str())
-        || is_placeholder(v)
+        || placeholder
         || WEAK_WORDS.iter().any(|w| lower.contains(w))
         || v.chars().count() < 8
         || shannon(lower.as_bytes()) < 2.5
     {
-        return Strength::Weak;
+        return read(Strength::Weak, estimate(false));
     }
     // A base64 value hides its text: `cGFzc3dvcmQ=` is `password`.
     if let Some(inner) = decoded_text(v) {
         if strength(&inner, context_words) == Strength::Weak {
-            return Strength::Weak;
+            return read(Strength::Weak, estimate(false));
         }
     }
     // Long generated values need no dictionary search to be judged (and it costs most on
     // them): a value of this length and spread is no word, keyboard walk or sequence.
     if v.len() >= 24 && looks_generated(v) && shannon(v.as_bytes()) >= 4.0 {
-        return Strength::Strong;
+        return read(Strength::Strong, estimate(false));
     }
-    let estimate = zxcvbn::zxcvbn(v, context_words);
-    let guesses = estimate.guesses_log10();
+    let e = zxcvbn::zxcvbn(v, context_words);
+    let guesses = e.guesses_log10();
     // A generated value costs about one order of magnitude per character (zxcvbn stops
     // counting near 10^19); sequences, repeats and words (`87654321-4321`) cost far less.
     let expected = (v.chars().count() as f64 * 0.6).min(18.0);
-    if u8::from(estimate.score()) <= WEAK_SCORE {
+    let strength = if u8::from(e.score()) <= WEAK_SCORE {
         Strength::Weak
     } else if guesses >= STRONG_GUESSES_LOG10 && guesses >= expected && looks_generated(v) {
         Strength::Strong
     } else {
         Strength::Fair
-    }
+    };
+    read(strength, Some(e))
+}
+
+/// The share of `v`'s characters that zxcvbn explains by anything but brute force.
+fn word_cover(e: &zxcvbn::Entropy, v: &str) -> f64 {
+    let total = v.chars().count().max(1);
+    let explained: usize = e
+        .sequence()
+        .iter()
+        .filter(|m| {
+            !matches!(
+                m.pattern,
+                zxcvbn::matching::patterns::MatchPattern::BruteForce
+            )
+        })
+        .filter(|m| m.token.chars().count() >= 3)
+        .map(|m| m.token.chars().count())
+        .sum();
+    explained.min(total) as f64 / total as f64
 }
 
 /// zxcvbn's score 2 and below: fewer than about 10^8 guesses, what an offline attack with a

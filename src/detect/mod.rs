@@ -6,6 +6,7 @@
 //! are dropped in source code, entropy and structure where the rule asks). Decoded text, and any
 //! base64 run that decodes to text, goes back through the same steps, with its layers recorded.
 
+pub mod clues;
 pub mod comment;
 pub mod confidence;
 pub mod context;
@@ -13,6 +14,7 @@ pub mod decode;
 pub mod entropy;
 pub mod judge;
 pub mod kind;
+pub mod learned;
 pub mod prefilter;
 pub mod region;
 pub mod validate;
@@ -88,9 +90,8 @@ pub struct Match {
     pub decoded: Vec<Layer>,
     /// Found by decoding a base64 run (which only configuration files get).
     pub in_run: bool,
-    /// Spelling its own key, or next to an example domain: dropped in source code, as weak
-    /// values are (weakness costs a strength estimate, so it is judged only where it counts).
-    pub example_like: bool,
+    /// What the line around the value says (how it is assigned, what the code does).
+    pub clues: clues::Clues,
     /// Spelling its own key, or next to an example domain (weakness aside).
     pub exemplary: bool,
     /// The name the secret was assigned to (`POSTGRES_PASSWORD`, a registry host), when the
@@ -169,8 +170,8 @@ struct Candidate {
     layers: Vec<Layer>,
     /// Decoded text to scan again, for rules that decode.
     inner: Option<String>,
-    /// Would not count in source code (see [`Match::example_like`]).
-    example_like: bool,
+    /// See [`Match::clues`].
+    clues: clues::Clues,
     /// See [`Match::exemplary`].
     exemplary: bool,
     /// The captured key, if any.
@@ -321,10 +322,9 @@ impl Detector {
     }
 
     /// Whether a match of [`Detector::scan_unplaced`], whose rule applies, stands in a file of
-    /// `kind`: decoded base64 runs only in configuration, weak and example values not in code.
+    /// `kind`: decoded base64 runs only in configuration.
     fn stands_in(m: &Match, kind: FileKind) -> bool {
         !(m.in_run && kind != FileKind::Config)
-            && !(kind == FileKind::Source && (m.example_like || judge::is_weak(&m.secret)))
     }
 
     /// Whether any rule without keywords reads files at `path` (they need a scan with the path).
@@ -444,7 +444,7 @@ impl Detector {
                             secret: c.secret,
                             decoded: deeper,
                             in_run: false,
-                            example_like: c.example_like,
+                            clues: c.clues,
                             exemplary: c.exemplary,
                             key: c.key,
                             comment: None,
@@ -457,7 +457,7 @@ impl Detector {
                     secret: c.secret,
                     decoded: c.layers,
                     in_run: false,
-                    example_like: c.example_like,
+                    clues: c.clues,
                     exemplary: c.exemplary,
                     key: c.key,
                     comment: None,
@@ -609,25 +609,24 @@ impl Detector {
             if rule.min_entropy > 0.0 && entropy::shannon(secret.as_bytes()) < rule.min_entropy {
                 continue;
             }
-            // Source code is full of examples; weak values, names that spell their key and
-            // credentials next to example domains do not count there.
-            let names_key = key.is_some_and(|k| judge::names_itself(k, &secret));
-            let example_domain =
-                judge::mentions_example_domain(&text[prefilter::line_around(text, span.start)]);
-            let example_like = names_key || example_domain;
             // `password: password` is the weak default audits find; `jwtSecret: jwt-secret`
-            // names its key in two words.
-            let exemplary = example_domain || names_key && judge::split_words(&secret).len() >= 2;
-            if kind == FileKind::Source && (example_like || judge::is_weak(&secret)) {
-                continue;
-            }
+            // names its key in two words, and `example.com` marks an example. Whether either
+            // counts where it sits (source code is full of examples) is the learned filter's
+            // call, with the path.
+            let line = prefilter::line_around(text, span.start);
+            let names_key = key.is_some_and(|k| judge::names_itself(k, &secret));
+            let example_domain = judge::mentions_example_domain(&text[line.clone()]);
+            let exemplary = example_domain
+                || names_key
+                    && (kind == FileKind::Source || judge::split_words(&secret).len() >= 2);
+            let clues = clues::Clues::read(text, line, span.clone());
             out.push(Candidate {
                 rule: r,
                 span,
                 secret,
                 layers: candidate_layers,
                 inner,
-                example_like,
+                clues,
                 exemplary,
                 key: key.map(|k| String::from_utf8_lossy(k).into_owned()),
             });

@@ -228,6 +228,8 @@ struct RuleSpec {
     example_path: Option<String>,
     #[serde(default)]
     distinctive: bool,
+    #[serde(default)]
+    net: bool,
 }
 
 fn default_priority() -> i32 {
@@ -331,6 +333,9 @@ pub struct Rule {
     /// The match's shape alone identifies a credential (a fixed token prefix, a validated key
     /// block), so where it sits does not lower its confidence.
     pub distinctive: bool,
+    /// A wide net: its candidates are reported only when the learned filter says so (the hand
+    /// model's floor does not hold them), since most of what it catches is no credential.
+    pub net: bool,
     /// The file the rule came from.
     pub source: PathBuf,
     /// Whether the rule is one of the built-in ones.
@@ -441,6 +446,7 @@ impl Rule {
             ignore_keys,
             example_path,
             distinctive: spec.distinctive,
+            net: spec.net,
             source: source.to_path_buf(),
             builtin: false,
         })
@@ -449,11 +455,11 @@ impl Rule {
 
 fn default_example_path(kinds: KindSet) -> &'static str {
     if kinds.contains(FileKind::Config) {
-        "example.yaml"
+        "settings.yaml"
     } else if kinds.contains(FileKind::Source) {
-        "example.py"
+        "app.py"
     } else {
-        "example.md"
+        "notes.md"
     }
 }
 
