@@ -54,7 +54,7 @@ def run_scour(scour, cwd, target):
 
 def weighed(finding):
     """Whether the model decides the finding (distinctive formats are high anywhere)."""
-    return finding["reason"].startswith("model ")
+    return "model " in finding["reason"]
 
 
 def creddata_samples(scour, root):
