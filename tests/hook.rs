@@ -782,3 +782,35 @@ fn the_ban_list_is_checked_by_id_where_the_repository_kept_the_objects() {
     s.client.commit_all("the same bytes again");
     rejected(&push(&s.client, &["origin", "fresh"]), &blob);
 }
+
+#[test]
+fn a_tag_may_name_a_tree_or_a_blob_and_they_are_judged_too() {
+    let s = server();
+    // A lightweight tag at a blob, an annotated one at a tree: no commit places either.
+    s.client
+        .write("deploy/app.env", "DB_PASSWORD=s3cr3tDbPass1\n");
+    let blob = s
+        .client
+        .git(&["hash-object", "-w", "deploy/app.env"])
+        .trim()
+        .to_string();
+    s.client.git(&["tag", "loose-blob", &blob]);
+    let out = push_timed(&s.client, &["origin", "loose-blob"]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(FROM_QUARANTINE) && err.contains("(blob named by refs/tags/loose-blob):1"),
+        "{err}"
+    );
+    s.client.git(&["add", "deploy/app.env"]);
+    let tree = s.client.git(&["write-tree"]).trim().to_string();
+    s.client
+        .git(&["tag", "-a", "snapshot", "-m", "a tree", &tree]);
+    let out = push_timed(&s.client, &["origin", "snapshot"]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("refs/tags/snapshot") && err.contains("deploy/app.env:1"),
+        "{err}"
+    );
+}

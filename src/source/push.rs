@@ -15,7 +15,10 @@
 //! Either way the result is the same shape: each new commit's message, each annotated tag's,
 //! and every blob a new commit adds or changes at a path (compared with each parent), whether
 //! or not the blob itself is new: the same bytes may be a fixture at one path and deployable
-//! configuration at another, and each path is judged on its own.
+//! configuration at another, and each path is judged on its own. From the quarantine, a new
+//! tree or blob that a ref or tag names directly (a tag needs no commit) is judged too: a tree
+//! at its paths, a blob under the name `(blob named by <ref or tag>)`. (The walk of the refs
+//! fails on those, and the hook rejects the push with git's error.)
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
@@ -289,6 +292,50 @@ impl<'a> Gather<'a> {
         }
     }
 
+    /// A blob that a ref or tag (`by`) names: judged under a name that says so (the ref's
+    /// name; the tag's id when no pushed ref reaches the tag).
+    fn named_blob(&mut self, reference: &str, by: &str, id: &str) {
+        let namer = if reference == UNREFERENCED {
+            by
+        } else {
+            reference
+        };
+        let path = format!("(blob named by {namer})");
+        self.blob(id, path, by, reference);
+    }
+
+    /// The blobs of a tree that a ref or tag (`by`) names, from `git ls-tree -r -z`.
+    fn named_tree(&mut self, reference: &str, by: &str, listing: &[u8]) {
+        for entry in listing.split(|&b| b == 0) {
+            // `<mode> blob <id>\t<path>`
+            let Some(tab) = memchr::memchr(b'\t', entry) else {
+                continue;
+            };
+            let meta: Vec<&[u8]> = entry[..tab].split(|&b| b == b' ').collect();
+            let (Some(kind), Some(id)) = (meta.get(1), meta.get(2)) else {
+                continue;
+            };
+            if *kind != b"blob" || meta[0].starts_with(b"160") {
+                continue;
+            }
+            let path = String::from_utf8_lossy(&entry[tab + 1..]).into_owned();
+            self.blob(&String::from_utf8_lossy(id), path, by, reference);
+        }
+    }
+
+    /// A blob at `path`, brought by `commit` (or the tag or ref naming it).
+    fn blob(&mut self, id: &str, path: String, commit: &str, reference: &str) {
+        self.check_ban(id, || format!("blob at {path}"));
+        if self.seen_blobs.insert((id.to_string(), path.clone())) {
+            self.out.blobs.push(NewBlob {
+                id: id.to_string(),
+                path,
+                commit: commit.to_string(),
+                reference: reference.to_string(),
+            });
+        }
+    }
+
     fn record(&mut self, record: &Record<'_>, reference: &str) {
         let commit = &record.commit;
         // `-m` repeats a merge once per parent; its message counts once.
@@ -315,15 +362,7 @@ impl<'a> Gather<'a> {
                 continue;
             }
             let path = String::from_utf8_lossy(&line[tab + 1..]).into_owned();
-            self.check_ban(&new, || format!("blob at {path}"));
-            if self.seen_blobs.insert((new.clone(), path.clone())) {
-                self.out.blobs.push(NewBlob {
-                    id: new,
-                    path,
-                    commit: commit.clone(),
-                    reference: reference.to_string(),
-                });
-            }
+            self.blob(&new, path, commit, reference);
         }
     }
 }
@@ -394,11 +433,35 @@ fn from_quarantine(
         }
         tips.push((&update.name, id));
     }
+    // Trees and blobs that a ref or a tag names directly, with no commit to place them.
+    let mut named: Vec<(&str, &str, &str)> = Vec::new();
     for id in &tag_ids {
-        let (target, tag) = &tags[*id];
+        let Some((target, tag)) = tags.get(*id) else {
+            continue;
+        };
         gather.check_ban(target, || format!("tagged by {id}"));
         let name = reference.get(id).copied().unwrap_or(UNREFERENCED);
         gather.tag(name, id, tag);
+        named.push((name, id, target));
+    }
+    for update in updates.iter().filter(|u| !u.is_deletion()) {
+        named.push((&update.name, &update.new, &update.new));
+    }
+    for (name, by, id) in named {
+        match objects.get(id) {
+            Some(Kind::Blob) => gather.named_blob(name, by, id),
+            Some(Kind::Tree) => {
+                let listing = git(
+                    dir,
+                    &["ls-tree", "-r", "-z", "--full-tree", id],
+                    None,
+                    &[],
+                    &[],
+                )?;
+                gather.named_tree(name, by, &listing);
+            }
+            _ => {}
+        }
     }
     let parents: HashMap<&str, &[String]> = records
         .iter()
