@@ -1,14 +1,13 @@
 //! Guarding the door: `scour hook pre-receive` (server side) and `pre-commit` (each developer).
 //!
 //! Plumbing, in gitoxide's sense: no colour, no progress; everything comes from the arguments,
-//! the environment git sets for hooks, and standard input. The objects of a push are read
-//! through `git` itself, which sees the push quarantine (`GIT_QUARANTINE_PATH`,
-//! `GIT_OBJECT_DIRECTORY`, `GIT_ALTERNATE_OBJECT_DIRECTORIES`) that a hook runs under.
+//! the environment git sets for hooks, and standard input. What a push brings is read from the
+//! push quarantine (`GIT_QUARANTINE_PATH`) through `git` itself, never by walking the refs
+//! ([`crate::source::push`]); `SCOUR_TIMINGS=1` prints where the time went.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -18,6 +17,9 @@ use crate::detect::{Detector, FileKind, Input, Scanned, Site};
 use crate::finding::{Finding, LineIndex};
 use crate::rules::Severity;
 use crate::source::is_binary;
+pub use crate::source::push::Update;
+use crate::source::push::{self, Message, Quarantine, Way};
+use crate::timing::Laps;
 
 /// Why a hook could not do its job (as opposed to rejecting a push).
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,14 @@ pub enum Error {
     Install(String),
 }
 
+impl From<push::Error> for Error {
+    fn from(e: push::Error) -> Error {
+        match e {
+            push::Error::Git(message) => Error::Git(message),
+        }
+    }
+}
+
 /// What the pre-receive hook decided.
 #[derive(Debug)]
 pub enum Verdict {
@@ -42,29 +52,8 @@ pub enum Verdict {
     Reject,
 }
 
-/// One ref update of a push.
-#[derive(Debug, Clone)]
-pub struct Update {
-    /// Old value (zeros for a new ref).
-    pub old: String,
-    /// New value (zeros for a deletion).
-    pub new: String,
-    /// Full ref name.
-    pub name: String,
-}
-
-impl Update {
-    fn is_deletion(&self) -> bool {
-        is_zero(&self.new)
-    }
-}
-
 fn is_id(id: &str) -> bool {
     (id.len() == 40 || id.len() == 64) && id.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn is_zero(id: &str) -> bool {
-    id.bytes().all(|b| b == b'0')
 }
 
 /// Parses the `old new ref` lines git gives a pre-receive hook.
@@ -121,54 +110,9 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
     crate::source::git::run_git(dir, None, args).map_err(Error::Git)
 }
 
-/// A blob to read, with where it appeared first.
-struct NewBlob {
-    id: String,
-    path: String,
-    commit: String,
-    reference: String,
-}
-
-/// Reads blobs through one `git cat-file --batch`, calling `each(id, data)`.
-fn read_blobs(dir: &Path, ids: &[&str], mut each: impl FnMut(&str, &[u8])) -> Result<(), Error> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let mut child = crate::source::git::git_command()
-        .args(["cat-file", "--batch"])
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Git(format!("cannot run `git cat-file --batch`: {e}")))?;
-    let mut stdin = child.stdin.take().expect("piped");
-    let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(request.as_bytes());
-    });
-    let mut out = BufReader::new(child.stdout.take().expect("piped"));
-    for _ in ids {
-        let mut header = String::new();
-        if out.read_line(&mut header).unwrap_or(0) == 0 {
-            break;
-        }
-        let fields: Vec<&str> = header.split_whitespace().collect();
-        let (Some(id), Some(size)) = (
-            fields.first(),
-            fields.get(2).and_then(|s| s.parse::<usize>().ok()),
-        ) else {
-            continue; // "<id> missing"
-        };
-        let mut data = vec![0u8; size + 1];
-        if out.read_exact(&mut data).is_err() {
-            break;
-        }
-        data.truncate(size);
-        each(id, &data);
-    }
-    let _ = writer.join();
-    let _ = child.wait();
-    Ok(())
+/// Reads objects through one `git cat-file --batch`, calling `each(id, data)`.
+fn read_blobs(dir: &Path, ids: &[&str], each: impl FnMut(&str, &[u8])) -> Result<(), Error> {
+    crate::source::git::cat_file_batch(dir, ids, each).map_err(Error::Git)
 }
 
 /// The ids that `scour purge` removed from this repository.
@@ -183,95 +127,34 @@ pub fn ban_list(git_dir: &Path) -> HashSet<String> {
         .unwrap_or_default()
 }
 
-/// Finds what the updates bring that the repository did not have, and scans it once.
+/// Finds what the updates bring that the repository did not have (from the push quarantine when
+/// git gives one, see [`crate::source::push`]), and scans it once.
 pub fn inspect(
     detector: &Detector,
     dir: &Path,
     git_dir: &Path,
     updates: &[Update],
 ) -> Result<Inspection, Error> {
-    let mut inspection = Inspection::default();
+    let mut laps = Laps::start("hook pre-receive");
     let banned = ban_list(git_dir);
-    // One entry per blob and path: the same bytes may be a fixture at one path and deployable
-    // configuration at another, and each path is judged on its own.
-    let mut seen_blobs: HashSet<(String, String)> = HashSet::new();
-    let mut seen_commits: HashSet<String> = HashSet::new();
-    let mut blobs: Vec<NewBlob> = Vec::new();
-    let mut messages: Vec<(String, String, Vec<u8>)> = Vec::new();
-    for update in updates.iter().filter(|u| !u.is_deletion()) {
-        // Annotated tags: their own message, and the commits they point to.
-        let kind = String::from_utf8_lossy(&git(dir, &["cat-file", "-t", &update.new])?)
-            .trim()
-            .to_string();
-        if kind == "tag" {
-            let tag = git(dir, &["cat-file", "tag", &update.new])?;
-            if let Some(at) = memchr::memmem::find(&tag, b"\n\n") {
-                messages.push((
-                    update.name.clone(),
-                    update.new.clone(),
-                    tag[at + 2..].to_vec(),
-                ));
-            }
-            if banned.contains(&update.new) {
-                inspection.banned.push(format!("{} (tag)", update.new));
-            }
-        }
-        // One `git log` for every commit new to the repository: its message, then the blobs
-        // it adds or changes. Records are `\0<id>\0<message>\0<raw lines>`.
-        let log = git(
-            dir,
-            &[
-                "log",
-                "--raw",
-                "--no-abbrev",
-                "--no-renames",
-                "-m",
-                "--format=%x00%H%x00%B%x00",
-                &update.new,
-                "--not",
-                "--all",
-            ],
-        )?;
-        let fields: Vec<&[u8]> = log.split(|&b| b == 0).skip(1).collect();
-        for record in fields.chunks(3) {
-            let [id, body, raw] = record else { continue };
-            let commit = String::from_utf8_lossy(id).trim().to_string();
-            // `-m` repeats a merge once per parent; its message counts once.
-            if seen_commits.insert(commit.clone()) {
-                inspection.commits += 1;
-                if banned.contains(&commit) {
-                    inspection.banned.push(format!("{commit} (commit)"));
-                }
-                messages.push((update.name.clone(), commit.clone(), body.to_vec()));
-            }
-            for line in raw.split(|&b| b == b'\n') {
-                // `:100644 100644 <old> <new> M\t<path>`
-                let Some(tab) = memchr::memchr(b'\t', line) else {
-                    continue;
-                };
-                let meta: Vec<&[u8]> = line[..tab].split(|&b| b == b' ').collect();
-                let (Some(mode), Some(new)) = (meta.get(1), meta.get(3)) else {
-                    continue;
-                };
-                let new = String::from_utf8_lossy(new).into_owned();
-                if is_zero(&new) || mode.starts_with(b"160") || mode.starts_with(b"04") {
-                    continue;
-                }
-                let path = String::from_utf8_lossy(&line[tab + 1..]).into_owned();
-                if banned.contains(&new) {
-                    inspection.banned.push(format!("{new} (blob at {path})"));
-                }
-                if seen_blobs.insert((new.clone(), path.clone())) {
-                    blobs.push(NewBlob {
-                        id: new,
-                        path,
-                        commit: commit.clone(),
-                        reference: update.name.clone(),
-                    });
-                }
-            }
-        }
-    }
+    let quarantine = Quarantine::from_env();
+    let brought = push::brought(dir, quarantine.as_ref(), updates, &banned)?;
+    laps.lap(&match brought.way {
+        Way::Quarantine { objects } => format!(
+            "new objects from the quarantine ({objects} objects, {} commits)",
+            brought.commits
+        ),
+        Way::RevList => format!(
+            "new objects by rev-list --not --all ({} commits)",
+            brought.commits
+        ),
+    });
+    let mut inspection = Inspection {
+        banned: brought.banned,
+        commits: brought.commits,
+        ..Inspection::default()
+    };
+    let (blobs, messages) = (brought.blobs, brought.messages);
     let (by_id, ids) = group_by_id(&blobs, |b| &b.id);
     read_blobs(dir, &ids, |id, data| {
         let Some(holders) = by_id.get(id) else { return };
@@ -308,7 +191,12 @@ pub fn inspect(
             }
         }
     })?;
-    for (reference, id, body) in messages {
+    for Message {
+        reference,
+        id,
+        body,
+    } in messages
+    {
         let scanned = detector.scan(Input {
             bytes: &body,
             path: None,
@@ -337,6 +225,7 @@ pub fn inspect(
             .allow()
             .skips_commit(o.finding.rule.as_str(), &o.commit)
     });
+    laps.lap(&format!("scan ({} blobs)", inspection.blobs));
     Ok(inspection)
 }
 

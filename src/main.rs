@@ -212,10 +212,12 @@ fn run_hook(hook: HookCommand) -> Result<u8> {
             on_timeout,
             rules,
         } => {
+            let mut laps = scour::timing::Laps::start("hook pre-receive");
             let git_dir = hook::git_dir()?;
             // Never the pushed content's configuration: only the server's.
             let config = load_config(&rules, Lookup::Server(&git_dir))?;
             let detector = load_rules(&rules, config.as_ref())?;
+            laps.lap("configuration and rules");
             let mut input = String::new();
             io::stdin()
                 .read_to_string(&mut input)
@@ -229,7 +231,8 @@ fn run_hook(hook: HookCommand) -> Result<u8> {
                     .unwrap_or_default(),
                 fail_on: fail_on(config.as_ref()),
             };
-            let mut err = io::stderr().lock();
+            // Not locked: the inspecting thread prints its timings to stderr too.
+            let mut err = io::stderr();
             Ok(
                 match hook::pre_receive(&detector, &input, &opts, &mut err)? {
                     hook::Verdict::Accept => 0,

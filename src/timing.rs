@@ -1,5 +1,6 @@
-//! `SCOUR_TIMINGS=1`: how long each phase of `history` and `purge` took, on stderr. The
-//! breakdowns in README's Speed section and in the benchmark notes were read this way.
+//! `SCOUR_TIMINGS=1`: how long each phase of `history`, `purge` and `hook pre-receive` took, on
+//! stderr (for the hook, git relays it to the pusher). The breakdowns in README's Speed section
+//! and in the benchmark notes were read this way.
 
 use std::time::Instant;
 
@@ -11,7 +12,7 @@ pub struct Laps {
 }
 
 impl Laps {
-    /// Starts timing the phases of `what` (`history`, `purge`).
+    /// Starts timing the phases of `what` (`history`, `purge`, `hook pre-receive`).
     pub fn start(what: &'static str) -> Laps {
         Laps {
             on: std::env::var_os("SCOUR_TIMINGS").is_some(),

@@ -517,14 +517,15 @@ impl Detector {
         out: &mut Vec<Candidate>,
     ) {
         let rule = &self.rules.rules()[r];
+        let compiled = rule.confirm();
         let base = window.start;
         let hay = &text[window];
         // One set of capture slots for the whole window: `captures_iter` would allocate one
         // per match, and windows are many in keyword-dense configuration.
-        let mut locs = rule.regex.capture_locations();
+        let mut locs = compiled.regex.capture_locations();
         let mut at = 0;
         while at <= hay.len() {
-            let Some(whole) = rule.regex.captures_read_at(&mut locs, hay, at) else {
+            let Some(whole) = compiled.regex.captures_read_at(&mut locs, hay, at) else {
                 break;
             };
             at = if whole.end() > whole.start() {
@@ -532,7 +533,7 @@ impl Detector {
             } else {
                 whole.end() + 1
             };
-            let Some((start, end)) = locs.get(rule.secret_group) else {
+            let Some((start, end)) = locs.get(compiled.secret_group) else {
                 continue;
             };
             let span = unquote(text, base + start..base + end);
@@ -542,11 +543,11 @@ impl Detector {
             if rule.scope == Scope::Anywhere && in_claimed_region(regions, span.start) {
                 continue;
             }
-            let key = rule
+            let key = compiled
                 .key_group
                 .and_then(|g| locs.get(g))
                 .map(|(start, end)| &hay[start..end]);
-            if let (Some(ignore), Some(key)) = (&rule.ignore_keys, key) {
+            if let (Some(ignore), Some(key)) = (&compiled.ignore_keys, key) {
                 if ignore.is_match(key) {
                     continue;
                 }

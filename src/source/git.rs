@@ -82,6 +82,54 @@ pub fn run_git(dir: &Path, git_dir: Option<&Path>, args: &[&str]) -> Result<Vec<
     Ok(out.stdout)
 }
 
+/// Reads objects through one `git cat-file --batch` in `dir`, calling `each(id, data)` for each
+/// that exists (a missing one is skipped), in the order asked.
+pub fn cat_file_batch(
+    dir: &Path,
+    ids: &[&str],
+    mut each: impl FnMut(&str, &[u8]),
+) -> Result<(), String> {
+    use std::io::{BufRead, Read, Write};
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut child = git_command()
+        .args(["cat-file", "--batch"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `git cat-file --batch`: {e}"))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(request.as_bytes());
+    });
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    for _ in ids {
+        let mut header = String::new();
+        if out.read_line(&mut header).unwrap_or(0) == 0 {
+            break;
+        }
+        let fields: Vec<&str> = header.split_whitespace().collect();
+        let (Some(id), Some(size)) = (
+            fields.first(),
+            fields.get(2).and_then(|s| s.parse::<usize>().ok()),
+        ) else {
+            continue; // "<id> missing"
+        };
+        let mut data = vec![0u8; size + 1];
+        if out.read_exact(&mut data).is_err() {
+            break;
+        }
+        data.truncate(size);
+        each(id, &data);
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(())
+}
+
 /// A `git` command that dies with scour: killed with SIGKILL when scour dies (on Linux), so that
 /// no git keeps writing into a repository whose purge was killed. (The signal follows the thread
 /// that spawned the child; scour spawns git from threads that live as long as the process.)

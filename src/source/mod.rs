@@ -1,6 +1,7 @@
-//! Sources of bytes to scan: files on disk, standard input (and, later, git objects).
+//! Sources of bytes to scan: files on disk, standard input, git objects, and what a push brings.
 
 pub mod git;
+pub mod push;
 pub mod stdin;
 pub mod worktree;
 
