@@ -813,27 +813,69 @@ fn scan_dedicated_files(
         .into_keys()
         .collect();
     places.sort();
-    let mut hits = Vec::new();
+    // Each blob is read once, on all cores, and scanned once per distinct (kind, rules) of its
+    // paths; the hits keep the order of `places`.
+    let mut by_blob: Vec<(Obj, Vec<BString>)> = Vec::new();
     for (blob, path) in places {
-        let id = index.id(blob);
-        let (Ok(object), Ok(fs_path)) = (repo.find_object(id), path.to_path()) else {
-            continue;
-        };
-        if is_binary(&object.data) || !detector.wants_path_scan(fs_path) {
-            continue;
+        match by_blob.last_mut() {
+            Some((b, paths)) if *b == blob => paths.push(path),
+            _ => by_blob.push((blob, vec![path])),
         }
-        let scanned = detector.scan(Input::from_path(&object.data, fs_path));
-        counts
-            .decode_warnings
-            .fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
-        let only_new: Vec<Match> = scanned
-            .matches
-            .into_iter()
-            .filter(|m| detector.rule(m).keywords.is_empty())
-            .collect();
-        hits.extend(hit(id, Holder::PathBlob(path), &object.data, only_new));
     }
-    hits
+    let shared = repo.clone().into_sync();
+    use rayon::prelude::*;
+    let per_blob: Vec<Vec<Hit>> = by_blob
+        .par_iter()
+        .map_init(
+            || shared.to_thread_local(),
+            |repo, (blob, paths)| {
+                let id = index.id(*blob);
+                let Ok(object) = repo.find_object(id) else {
+                    return Vec::new();
+                };
+                if is_binary(&object.data) {
+                    return Vec::new();
+                }
+                // (kind, rules, issues found, matches of the rules without keywords)
+                let mut scans: Vec<(FileKind, Vec<bool>, u64, Vec<Match>)> = Vec::new();
+                let mut hits = Vec::new();
+                for path in paths {
+                    let Ok(fs_path) = path.to_path() else {
+                        continue;
+                    };
+                    if !detector.wants_path_scan(fs_path) {
+                        continue;
+                    }
+                    let kind = FileKind::from_path(fs_path);
+                    let applicable = detector.applicable(kind, Some(fs_path));
+                    let known = scans
+                        .iter()
+                        .position(|(k, a, _, _)| *k == kind && *a == applicable);
+                    let i = known.unwrap_or_else(|| {
+                        let scanned = detector.scan_with(&object.data, kind, &applicable);
+                        let only_new: Vec<Match> = scanned
+                            .matches
+                            .into_iter()
+                            .filter(|m| detector.rule(m).keywords.is_empty())
+                            .collect();
+                        let issues = scanned.issues.len() as u64;
+                        scans.push((kind, applicable, issues, only_new));
+                        scans.len() - 1
+                    });
+                    let (_, _, issues, matches) = &scans[i];
+                    counts.decode_warnings.fetch_add(*issues, Ordering::Relaxed);
+                    hits.extend(hit(
+                        id,
+                        Holder::PathBlob(path.clone()),
+                        &object.data,
+                        matches.clone(),
+                    ));
+                }
+                hits
+            },
+        )
+        .collect();
+    per_blob.into_iter().flatten().collect()
 }
 
 /// Turns hits into findings: one per match and path where the match stands, placed in history.

@@ -99,17 +99,21 @@ pub fn parse_delta(delta: &[u8], base_len: usize, result_len: usize) -> Option<V
             return None;
         };
         let end = b.checked_add(len).filter(|&end| end <= result_len)?;
-        // Neighbours that continue each other are one piece.
-        match (pieces.last_mut(), from) {
-            (Some(last), Some(f)) if last.from.map(|l| l + last.b.len()) == Some(f) => {
-                last.b.end = end
-            }
-            (Some(last), None) if last.from.is_none() => last.b.end = end,
-            _ => pieces.push(Piece { b: b..end, from }),
-        }
+        push_piece(&mut pieces, Piece { b: b..end, from });
         b = end;
     }
     (b == result_len).then_some(pieces)
+}
+
+/// Appends a piece, joining it to the last when it continues it.
+fn push_piece(pieces: &mut Vec<Piece>, piece: Piece) {
+    match (pieces.last_mut(), piece.from) {
+        (Some(last), Some(f)) if last.from.map(|l| l + last.b.len()) == Some(f) => {
+            last.b.end = piece.b.end
+        }
+        (Some(last), None) if last.from.is_none() => last.b.end = piece.b.end,
+        _ => pieces.push(piece),
+    }
 }
 
 /// Scans `bytes` whole; with `summarise`, also says what deltas based on it need (`None` when it
@@ -138,6 +142,18 @@ pub fn scan(
     base: &Summary,
     summarise: bool,
 ) -> Option<(Scanned, Option<Summary>)> {
+    scan_joining(detector, b, pieces, base, summarise, COALESCE)
+}
+
+/// [`scan`], reading as one the stretches less than `join` bytes apart.
+fn scan_joining(
+    detector: &Detector,
+    b: &[u8],
+    pieces: &[Piece],
+    base: &Summary,
+    summarise: bool,
+    join: usize,
+) -> Option<(Scanned, Option<Summary>)> {
     let n = b.len();
     let fits = pieces.last().map_or(n == 0, |p| p.b.end == n)
         && pieces
@@ -157,7 +173,7 @@ pub fn scan(
         }
     }
     // Reading a few clean lines more costs less than one more piece to scan.
-    let mut read = Ranges::from(dirty).coalesced(COALESCE);
+    let mut read = Ranges::from(dirty).coalesced(join);
     let mut windowed = Ranges::default();
     let mut windows: Vec<Range<usize>> = Vec::new();
     loop {
@@ -373,5 +389,222 @@ impl Ranges {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    /// Lines that open windows of every reach, name regions, hide base64 and hold credentials.
+    const LINES: &[&str] = &[
+        "  password: hunter2-Zq8xYw2v",
+        "  adminPassword: \"\"",
+        "  apiKey: 3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c",
+        "  existingSecret: my-secret",
+        "  token: ghp_C0rpusT0kenAbcdefghijklmnopqrstuvw12",
+        "- name: POSTGRES_PASSWORD",
+        "  value: s3cr3t-Postgres-Value",
+        "aws_secret_access_key =",
+        "  wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYzq",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "MIIEpAIBAFLyJmWmDBLSiRhdlQ7ogTYJFm9rET0XjWwP05Af8jmhoJXyD5OVZQz5",
+        "-----END RSA PRIVATE KEY-----",
+        "config: cGFzc3dvcmQ9aHVudGVyMlpxOHhZdzJ2NTU1",
+        "  url: postgres://app:C0rpusDbPass@db:5432/app",
+        "machine example.org login me password Zq8xYw2vAbc",
+        "\"auths\": {\"ghcr.io\": {\"auth\": \"Ym90OkNvcnB1NVJlZ2lzdHJ5VDBrZW4=\"}}",
+        "replicas: 3",
+        "image: grafana/grafana:10.0.0",
+        "",
+        "# password: commented-Zq8xYw2v",
+        "  twilio:",
+        "    sid: SK0123456789abcdef0123456789abcdef",
+        "- name: DB_PASSWORD\n  value: Zq8xYw2vAbcDef",
+        "env:\n- name: API_TOKEN\n  value: tok-Zq8xYw2vAbcDef99",
+        "--requirepass\n  Zq8xYw2vAbcDef",
+        "aws_secret_access_key:\n  wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYzq",
+        "kind: Secret",
+    ];
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n.max(1)
+        }
+    }
+
+    fn text(lines: &[String], newline_at_end: bool) -> Vec<u8> {
+        let mut t = lines.join("\n").into_bytes();
+        if newline_at_end {
+            t.push(b'\n');
+        }
+        t
+    }
+
+    /// Pieces that rebuild `b` from `a`: whole lines copied where `a` has them (sometimes split,
+    /// sometimes a line's prefix only), the rest inserted.
+    fn pieces(a: &[u8], b: &[u8], rng: &mut Rng) -> Vec<Piece> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < b.len() {
+            let end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i + 1);
+            let line = &b[at..end];
+            // The copy that continues the last one, if any, as a delta encoder would pick.
+            let next = out
+                .last()
+                .and_then(|p: &Piece| p.from.map(|f| f + p.b.len()));
+            let found = next
+                .filter(|&n| a.get(n..n + line.len()) == Some(line))
+                .or_else(|| {
+                    memchr::memmem::find_iter(a, line)
+                        .find(|&i| i == 0 || a[i - 1] == b'\n' || rng.next(4) == 0)
+                });
+            match found {
+                Some(i) if rng.next(8) != 0 => {
+                    let cut = if line.len() > 2 && rng.next(5) == 0 {
+                        1 + rng.next(line.len() - 1)
+                    } else {
+                        line.len()
+                    };
+                    push_piece(
+                        &mut out,
+                        Piece {
+                            b: at..at + cut,
+                            from: Some(i),
+                        },
+                    );
+                    if cut < line.len() {
+                        let from = (rng.next(2) == 0).then_some(i + cut);
+                        push_piece(
+                            &mut out,
+                            Piece {
+                                b: at + cut..end,
+                                from,
+                            },
+                        );
+                    }
+                }
+                _ => push_piece(
+                    &mut out,
+                    Piece {
+                        b: at..end,
+                        from: None,
+                    },
+                ),
+            }
+            at = end;
+        }
+        out
+    }
+
+    #[test]
+    fn scanning_the_changes_gives_the_whole_scan() {
+        let detector = Detector::new(RuleSet::builtin().unwrap());
+        let mut rng = Rng(0x5eed);
+        let rounds = std::env::var("SCOUR_DELTA_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(600);
+        let (mut by_changes, mut whole) = (0, 0);
+        for _ in 0..rounds {
+            let lines = LINES.len() - usize::from(rng.next(3) != 0);
+            let mut doc: Vec<String> = (0..5 + rng.next(60))
+                .flat_map(|_| LINES[rng.next(lines)].lines().map(str::to_string))
+                .collect();
+            let end = rng.next(2) == 0;
+            let mut a = text(&doc, end);
+            let (_, mut summary) = full(&detector, &a, true);
+            // A chain of versions, each a delta of the one before.
+            for _ in 0..6 {
+                for _ in 0..1 + rng.next(4) {
+                    let at = rng.next(doc.len() + 1);
+                    match rng.next(4) {
+                        0 => {
+                            let item = LINES[rng.next(lines)].lines().map(str::to_string);
+                            doc.splice(at..at, item);
+                        }
+                        1 if at < doc.len() => {
+                            doc.remove(at);
+                        }
+                        2 if at < doc.len() => doc[at].push_str(LINES[rng.next(lines)]),
+                        _ => {
+                            let n = rng.next(doc.len()).min(8);
+                            let block: Vec<String> = doc.drain(..n).collect();
+                            let at = at.min(doc.len());
+                            doc.splice(at..at, block);
+                        }
+                    }
+                }
+                let b = text(&doc, rng.next(4) != 0);
+                let expected = detector.scan_unplaced(&b);
+                let Some(base) = &summary else {
+                    summary = full(&detector, &b, true).1;
+                    a = b;
+                    whole += 1;
+                    continue;
+                };
+                let ps = pieces(&a, &b, &mut rng);
+                let join = [0, 0, 40, COALESCE][rng.next(4)];
+                match scan_joining(&detector, &b, &ps, base, true, join) {
+                    Some((got, next)) => {
+                        by_changes += 1;
+                        assert_eq!(
+                            got.matches,
+                            expected.matches,
+                            "matches differ\nA:\n{}\nB:\n{}\npieces: {ps:?}",
+                            String::from_utf8_lossy(&a),
+                            String::from_utf8_lossy(&b)
+                        );
+                        assert_eq!(got.issues, expected.issues);
+                        let (blocks, _) = detector.unplaced_windows(&b, &[0..b.len()]);
+                        assert_eq!(next.as_ref().unwrap().blocks, blocks, "summary blocks");
+                        summary = next;
+                    }
+                    None => {
+                        whole += 1;
+                        summary = full(&detector, &b, true).1;
+                    }
+                }
+                a = b;
+            }
+        }
+        assert!(by_changes > whole, "{by_changes} by changes, {whole} whole");
+    }
+
+    #[test]
+    fn delta_instructions_decode() {
+        // base "hello world\n" (12), result "hello there world\n" (18):
+        // copy 0..6, insert "there ", copy 6..12.
+        let mut d = vec![12, 18];
+        d.extend([0x80 | 0x10, 6]);
+        d.push(6);
+        d.extend(b"there ");
+        d.extend([0x80 | 0x01 | 0x10, 6, 6]);
+        let pieces = parse_delta(&d, 12, 18).unwrap();
+        assert_eq!(
+            pieces,
+            vec![
+                Piece {
+                    b: 0..6,
+                    from: Some(0)
+                },
+                Piece {
+                    b: 6..12,
+                    from: None
+                },
+                Piece {
+                    b: 12..18,
+                    from: Some(6)
+                },
+            ]
+        );
+        assert!(parse_delta(&d, 13, 18).is_none());
+        assert!(parse_delta(&d[..d.len() - 1], 12, 18).is_none());
     }
 }
