@@ -121,7 +121,7 @@ fn push_piece(pieces: &mut Vec<Piece>, piece: Piece) {
 pub fn full(detector: &Detector, bytes: &[u8], summarise: bool) -> (Scanned, Option<Summary>) {
     let scanned = detector.scan_unplaced(bytes);
     let summary = summarise
-        .then(|| detector.unplaced_windows(bytes, &[0..bytes.len()]))
+        .then(|| detector.unplaced_windows(bytes, std::slice::from_ref(&(0..bytes.len()))))
         .filter(|(_, region)| !region)
         .map(|(blocks, _)| Summary {
             len: bytes.len(),
@@ -158,7 +158,7 @@ fn scan_joining(
     let fits = pieces.last().map_or(n == 0, |p| p.b.end == n)
         && pieces
             .iter()
-            .all(|p| p.from.is_none_or(|f| f + p.b.len() <= base.len));
+            .all(|p| p.from.map_or(true, |f| f + p.b.len() <= base.len));
     if !fits {
         return None;
     }
@@ -562,7 +562,8 @@ mod tests {
                             String::from_utf8_lossy(&b)
                         );
                         assert_eq!(got.issues, expected.issues);
-                        let (blocks, _) = detector.unplaced_windows(&b, &[0..b.len()]);
+                        let (blocks, _) =
+                            detector.unplaced_windows(&b, std::slice::from_ref(&(0..b.len())));
                         assert_eq!(next.as_ref().unwrap().blocks, blocks, "summary blocks");
                         summary = next;
                     }

@@ -105,7 +105,12 @@ impl Prefilter {
 
     /// Finds the windows of each applicable rule in `text`.
     pub fn hits(&self, text: &[u8], rules: &[Rule], applicable: &[bool]) -> Hits {
-        self.hits_in(text, &[0..text.len()], rules, applicable)
+        self.hits_in(
+            text,
+            std::slice::from_ref(&(0..text.len())),
+            rules,
+            applicable,
+        )
     }
 
     /// Finds the windows that the keyword lines within `spans` (each whole lines of `text`,
