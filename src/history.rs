@@ -1041,12 +1041,16 @@ fn place(
                 .and_then(|g| g.date.clone())
                 .unwrap_or_default()
         };
-        (&a.path, a.line, a.column, date(a), &a.rule).cmp(&(
+        // The blob last: hits arrive in the order the pass's threads met them, and findings
+        // equal but for their blob must not follow that order.
+        let blob = |f: &Finding| f.git.as_ref().map(|g| g.blob.clone()).unwrap_or_default();
+        (&a.path, a.line, a.column, date(a), &a.rule, blob(a)).cmp(&(
             &b.path,
             b.line,
             b.column,
             date(b),
             &b.rule,
+            blob(b),
         ))
     });
     findings.dedup_by(|a, b| {
