@@ -18,8 +18,9 @@ use gix::ObjectId;
 use globset::GlobSet;
 use serde::Serialize;
 
-use crate::detect::{Detector, FileKind, Input, Match, Site};
+use crate::detect::{Detector, FileKind, Input, Match, Scanned, Site};
 use crate::finding::{Finding, LineIndex, Placement, Provenance};
+use crate::incremental;
 use crate::report::human::plural;
 use crate::scan::{Outcome, Summary, Warning};
 use crate::source::git::{self, Graph, Index, Obj, Occurrence, RefReach, Selection};
@@ -155,6 +156,7 @@ pub fn examine(
     let (to_index, indexed) = std::sync::mpsc::sync_channel::<Vec<Record>>(64);
     let hits: Mutex<Vec<Hit>> = Mutex::new(Vec::new());
     let counts = Counts::default();
+    let deltas = Deltas::new();
     let dirs = git::object_dirs(&repo);
     let pass_counts = git::PassCounts::default();
     let total = git::packed_object_count(&dirs, hash);
@@ -168,6 +170,9 @@ pub fn examine(
         to_index: Some(to_index),
         batch: Vec::new(),
         batch_bytes: 0,
+        deltas: &deltas,
+        inflate: gix::zlib::Inflate::default(),
+        instructions: Vec::new(),
     };
     let (pass_warnings, index) = std::thread::scope(|scope| {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -190,6 +195,14 @@ pub fn examine(
         (warnings, index)
     });
     laps.lap("object pass");
+    if std::env::var_os("SCOUR_TIMINGS").is_some() {
+        eprintln!(
+            "scour: timing: history blobs scanned by their delta's changes: {}, deltas of an unscanned base: {}, fallen back to a whole scan: {}",
+            deltas.by_changes.load(Ordering::Relaxed),
+            deltas.no_summary.load(Ordering::Relaxed),
+            deltas.fell_back.load(Ordering::Relaxed)
+        );
+    }
     if crate::interrupt::requested() {
         return Err(Error::Interrupted);
     }
@@ -203,6 +216,7 @@ pub fn examine(
 
     // The graph: what the refs reach.
     let graph = Graph::build(&index, &tips, head, &selection);
+    laps.lap("graph walk");
     if shallow {
         warn_git("shallow clone: commits behind the shallow boundary are not in this repository and are not scanned".into());
     } else if graph.missing_commits > 0 {
@@ -228,9 +242,10 @@ pub fn examine(
             detector, &repo, &index, &graph, &counts,
         ));
     }
-    laps.lap("graph");
+    laps.lap("dedicated files");
 
     let mut findings = place(detector, &index, &graph, hits, opts.all_objects);
+    laps.lap("placing");
     if !opts.no_ignore {
         if let Some(ignore) = committed_ignore_file(&repo) {
             findings.retain(|f| {
@@ -302,6 +317,7 @@ pub fn sweep(
 ) -> Sweep {
     let hits: Mutex<Vec<Hit>> = Mutex::new(Vec::new());
     let counts = Counts::default();
+    let deltas = Deltas::new();
     let visitor = Visitor {
         detector,
         scan: true,
@@ -312,6 +328,9 @@ pub fn sweep(
         to_index: None,
         batch: Vec::new(),
         batch_bytes: 0,
+        deltas: &deltas,
+        inflate: gix::zlib::Inflate::default(),
+        instructions: Vec::new(),
     };
     let counts_of_pass = git::PassCounts::default();
     // Not stopped by Ctrl-C: a verification runs once the refs have moved, and a half-read
@@ -361,6 +380,88 @@ struct Visitor<'a> {
     to_index: Option<std::sync::mpsc::SyncSender<Vec<Record>>>,
     batch: Vec<Record>,
     batch_bytes: usize,
+    /// What scanned bases left for their deltas, shared by the pass's threads.
+    deltas: &'a Deltas,
+    inflate: gix::zlib::Inflate,
+    instructions: Vec<u8>,
+}
+
+/// How blobs stored as deltas are scanned (`SCOUR_DELTA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeltaMode {
+    /// Only around what the delta changed (the default).
+    Changes,
+    /// Whole (`SCOUR_DELTA=off`).
+    Whole,
+    /// Both, and a mismatch is a panic (`SCOUR_DELTA=check`, for tests and benchmarks).
+    Check,
+}
+
+/// What the blobs of the pack being traversed left for the blobs stored as deltas of them.
+struct Deltas {
+    mode: DeltaMode,
+    /// Blobs scanned from their base's summary, and what failed to (for `SCOUR_TIMINGS`).
+    by_changes: AtomicU64,
+    no_summary: AtomicU64,
+    fell_back: AtomicU64,
+    /// By a base's offset in the pack: how many deltas of it are still to come, and what its
+    /// scan left them (once it is scanned).
+    slots: Mutex<HashMap<u64, Slot, std::hash::BuildHasherDefault<git::FxHasher>>>,
+}
+
+#[derive(Default)]
+struct Slot {
+    left: u32,
+    summary: Option<std::sync::Arc<incremental::Summary>>,
+}
+
+impl Deltas {
+    fn new() -> Deltas {
+        let mode = match std::env::var("SCOUR_DELTA").as_deref() {
+            Ok("off") => DeltaMode::Whole,
+            Ok("check") => DeltaMode::Check,
+            _ => DeltaMode::Changes,
+        };
+        Deltas {
+            mode,
+            by_changes: AtomicU64::new(0),
+            no_summary: AtomicU64::new(0),
+            fell_back: AtomicU64::new(0),
+            slots: Mutex::default(),
+        }
+    }
+
+    fn slots(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<u64, Slot, std::hash::BuildHasherDefault<git::FxHasher>>>
+    {
+        self.slots
+            .lock()
+            .expect("no panics while holding the slots")
+    }
+
+    /// Whether objects of the pack are stored as deltas of the one at `offset`.
+    fn is_base(&self, offset: u64) -> bool {
+        self.slots().contains_key(&offset)
+    }
+
+    /// What the base at `offset` left, counting one of its deltas as served.
+    fn take(&self, offset: u64) -> Option<std::sync::Arc<incremental::Summary>> {
+        let mut slots = self.slots();
+        let slot = slots.get_mut(&offset)?;
+        let summary = slot.summary.clone();
+        slot.left = slot.left.saturating_sub(1);
+        if slot.left == 0 {
+            slots.remove(&offset);
+        }
+        summary
+    }
+
+    fn keep(&self, offset: u64, summary: incremental::Summary) {
+        if let Some(slot) = self.slots().get_mut(&offset) {
+            slot.summary = Some(std::sync::Arc::new(summary));
+        }
+    }
 }
 
 impl Visitor<'_> {
@@ -397,6 +498,9 @@ impl Clone for Visitor<'_> {
             to_index: self.to_index.clone(),
             batch: Vec::new(),
             batch_bytes: 0,
+            deltas: self.deltas,
+            inflate: gix::zlib::Inflate::default(),
+            instructions: Vec::new(),
         }
     }
 }
@@ -407,8 +511,9 @@ impl Drop for Visitor<'_> {
     }
 }
 
-impl git::Visit for Visitor<'_> {
-    fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {
+impl Visitor<'_> {
+    /// Sends trees, commits, tags and blob sizes to the indexer.
+    fn record(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {
         if self.to_index.is_some() {
             let record = match kind {
                 // A blob's record carries only its size, in eight bytes.
@@ -421,17 +526,111 @@ impl git::Visit for Visitor<'_> {
                 self.flush();
             }
         }
-        if !self.scan {
-            return;
-        }
-        match kind {
-            Kind::Blob => self.keep(scan_blob(
+    }
+
+    /// Scans a blob of a pack: around what its delta changed when its base left a summary.
+    fn packed_blob(&mut self, id: ObjectId, data: &[u8], at: &git::Packed<'_>) {
+        let deltas = self.deltas;
+        let summarise = deltas.mode != DeltaMode::Whole && deltas.is_base(at.offset);
+        let base = match deltas.mode {
+            DeltaMode::Whole => None,
+            _ => at.delta_base().and_then(|b| deltas.take(b)),
+        };
+        let (hit, summary) = {
+            let mut incremental = |data: &[u8]| -> Option<(Scanned, Option<incremental::Summary>)> {
+                let Some(base) = base.as_ref() else {
+                    deltas.no_summary.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                };
+                let found = at
+                    .delta_instructions(&mut self.inflate, &mut self.instructions)
+                    .then(|| incremental::parse_delta(&self.instructions, base.len, data.len()))
+                    .flatten()
+                    .and_then(|pieces| {
+                        incremental::scan(self.detector, data, &pieces, base, summarise)
+                    });
+                let counter = match found {
+                    Some(_) => &deltas.by_changes,
+                    None => &deltas.fell_back,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                if deltas.mode == DeltaMode::Check {
+                    if let Some((scanned, _)) = &found {
+                        let whole = self.detector.scan_unplaced(data);
+                        assert!(
+                            whole.matches == scanned.matches && whole.issues == scanned.issues,
+                            "SCOUR_DELTA=check: blob {id}: the delta scan differs from the whole scan\nwhole: {:?} {:?}\ndelta: {:?} {:?}",
+                            whole.matches,
+                            whole.issues,
+                            scanned.matches,
+                            scanned.issues
+                        );
+                    }
+                }
+                found
+            };
+            scan_blob(
                 self.detector,
                 id,
                 data,
                 self.max_file_size,
                 self.counts,
-            )),
+                summarise,
+                &mut incremental,
+            )
+        };
+        if let Some(summary) = summary {
+            deltas.keep(at.offset, summary);
+        }
+        self.keep(hit);
+    }
+}
+
+impl git::Visit for Visitor<'_> {
+    fn begin_pack(&mut self, pack: &git::Packed<'_>) {
+        if self.scan && self.deltas.mode != DeltaMode::Whole {
+            let children = pack.delta_children();
+            *self.deltas.slots() = children
+                .into_iter()
+                .map(|(offset, left)| {
+                    (
+                        offset,
+                        Slot {
+                            left,
+                            summary: None,
+                        },
+                    )
+                })
+                .collect();
+        }
+    }
+
+    fn packed(&mut self, id: ObjectId, kind: Kind, data: &[u8], at: &git::Packed<'_>) {
+        if kind != Kind::Blob || !self.scan {
+            return self.object(id, kind, data);
+        }
+        self.record(id, kind, data);
+        self.packed_blob(id, data, at);
+    }
+
+    fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {
+        self.record(id, kind, data);
+        if !self.scan {
+            return;
+        }
+        match kind {
+            Kind::Blob => {
+                let (hit, _) = scan_blob(
+                    self.detector,
+                    id,
+                    data,
+                    self.max_file_size,
+                    self.counts,
+                    false,
+                    &mut |_| None,
+                );
+                self.keep(hit)
+            }
             Kind::Commit => {
                 if let Some(commit) = git::decode_commit(data, self.hash) {
                     self.counts.messages.fetch_add(1, Ordering::Relaxed);
@@ -523,29 +722,36 @@ fn selection(repo: &gix::Repository, opts: &Options) -> Result<Selection, Error>
     Ok(selection)
 }
 
-/// Scans one blob from the pass, whose paths are not known yet.
+/// What [`incremental::scan`] made of a blob, when its base's scan could serve.
+type Incremental<'a> = dyn FnMut(&[u8]) -> Option<(Scanned, Option<incremental::Summary>)> + 'a;
+
+/// Scans one blob from the pass, whose paths are not known yet: through `incremental` when it
+/// answers, whole otherwise; with `summarise`, also returns what deltas of it need.
 fn scan_blob(
     detector: &Detector,
     id: ObjectId,
     data: &[u8],
     max: u64,
     counts: &Counts,
-) -> Option<Hit> {
+    summarise: bool,
+    incremental: &mut Incremental<'_>,
+) -> (Option<Hit>, Option<incremental::Summary>) {
     if data.len() as u64 > max {
         counts.skipped_large.fetch_add(1, Ordering::Relaxed);
-        return None;
+        return (None, None);
     }
     if is_binary(data) {
         counts.skipped_binary.fetch_add(1, Ordering::Relaxed);
-        return None;
+        return (None, None);
     }
     counts.blobs.fetch_add(1, Ordering::Relaxed);
     counts.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-    let scanned = detector.scan_unplaced(data);
+    let (scanned, summary) =
+        incremental(data).unwrap_or_else(|| incremental::full(detector, data, summarise));
     counts
         .decode_warnings
         .fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
-    hit(id, Holder::Blob, data, scanned.matches)
+    (hit(id, Holder::Blob, data, scanned.matches), summary)
 }
 
 fn scan_message(
@@ -607,27 +813,69 @@ fn scan_dedicated_files(
         .into_keys()
         .collect();
     places.sort();
-    let mut hits = Vec::new();
+    // Each blob is read once, on all cores, and scanned once per distinct (kind, rules) of its
+    // paths; the hits keep the order of `places`.
+    let mut by_blob: Vec<(Obj, Vec<BString>)> = Vec::new();
     for (blob, path) in places {
-        let id = index.id(blob);
-        let (Ok(object), Ok(fs_path)) = (repo.find_object(id), path.to_path()) else {
-            continue;
-        };
-        if is_binary(&object.data) || !detector.wants_path_scan(fs_path) {
-            continue;
+        match by_blob.last_mut() {
+            Some((b, paths)) if *b == blob => paths.push(path),
+            _ => by_blob.push((blob, vec![path])),
         }
-        let scanned = detector.scan(Input::from_path(&object.data, fs_path));
-        counts
-            .decode_warnings
-            .fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
-        let only_new: Vec<Match> = scanned
-            .matches
-            .into_iter()
-            .filter(|m| detector.rule(m).keywords.is_empty())
-            .collect();
-        hits.extend(hit(id, Holder::PathBlob(path), &object.data, only_new));
     }
-    hits
+    let shared = repo.clone().into_sync();
+    use rayon::prelude::*;
+    let per_blob: Vec<Vec<Hit>> = by_blob
+        .par_iter()
+        .map_init(
+            || shared.to_thread_local(),
+            |repo, (blob, paths)| {
+                let id = index.id(*blob);
+                let Ok(object) = repo.find_object(id) else {
+                    return Vec::new();
+                };
+                if is_binary(&object.data) {
+                    return Vec::new();
+                }
+                // (kind, rules, issues found, matches of the rules without keywords)
+                let mut scans: Vec<(FileKind, Vec<bool>, u64, Vec<Match>)> = Vec::new();
+                let mut hits = Vec::new();
+                for path in paths {
+                    let Ok(fs_path) = path.to_path() else {
+                        continue;
+                    };
+                    if !detector.wants_path_scan(fs_path) {
+                        continue;
+                    }
+                    let kind = FileKind::from_path(fs_path);
+                    let applicable = detector.applicable(kind, Some(fs_path));
+                    let known = scans
+                        .iter()
+                        .position(|(k, a, _, _)| *k == kind && *a == applicable);
+                    let i = known.unwrap_or_else(|| {
+                        let scanned = detector.scan_with(&object.data, kind, &applicable);
+                        let only_new: Vec<Match> = scanned
+                            .matches
+                            .into_iter()
+                            .filter(|m| detector.rule(m).keywords.is_empty())
+                            .collect();
+                        let issues = scanned.issues.len() as u64;
+                        scans.push((kind, applicable, issues, only_new));
+                        scans.len() - 1
+                    });
+                    let (_, _, issues, matches) = &scans[i];
+                    counts.decode_warnings.fetch_add(*issues, Ordering::Relaxed);
+                    hits.extend(hit(
+                        id,
+                        Holder::PathBlob(path.clone()),
+                        &object.data,
+                        matches.clone(),
+                    ));
+                }
+                hits
+            },
+        )
+        .collect();
+    per_blob.into_iter().flatten().collect()
 }
 
 /// Turns hits into findings: one per match and path where the match stands, placed in history.
@@ -793,12 +1041,16 @@ fn place(
                 .and_then(|g| g.date.clone())
                 .unwrap_or_default()
         };
-        (&a.path, a.line, a.column, date(a), &a.rule).cmp(&(
+        // The blob last: hits arrive in the order the pass's threads met them, and findings
+        // equal but for their blob must not follow that order.
+        let blob = |f: &Finding| f.git.as_ref().map(|g| g.blob.clone()).unwrap_or_default();
+        (&a.path, a.line, a.column, date(a), &a.rule, blob(a)).cmp(&(
             &b.path,
             b.line,
             b.column,
             date(b),
             &b.rule,
+            blob(b),
         ))
     });
     findings.dedup_by(|a, b| {

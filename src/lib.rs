@@ -11,6 +11,7 @@ pub mod detect;
 pub mod finding;
 pub mod history;
 pub mod hook;
+pub mod incremental;
 pub mod interrupt;
 pub mod purge;
 pub mod report;

@@ -452,3 +452,128 @@ fn odd_paths_and_deep_trees_do_not_break_the_scan() {
     let out = repo.scour(&["checklist", "--progress", "never"]);
     assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Many versions of keyword-dense files, packed as deep delta chains: scanning each delta's
+/// changes (the default) finds exactly what scanning every version whole finds, and
+/// `SCOUR_DELTA=check` (both, compared blob by blob) agrees.
+#[test]
+fn delta_scanning_finds_what_whole_scans_find() {
+    let repo = Repo::new();
+    let palette = [
+        "  password: hunter2-Zq8xYw2v",
+        "  adminPassword: \"\"",
+        "  existingSecret: my-secret",
+        "  token: ghp_C0rpusT0kenAbcdefghijklmnopqrstuvw12",
+        "- name: POSTGRES_PASSWORD",
+        "  value: s3cr3t-Postgres-Value",
+        "aws_secret_access_key =",
+        "  wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYzq",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "MIIEpAIBAFLyJmWmDBLSiRhdlQ7ogTYJFm9rET0XjWwP05Af8jmhoJXyD5OVZQz5",
+        "-----END RSA PRIVATE KEY-----",
+        "config: cGFzc3dvcmQ9aHVudGVyMlpxOHhZdzJ2NTU1",
+        "  url: postgres://app:C0rpusDbPass@db:5432/app",
+        "replicas: 3",
+        "image: grafana/grafana:10.0.0",
+        "",
+        "fernetKey: Zq1xYw2v3kK8vQ0Zx1mR0n8L5q9pYbT7aXcV2nM4bZ6=",
+    ];
+    let mut state = 0x5eed_u64;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) as usize) % n
+    };
+    let mut files: Vec<(String, Vec<String>)> = ["charts/a/values.yaml", "deploy/app.yaml"]
+        .iter()
+        .map(|p| {
+            let lines = (0..120).map(|_| palette[next(palette.len())].to_string());
+            (p.to_string(), lines.collect())
+        })
+        .collect();
+    let mut stream = String::new();
+    for n in 0..80 {
+        let (path, lines) = &mut files[next(2)];
+        for _ in 0..1 + next(3) {
+            let at = next(lines.len());
+            match next(3) {
+                0 => lines.insert(at, palette[next(palette.len())].to_string()),
+                1 => {
+                    lines.remove(at);
+                }
+                _ => lines[at] = palette[next(palette.len())].to_string(),
+            }
+        }
+        let content = lines.join("\n") + "\n";
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter Dev <dev@example.com> {} +0000\ndata 4\nedit\n",
+            1_600_000_000 + n * 60
+        ));
+        if n == 0 {
+            for (p, l) in &files {
+                let c = l.join("\n") + "\n";
+                stream.push_str(&format!("M 100644 inline {p}\ndata {}\n{c}\n", c.len()));
+            }
+        } else {
+            stream.push_str(&format!(
+                "M 100644 inline {path}\ndata {}\n{content}\n",
+                content.len()
+            ));
+        }
+        if n % 10 == 0 {
+            stream.push_str(&format!(
+                "reset refs/pull/{n}/head\nfrom refs/heads/main\n\n"
+            ));
+        }
+    }
+    std::fs::write(repo.path().join("import.stream"), stream).unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("git fast-import --quiet < import.stream && git repack -a -d -f -q --depth=50 --window=250 && git prune-packed && rm import.stream")
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let run = |mode: &str| {
+        let out = std::process::Command::new(common::binary())
+            .args([
+                "history",
+                "--all-objects",
+                "--format",
+                "json",
+                "--progress",
+                "never",
+            ])
+            .current_dir(repo.path())
+            .env("SCOUR_DELTA", mode)
+            .env("SCOUR_TIMINGS", "1")
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+        let mut r = report(&out);
+        r["summary"]["seconds"] = Value::Null;
+        (r, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (whole, _) = run("off");
+    let (changes, timings) = run("on");
+    let (checked, _) = run("check");
+    assert!(
+        whole["findings"].as_array().unwrap().len() > 50,
+        "a dense history has many findings"
+    );
+    assert_eq!(whole, changes);
+    assert_eq!(whole, checked);
+    let by_changes: u64 = timings
+        .split("scanned by their delta's changes: ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(by_changes > 40, "most versions are deltas: {timings}");
+}

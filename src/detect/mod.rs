@@ -296,6 +296,38 @@ impl Detector {
         self.run_with(bytes, FileKind::Config, &self.unplaced, Overlaps::KeepAll)
     }
 
+    /// Where [`Detector::scan_unplaced`] of `text` looks past a line: the windows that the
+    /// keyword lines within `lines` (each whole lines of `text`, in order) open for their
+    /// rules, merged where they overlap, and whether one of those lines names a YAML region
+    /// (`kind: Secret`).
+    ///
+    /// History scans a blob that is a delta of another only around what the delta changed
+    /// (`crate::incremental`), which holds because, in a text without region keywords,
+    /// `scan_unplaced` is additive over pieces cut between lines that no such window spans: a
+    /// rule's regex reads only its windows, a base64 run lies within a line, and a line's
+    /// judgement reads only that line. A change here that makes a match depend on more than
+    /// that must show in these windows (or in `region`); `tests/history.rs` compares the two
+    /// scans on real repositories.
+    pub fn unplaced_windows(
+        &self,
+        text: &[u8],
+        lines: &[Range<usize>],
+    ) -> (Vec<Range<usize>>, bool) {
+        let hits = self
+            .prefilter
+            .hits_in(text, lines, self.rules.rules(), &self.unplaced);
+        let mut all: Vec<Range<usize>> = hits.windows.into_iter().flatten().collect();
+        all.sort_by_key(|w| w.start);
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(all.len());
+        for w in all {
+            match merged.last_mut() {
+                Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+                _ => merged.push(w),
+            }
+        }
+        (merged, hits.region)
+    }
+
     /// The matches of [`Detector::scan_unplaced`] that stand for a file at `path` (`None`: a
     /// blob no tree names): those whose rule applies there, with overlaps resolved among them.
     /// Returns their indices in `matches`.

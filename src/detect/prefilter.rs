@@ -105,6 +105,24 @@ impl Prefilter {
 
     /// Finds the windows of each applicable rule in `text`.
     pub fn hits(&self, text: &[u8], rules: &[Rule], applicable: &[bool]) -> Hits {
+        self.hits_in(
+            text,
+            std::slice::from_ref(&(0..text.len())),
+            rules,
+            applicable,
+        )
+    }
+
+    /// Finds the windows that the keyword lines within `spans` (each whole lines of `text`,
+    /// in order) give each applicable rule: those [`Prefilter::hits`] finds on these lines,
+    /// extended over `text` beyond them as a rule asks.
+    pub fn hits_in(
+        &self,
+        text: &[u8],
+        spans: &[Range<usize>],
+        rules: &[Rule],
+        applicable: &[bool],
+    ) -> Hits {
         let mut hits = Hits {
             windows: vec![Vec::new(); rules.len()],
             region: false,
@@ -115,20 +133,22 @@ impl Prefilter {
                 hits.windows[r].push(0..text.len());
             }
         }
-        match &self.anchors {
-            Some(anchors) => {
-                let mut at = 0;
-                while at < text.len() {
-                    let Some(m) = anchors.find_in(text, aho_corasick::Span::from(at..text.len()))
-                    else {
-                        break;
-                    };
-                    let line = line_around(text, m.start());
-                    self.keywords_in(text, line.clone(), rules, applicable, &mut hits);
-                    at = line.end + 1;
+        for span in spans {
+            match &self.anchors {
+                Some(anchors) => {
+                    let mut at = span.start;
+                    while at < span.end {
+                        let Some(m) = anchors.find_in(text, aho_corasick::Span::from(at..span.end))
+                        else {
+                            break;
+                        };
+                        let line = line_around(text, m.start());
+                        self.keywords_in(text, line.clone(), rules, applicable, &mut hits);
+                        at = line.end + 1;
+                    }
                 }
+                None => self.keywords_in(text, span.clone(), rules, applicable, &mut hits),
             }
-            None => self.keywords_in(text, 0..text.len(), rules, applicable, &mut hits),
         }
         for windows in &mut hits.windows {
             if windows.len() > 1 {

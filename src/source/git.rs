@@ -574,6 +574,77 @@ pub fn pack_indices(dirs: &[PathBuf]) -> Vec<PathBuf> {
 pub trait Visit: Clone + Send {
     /// Handles one object.
     fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]);
+
+    /// Handles one object of a pack, stored at `at`: by default as [`Visit::object`]. A pack's
+    /// delta tree is traversed base first, so every base has been handled before the objects
+    /// stored as deltas of it.
+    fn packed(&mut self, id: ObjectId, kind: Kind, data: &[u8], at: &Packed<'_>) {
+        let _ = at;
+        self.object(id, kind, data);
+    }
+
+    /// A pack is about to be traversed (called on the visitor the pass was given, before its
+    /// clones for the pack are made).
+    fn begin_pack(&mut self, pack: &Packed<'_>) {
+        let _ = pack;
+    }
+}
+
+/// Where a packed object lies: its pack, the pack's index and the object's offset in the pack.
+pub struct Packed<'p> {
+    /// The pack.
+    pub pack: &'p gix::odb::pack::data::File,
+    /// Its index.
+    pub index: &'p gix::odb::pack::index::File,
+    /// The object's offset in the pack (0 in [`Visit::begin_pack`]).
+    pub offset: u64,
+}
+
+impl Packed<'_> {
+    /// The offset of the base of the object at `self.offset`, when the pack stores it as a
+    /// delta.
+    pub fn delta_base(&self) -> Option<u64> {
+        self.base_of(&self.pack.entry(self.offset).ok()?)
+    }
+
+    /// The instructions of the delta stored at `self.offset`, inflated into `out`.
+    pub fn delta_instructions(&self, inflate: &mut gix::zlib::Inflate, out: &mut Vec<u8>) -> bool {
+        let Ok(entry) = self.pack.entry(self.offset) else {
+            return false;
+        };
+        let Ok(size) = usize::try_from(entry.decompressed_size) else {
+            return false;
+        };
+        out.clear();
+        out.resize(size, 0);
+        self.pack.decompress_entry(&entry, inflate, out).is_ok()
+    }
+
+    /// How many objects of the pack are stored as deltas of each base, by the base's offset.
+    pub fn delta_children(&self) -> HashMap<u64, u32, BuildHasherDefault<FxHasher>> {
+        let mut children: HashMap<u64, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
+        for e in self.index.iter() {
+            let Ok(entry) = self.pack.entry(e.pack_offset) else {
+                continue;
+            };
+            if let Some(base) = self.base_of(&entry) {
+                *children.entry(base).or_default() += 1;
+            }
+        }
+        children
+    }
+
+    fn base_of(&self, entry: &gix::odb::pack::data::Entry) -> Option<u64> {
+        use gix::odb::pack::data::entry::Header;
+        match entry.header {
+            Header::OfsDelta { base_distance } => Some(entry.base_pack_offset(base_distance)),
+            Header::RefDelta { base_id } => self
+                .index
+                .lookup(base_id)
+                .map(|i| self.index.pack_offset_at_index(i)),
+            _ => None,
+        }
+    }
 }
 
 /// Counts kept while the pass runs, for progress and the summary.
@@ -634,7 +705,15 @@ pub fn pass<V: Visit>(
         };
         // Each of the traversal's threads gets its own clone of the visitor (and drops it when
         // it is done), so a visitor can batch its work without locks.
+        let mut visitor = visitor.clone();
+        let (pack, index) = (&bundle.pack, &bundle.index);
+        visitor.begin_pack(&Packed {
+            pack,
+            index,
+            offset: 0,
+        });
         let mut mine = visitor.clone();
+        drop(visitor);
         let first_time = &first_time;
         let processor = move |kind: Kind,
                               data: &[u8],
@@ -643,7 +722,12 @@ pub fn pass<V: Visit>(
               -> gix::Result<()> {
             counts.objects.fetch_add(1, Ordering::Relaxed);
             if first_time(&entry.oid) {
-                mine.object(entry.oid, kind, data);
+                let at = Packed {
+                    pack,
+                    index,
+                    offset: entry.pack_offset,
+                };
+                mine.packed(entry.oid, kind, data, &at);
             }
             Ok(())
         };
