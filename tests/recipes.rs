@@ -12,7 +12,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -307,15 +306,12 @@ fn pre_commit(home: &Path) -> Option<(PathBuf, Vec<(String, String)>)> {
         .and_then(Path::parent)
         .expect("the binary sits in <target>/<profile>")
         .join("pre-commit");
-    let env = BTreeMap::from([
+    let env = [
         ("CARGO_TARGET_DIR", target.display().to_string()),
         ("PRE_COMMIT_HOME", home.display().to_string()),
         ("PRE_COMMIT_COLOR", "never".to_string()),
-    ]);
-    Some((
-        pre_commit,
-        env.into_iter().map(|(k, v)| (k.into(), v)).collect(),
-    ))
+    ];
+    Some((pre_commit, env.map(|(k, v)| (k.to_string(), v)).to_vec()))
 }
 
 /// A scratch repository with one commit.
