@@ -1,12 +1,14 @@
-//! CI formats and shell integration, read back by real consumers where the machine has them:
-//! GitLab's Secret Detection report, JUnit XML (python's XML parser), SARIF regions and rule
-//! help, bash completion loaded in bash, the man page rendered by groff.
+//! CI formats and shell integration, read back by real consumers (`common::consumers`: what
+//! `.ci/run` installs under tests/consumers) where the machine has them: SARIF by Microsoft's SARIF
+//! Multitool and by the SARIF 2.1.0 JSON schema (Ajv), JUnit XML by junitparser, GitLab's Secret
+//! Detection report by the shape its schema requires, bash completion loaded in bash, the man page
+//! rendered by groff.
 
 mod common;
 
 use std::process::Command;
 
-use common::{code, Repo};
+use common::{code, consumers, Repo};
 
 const TOKEN: &str = "ghp_R8aK2mQ9xL4vT7bN1cW5yH3jD6fG0sP2eZ4u";
 
@@ -27,6 +29,9 @@ fn has(cmd: &str) -> bool {
     Command::new(cmd).arg("--version").output().is_ok()
 }
 
+/// GitLab publishes the report's JSON schema in its repository and as a Ruby gem
+/// (`gitlab-security_report_schemas`), not on npm, PyPI or crates.io, the registries this project
+/// installs from; so this checks the fields schema 15 requires, by hand.
 #[test]
 fn gitlab_report_has_the_schemas_required_shape() {
     let repo = leaky_repo();
@@ -71,6 +76,35 @@ fn gitlab_report_has_the_schemas_required_shape() {
     }
 }
 
+/// Reads a JUnit report with junitparser as a test-report widget would: `"CASES FAILURES"`, or
+/// why it is not a report whose counts agree with its test cases.
+fn junit_cases(python: &std::path::Path, report: &std::path::Path) -> Result<String, String> {
+    const READ: &str = "\
+import sys
+from junitparser import JUnitXml, TestSuite, Failure
+xml = JUnitXml.fromfile(sys.argv[1])
+cases = failures = 0
+for suite in [xml] if isinstance(xml, TestSuite) else xml:
+    n = sum(1 for _ in suite)
+    f = sum(1 for c in suite if any(isinstance(r, Failure) for r in c.result))
+    if (suite.tests, suite.failures) != (n, f):
+        sys.exit(f'suite {suite.name}: says {suite.tests} tests, {suite.failures} failures; holds {n}, {f}')
+    cases += n
+    failures += f
+print(cases, failures)
+";
+    let out = Command::new(python)
+        .args(["-c", READ])
+        .arg(report)
+        .output()
+        .expect("python runs");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
 #[test]
 fn junit_report_parses_with_one_failure_per_finding() {
     let repo = leaky_repo();
@@ -79,27 +113,28 @@ fn junit_report_parses_with_one_failure_per_finding() {
     let xml = std::fs::read_to_string(repo.path().join("report.xml")).unwrap();
     assert!(!xml.contains(TOKEN));
     assert!(xml.contains(r#"failures="2""#), "{xml}");
-    if !has("python3") {
-        eprintln!("python3 not found: JUnit XML not parsed");
+    let report = repo.path().join("report.xml");
+    let Some(python) = consumers::venv_bin("python") else {
+        consumers::missing("junitparser (tests/consumers/.venv)");
         return;
-    }
-    let parsed = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, xml.etree.ElementTree as E\n\
-             r = E.parse(sys.argv[1]).getroot()\n\
-             cases = r.findall('./testsuite/testcase')\n\
-             print(len(cases), sum(1 for c in cases if c.find('failure') is not None))",
-            repo.path().join("report.xml").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    };
+    assert_eq!(junit_cases(&python, &report).unwrap(), "2 2");
+    // And it can fail: a suite whose counts disagree with its cases, or a report cut short.
+    let lying = repo.path().join("lying.xml");
+    let suite = r#"failures="2" errors="0" skipped="0""#;
+    assert!(xml.contains(suite), "{xml}");
+    std::fs::write(
+        &lying,
+        xml.replacen(suite, r#"failures="1" errors="0" skipped="0""#, 1),
+    )
+    .unwrap();
+    let err = junit_cases(&python, &lying).unwrap_err();
     assert!(
-        parsed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&parsed.stderr)
+        err.contains("says 2 tests, 1 failures; holds 2, 2"),
+        "{err}"
     );
-    assert_eq!(String::from_utf8_lossy(&parsed.stdout).trim(), "2 2");
+    std::fs::write(&lying, &xml[..xml.len() / 2]).unwrap();
+    assert!(junit_cases(&python, &lying).is_err());
     // A clean scan is one passing case.
     let clean = Repo::new();
     clean.write("README.md", "# nothing\n");
@@ -136,18 +171,71 @@ fn sarif_has_value_regions_rule_help_and_a_category() {
 /// Microsoft's SARIF Multitool: `SCOUR_SARIF_MULTITOOL`, or where `.ci/run` installs it
 /// (`npm ci` in tests/consumers).
 fn sarif_multitool() -> Option<std::path::PathBuf> {
-    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/consumers/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
     match std::env::var_os("SCOUR_SARIF_MULTITOOL") {
         Some(path) => Some(path.into()),
-        None => installed.exists().then_some(installed),
+        None => consumers::node_module("@microsoft/sarif-multitool-linux/Sarif.Multitool"),
     }
+}
+
+/// The SARIF reports of a scan and of a history scan of `leaky_repo`, written in it.
+fn sarif_reports(repo: &Repo) -> [std::path::PathBuf; 2] {
+    let scan = ["scan", "--format", "sarif", "-o", "scan.sarif"];
+    let history = [
+        "history",
+        "--format",
+        "sarif",
+        "--progress",
+        "never",
+        "-o",
+        "history.sarif",
+    ];
+    for args in [&scan[..], &history[..]] {
+        assert_eq!(code(&repo.scour(args)), 1);
+    }
+    ["scan.sarif", "history.sarif"].map(|name| repo.path().join(name))
+}
+
+/// A copy of a SARIF report whose first region starts at line 0, which the schema forbids.
+fn broken_sarif(report: &std::path::Path) -> std::path::PathBuf {
+    let broken = report.with_file_name("broken.sarif");
+    let text = std::fs::read_to_string(report).unwrap();
+    assert!(text.contains("\"startLine\": 1"));
+    std::fs::write(
+        &broken,
+        text.replacen("\"startLine\": 1", "\"startLine\": 0", 1),
+    )
+    .unwrap();
+    broken
+}
+
+#[test]
+fn sarif_passes_the_sarif_2_1_0_json_schema() {
+    let Some(schema) = consumers::sarif_schema() else {
+        consumers::missing("the SARIF 2.1.0 schema (@microsoft/jest-sarif)");
+        return;
+    };
+    let repo = leaky_repo();
+    let reports = sarif_reports(&repo);
+    let Some(verdict) = consumers::ajv_validate(&schema, &[&reports[0], &reports[1]]) else {
+        consumers::missing("node and Ajv");
+        return;
+    };
+    verdict.unwrap();
+    // And it can fail here.
+    let broken = broken_sarif(&reports[0]);
+    let err = consumers::ajv_validate(&schema, &[&broken])
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        err.contains("/region/startLine") && err.contains("must be >= 1"),
+        "{err}"
+    );
 }
 
 #[test]
 fn sarif_passes_the_sarif_multitool_validator() {
     let Some(multitool) = sarif_multitool() else {
-        eprintln!("SKIPPED: no SARIF Multitool (run `npm ci` in tests/consumers, as .ci/run does)");
+        consumers::missing("Microsoft's SARIF Multitool");
         return;
     };
     // The errors the Multitool finds in a SARIF file (schema and SARIF rules).
@@ -176,29 +264,12 @@ fn sarif_passes_the_sarif_multitool_validator() {
             .unwrap_or_default()
     };
     let repo = leaky_repo();
-    let scan = ["scan", "--format", "sarif", "-o", "scan.sarif"];
-    let history = [
-        "history",
-        "--format",
-        "sarif",
-        "--progress",
-        "never",
-        "-o",
-        "history.sarif",
-    ];
-    for (name, args) in [("scan.sarif", &scan[..]), ("history.sarif", &history[..])] {
-        assert_eq!(code(&repo.scour(args)), 1);
-        let errors = validate(&repo.path().join(name));
-        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    for report in sarif_reports(&repo) {
+        let errors = validate(&report);
+        assert!(errors.is_empty(), "{}: {errors:#?}", report.display());
     }
     // And it can fail here: a region starting at line 0 breaks the schema.
-    let broken = repo.path().join("broken.sarif");
-    let text = std::fs::read_to_string(repo.path().join("scan.sarif")).unwrap();
-    std::fs::write(
-        &broken,
-        text.replacen("\"startLine\": 1", "\"startLine\": 0", 1),
-    )
-    .unwrap();
+    let broken = broken_sarif(&repo.path().join("scan.sarif"));
     assert!(
         !validate(&broken).is_empty(),
         "the validator found nothing wrong"

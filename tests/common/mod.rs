@@ -230,3 +230,5 @@ macro_rules! eqnice {
 }
 
 pub mod server;
+
+pub mod consumers;
