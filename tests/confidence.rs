@@ -174,3 +174,60 @@ fn history_and_the_hook_honour_the_threshold() {
     repo.git(&["add", "."]);
     assert_eq!(code(&repo.scour(&["hook", "pre-commit"])), 1);
 }
+
+#[test]
+fn the_learned_filter_weighs_candidates_and_explains_itself() {
+    let repo = Repo::new();
+    // A Go struct literal and a setter: only the wide net and the source rules catch these,
+    // and only the learned filter lets the random one through.
+    repo.write(
+        "src/client.go",
+        "package client\n\nfunc New() Options {\n\treturn Options{User: \"svc\", Password: \"g4mh9oXq2Lzr\"}\n}\n",
+    );
+    repo.write(
+        "src/Setup.java",
+        "class Setup {\n  void run(Factory f) {\n    f.setKeyPassword(\"Wq7zLx2mRv9T\");\n  }\n}\n",
+    );
+    // A test's weak fixture values stay low.
+    repo.write(
+        "test/test_login.py",
+        "def test_login():\n    client.password = \"hunter2\"\n",
+    );
+    repo.commit_all("code and a test");
+    let out = repo.scour(&["scan", "--format", "json", "--min-confidence", "low", "."]);
+    let found = findings(&out);
+    let level = |path: &str, line: u64| {
+        at(&found, path, line).unwrap_or_else(|| panic!("{path}:{line} not found: {found:#?}"))
+            ["confidence"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(level("src/client.go", 4), "high");
+    assert_ne!(level("src/Setup.java", 3), "low");
+    assert_eq!(level("test/test_login.py", 2), "low");
+    let reason = at(&found, "test/test_login.py", 2).unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.starts_with("weak value in a test; model 0."),
+        "{reason}"
+    );
+    // The training features are printed only when asked for.
+    assert!(found.iter().all(|f| f.get("features").is_none()));
+    let out = std::process::Command::new(common::binary())
+        .args(["scan", "--format", "json", "."])
+        .current_dir(repo.path())
+        .env("SCOUR_FEATURES", "1")
+        .output()
+        .unwrap();
+    let found = findings(&out);
+    let features: Vec<&str> = found[0]["features"]
+        .as_array()
+        .expect("features with SCOUR_FEATURES=1")
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(features.contains(&"ctx:code"), "{features:?}");
+}
