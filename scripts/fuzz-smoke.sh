@@ -23,7 +23,10 @@ trap 'rm -f "$log"' EXIT
 for target in $(cargo fuzz list); do
     if ! cargo fuzz run "${flags[@]}" "$target" -- -max_total_time="$seconds" -timeout=60 \
         -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
-        tail -n 40 "$log" >&2
+        # From the panic or libFuzzer's error (the input and how to reproduce it follow).
+        { grep -q -m1 -E 'panicked at|ERROR: libFuzzer' "$log" \
+            && sed -n -E '/panicked at|ERROR: libFuzzer/,$p' "$log" | head -n 60 \
+            || tail -n 40 "$log"; } >&2
         echo "$0: $target crashed; the input is in fuzz/artifacts/$target/" >&2
         exit 1
     fi
