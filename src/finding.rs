@@ -135,7 +135,14 @@ impl Finding {
         let assessment = if rule.distinctive {
             hand
         } else {
-            let verdict = learned::Model::builtin().judge(&features, hand.confidence);
+            let verdict = learned::Model::builtin().judge(
+                &features,
+                hand.confidence,
+                learned::ValueSide {
+                    strength,
+                    commented,
+                },
+            );
             let floor = if rule.net {
                 Confidence::Low
             } else {

@@ -74,6 +74,15 @@ pub struct Candidate<'a> {
     pub clues: Clues,
 }
 
+/// What the verdict's caps read of the value (the same facts its features name).
+#[derive(Debug, Clone, Copy)]
+pub struct ValueSide {
+    /// How hard the value is to guess.
+    pub strength: Strength,
+    /// Its line is commented out.
+    pub commented: bool,
+}
+
 /// The model's verdict on one candidate.
 #[derive(Debug, Clone)]
 pub struct Verdict {
@@ -235,7 +244,7 @@ impl Model {
     /// Scores a candidate by its features; `hand` is what the hand-written model says, and a
     /// commented-out line that is not random-looking stays low whatever the model says (a
     /// leaked value stays a leak in a comment, but `# password: changeme` is a note).
-    pub fn judge(&self, features: &[String], hand: Confidence) -> Verdict {
+    pub fn judge(&self, features: &[String], hand: Confidence, value: ValueSide) -> Verdict {
         let mut weighed: Vec<(String, f64)> = features
             .iter()
             .filter_map(|f| self.weights.get(f).map(|w| (f.clone(), *w)))
@@ -244,11 +253,10 @@ impl Model {
         let probability = 1.0 / (1.0 + (-logit).exp());
         weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         weighed.truncate(4);
-        let has = |name: &str| features.iter().any(|f| f == name);
-        let weak = has("strength:weak");
+        let weak = value.strength == Strength::Weak;
         // A commented-out value that is not random-looking is a note, and a weak value is at
         // most medium: high promises a generated value or a format.
-        let noted = has("commented") && !has("strength:strong");
+        let noted = value.commented && value.strength != Strength::Strong;
         let confidence = if noted && probability < self.high {
             Confidence::Low
         } else if probability >= self.high && !weak {
