@@ -610,6 +610,11 @@ fn the_quarantine_and_the_walk_of_the_refs_judge_alike() {
     let main = s.client.git(&["rev-parse", "HEAD"]).trim().to_string();
     s.client.git(&["checkout", "-q", "-b", "feature", &old]);
     s.client.write("f.txt", format!("token={TOKEN}\n"));
+    // git C-quotes this path unless asked for `-z`; both ways must read it as it is.
+    s.client.write(
+        "odd\t\"dir\"/.pgpass",
+        "db.internal:5432:app:alice:Tr0ub4dor-3\n",
+    );
     s.client.commit_all("feature");
     s.client
         .git(&["tag", "-a", "v2", "-m", &format!("release, token {TOKEN}")]);
@@ -642,6 +647,7 @@ fn the_quarantine_and_the_walk_of_the_refs_judge_alike() {
         "(commit or tag message)",
         "refs/tags/v2",
         "f.txt:1",
+        "odd\t\"dir\"/.pgpass:1",
     ] {
         assert!(
             first.iter().any(|l| l.contains(place)),

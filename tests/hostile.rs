@@ -398,3 +398,57 @@ fn hostile_pushes_are_answered_in_time_and_memory() {
     }
     eprintln!("{}", figures.join("\n"));
 }
+
+/// Paths holding a newline, a tab, a double quote, a backslash or a byte that is not UTF-8 are
+/// read from git verbatim, not in git's C-quoted form (`"odd/new\nline/.pgpass"`): the file is
+/// judged by its real name (a `.pgpass` is a dedicated credential file only under that exact
+/// name, so a quoted `.pgpass"` would pass unseen) and the rejection names the real path. The
+/// plain path is the control.
+#[test]
+fn paths_with_newlines_tabs_quotes_and_bad_utf8_are_read_exactly() {
+    let server = Server::new(&["--timeout", "30"], false);
+    let client = server.client();
+    let parent = client.git(&["rev-parse", "HEAD"]).trim().to_string();
+    // (the path as fast-import takes it, C-quoted; the path as the rejection must show it)
+    let paths: [(&str, &str); 6] = [
+        ("odd/plain/.pgpass", "odd/plain/.pgpass"),
+        (r#""odd/new\nline/.pgpass""#, "odd/new\nline/.pgpass"),
+        (r#""odd/tab\there/.pgpass""#, "odd/tab\there/.pgpass"),
+        (r#""odd/say \"hi\"/.pgpass""#, "odd/say \"hi\"/.pgpass"),
+        (r#""odd/back\\slash/.pgpass""#, "odd/back\\slash/.pgpass"),
+        (r#""odd/caf\351/.pgpass""#, "odd/caf\u{FFFD}/.pgpass"),
+    ];
+    let mut import = Import::start(&client);
+    let mark = import.small_blob(b"db.internal:5432:app:alice:Tr0ub4dor-3\n");
+    let entries: String = paths
+        .iter()
+        .map(|(quoted, _)| format!("M 100644 :{mark} {quoted}\n"))
+        .collect();
+    import.commit("odd", &parent, b"odd paths", entries.as_bytes());
+    import.finish();
+
+    let out = push(&client, &["origin", "odd"]);
+    // git relays each line the hook writes as `remote: <line>` padded with spaces; a newline
+    // in a path splits one.
+    let relayed = stderr(&out);
+    let err: Vec<&str> = relayed
+        .lines()
+        .map(|l| {
+            l.strip_prefix("remote: ")
+                .unwrap_or(l)
+                .trim_end_matches(' ')
+        })
+        .collect();
+    let err = err.join("\n");
+    assert!(!out.status.success(), "rejected:\n{err}");
+    assert!(
+        err.contains("adds 6 secret(s)"),
+        "one secret per path:\n{err}"
+    );
+    for (_, shown) in paths {
+        assert!(
+            err.contains(&format!("{shown}:1")),
+            "names {shown:?} (followed by its line):\n{err}"
+        );
+    }
+}

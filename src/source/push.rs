@@ -202,13 +202,18 @@ pub fn brought(
     }
 }
 
-/// `git log` printing, for each commit, `\0<id>\0<parents>\0<message>\0` then the blobs it adds
-/// or changes against each parent (`--raw`, merges once per parent). Settings a server may hold
-/// that would change this output are overridden.
+/// `git log` printing, for each commit, `<id> <parents>\0` then the blobs it adds or changes
+/// against each parent (`--raw`, merges once per parent) as `:<modes> <ids> <status>\0<path>\0`
+/// pairs. `-z` keeps paths verbatim: without it git C-quotes a path holding a newline, tab,
+/// quote or non-UTF-8 byte, and `.pgpass` under such a directory would be judged as `.pgpass"`.
+/// Messages are not printed: one may hold any byte, NUL included, so they are read whole with
+/// `git cat-file` ([`messages`]). Settings a server may hold that would change this output are
+/// overridden.
 const LOG: &[&str] = &[
     "-c",
     "log.diffMerges=separate",
     "log",
+    "-z",
     "--raw",
     "--no-abbrev",
     "--no-renames",
@@ -216,36 +221,59 @@ const LOG: &[&str] = &[
     "--no-decorate",
     "--no-show-signature",
     "--no-color",
-    "--format=%x00%H%x00%P%x00%B%x00",
+    "--format=%H %P",
 ];
 
 /// One commit of [`LOG`]'s output (a merge comes once per parent).
 struct Record<'a> {
     commit: String,
     parents: Vec<String>,
-    body: &'a [u8],
-    raw: &'a [u8],
+    /// `(meta, path)`: `:<old mode> <new mode> <old id> <new id> <status>` and the path.
+    changes: Vec<(&'a [u8], &'a [u8])>,
 }
 
 fn records(log: &[u8]) -> Vec<Record<'_>> {
-    let fields: Vec<&[u8]> = log.split(|&b| b == 0).skip(1).collect();
-    fields
-        .chunks(4)
-        .filter_map(|record| {
-            let [id, parents, body, raw] = record else {
-                return None;
-            };
-            Some(Record {
-                commit: String::from_utf8_lossy(id).trim().to_string(),
-                parents: String::from_utf8_lossy(parents)
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
-                body,
-                raw,
-            })
-        })
-        .collect()
+    let mut records: Vec<Record<'_>> = Vec::new();
+    let mut fields = log.split(|&b| b == 0);
+    while let Some(field) = fields.next() {
+        // git puts a newline before the first change of a commit.
+        let field = field.strip_prefix(b"\n").unwrap_or(field);
+        if field.is_empty() {
+            continue;
+        }
+        if field.starts_with(b":") {
+            // A path follows its change as a field of its own, whatever bytes it holds.
+            let path = fields.next().unwrap_or_default();
+            if let Some(record) = records.last_mut() {
+                record.changes.push((field, path));
+            }
+            continue;
+        }
+        let header = String::from_utf8_lossy(field);
+        let mut ids = header.split_whitespace().map(str::to_string);
+        let Some(commit) = ids.next() else { continue };
+        records.push(Record {
+            commit,
+            parents: ids.collect(),
+            changes: Vec::new(),
+        });
+    }
+    records
+}
+
+/// The message of each commit in `records`, read with `git cat-file --batch` in `dir`.
+fn messages(dir: &Path, records: &[Record<'_>]) -> Result<HashMap<String, Vec<u8>>, Error> {
+    let mut ids: Vec<&str> = records.iter().map(|r| r.commit.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut bodies = HashMap::with_capacity(ids.len());
+    crate::source::git::cat_file_batch(dir, &ids, |id, data| {
+        // The headers end at the first blank line (a signature's blank lines are indented).
+        let body = memchr::memmem::find(data, b"\n\n").map_or(&[][..], |at| &data[at + 2..]);
+        bodies.insert(id.to_string(), body.to_vec());
+    })
+    .map_err(Error::Git)?;
+    Ok(bodies)
 }
 
 /// Gathers what a push brings, once per commit and once per blob and path.
@@ -336,7 +364,7 @@ impl<'a> Gather<'a> {
         }
     }
 
-    fn record(&mut self, record: &Record<'_>, reference: &str) {
+    fn record(&mut self, record: &Record<'_>, body: &[u8], reference: &str) {
         let commit = &record.commit;
         // `-m` repeats a merge once per parent; its message counts once.
         if self.seen_commits.insert(commit.clone()) {
@@ -345,15 +373,11 @@ impl<'a> Gather<'a> {
             self.out.messages.push(Message {
                 reference: reference.to_string(),
                 id: commit.clone(),
-                body: record.body.to_vec(),
+                body: body.to_vec(),
             });
         }
-        for line in record.raw.split(|&b| b == b'\n') {
-            // `:100644 100644 <old> <new> M\t<path>`
-            let Some(tab) = memchr::memchr(b'\t', line) else {
-                continue;
-            };
-            let meta: Vec<&[u8]> = line[..tab].split(|&b| b == b' ').collect();
+        for (meta, path) in &record.changes {
+            let meta: Vec<&[u8]> = meta.split(|&b| b == b' ').collect();
             let (Some(mode), Some(new)) = (meta.get(1), meta.get(3)) else {
                 continue;
             };
@@ -361,7 +385,7 @@ impl<'a> Gather<'a> {
             if is_zero(&new) || mode.starts_with(b"160") || mode.starts_with(b"04") {
                 continue;
             }
-            let path = String::from_utf8_lossy(&line[tab + 1..]).into_owned();
+            let path = String::from_utf8_lossy(path).into_owned();
             self.blob(&new, path, commit, reference);
         }
     }
@@ -414,6 +438,7 @@ fn from_quarantine(
         git(dir, &args, Some(input.into_bytes()), &[], &[])?
     };
     let records = records(&log);
+    let bodies = messages(dir, &records)?;
     // Each updated ref's new value, through the new tags it names, to a commit.
     let mut reference: HashMap<&str, &str> = HashMap::new();
     let mut tips: Vec<(&str, &str)> = Vec::new();
@@ -492,7 +517,8 @@ fn from_quarantine(
             .get(record.commit.as_str())
             .copied()
             .unwrap_or(UNREFERENCED);
-        gather.record(record, name);
+        let body = bodies.get(&record.commit).map_or(&[][..], Vec::as_slice);
+        gather.record(record, body, name);
     }
     // Whatever else the ban list names and the push carries (a blob no new commit places).
     let mut rest: Vec<(&String, &Kind)> = objects.iter().collect();
@@ -521,8 +547,11 @@ fn from_rev_list(
         let mut args = LOG.to_vec();
         args.extend([update.new.as_str(), "--not", "--all"]);
         let log = git(dir, &args, None, &[], &[])?;
-        for record in &records(&log) {
-            gather.record(record, &update.name);
+        let records = records(&log);
+        let bodies = messages(dir, &records)?;
+        for record in &records {
+            let body = bodies.get(&record.commit).map_or(&[][..], Vec::as_slice);
+            gather.record(record, body, &update.name);
         }
     }
     Ok(gather.out)
@@ -585,10 +614,12 @@ mod tests {
     fn log_records_split_and_a_merge_comes_once_per_parent() {
         let (a, b, c) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
         let z = "0".repeat(40);
+        // As `git log -z` prints it; the paths hold a newline, a tab and a quote, which
+        // `-z` leaves as they are, and one is named like a change line.
         let log = format!(
-            "\0{c}\0{a} {b}\0merge\n\0\n:100644 100644 {a} {b} M\tx.env\n\
-             \0{c}\0{a} {b}\0merge\n\0\n:000000 100644 {z} {a} A\ty.env\n\
-             \0{a}\0\0root\n\0\n:000000 100644 {z} {b} A\tdir/z.env\n"
+            "{c} {a} {b}\0\n:100644 100644 {a} {b} M\0x\n\t\".env\0\
+             \0{c} {a} {b}\0\n:000000 100644 {z} {a} A\0:y.env\0\
+             \0{a}\0\n:000000 100644 {z} {b} A\0dir/z.env\0\0"
         );
         let records = records(log.as_bytes());
         assert_eq!(records.len(), 3);
@@ -597,7 +628,7 @@ mod tests {
         let banned: HashSet<String> = [a.clone()].into();
         let mut gather = Gather::new(&banned, Way::RevList);
         for r in &records {
-            gather.record(r, "refs/heads/main");
+            gather.record(r, b"message", "refs/heads/main");
         }
         let out = gather.out;
         assert_eq!(out.commits, 2, "the merge counts once");
@@ -610,14 +641,14 @@ mod tests {
         assert_eq!(
             blobs,
             vec![
-                (b.as_str(), "x.env"),
-                (a.as_str(), "y.env"),
+                (b.as_str(), "x\n\t\".env"),
+                (a.as_str(), ":y.env"),
                 (b.as_str(), "dir/z.env")
             ]
         );
         assert_eq!(
             out.banned,
-            vec![format!("{a} (blob at y.env)")],
+            vec![format!("{a} (blob at :y.env)")],
             "named once, where it first appears"
         );
     }
