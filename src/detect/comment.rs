@@ -113,19 +113,27 @@ impl Marker {
     /// Whether this marker opens a comment in a file at `path` (`None`: unknown, judged as
     /// configuration, where every marker does).
     pub fn comments_out(self, path: Option<&Path>) -> bool {
-        if self != Marker::Hash {
-            return true;
+        let Some(path) = path else { return true };
+        match self {
+            Marker::Hash => !hash_is_syntax(path),
+            Marker::Slashes => !slashes_are_syntax(path),
+            _ => true,
         }
-        let Some(ext) = path
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-        else {
-            return true;
-        };
-        // Languages where `#` is syntax, not a comment (private fields, attributes, macros).
-        !matches!(
-            ext.as_str(),
+    }
+}
+
+/// The file's extension, lowercased.
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+/// Languages where `#` is syntax, not a comment (private fields, attributes, macros).
+fn hash_is_syntax(path: &Path) -> bool {
+    matches!(
+        extension(path).as_deref(),
+        Some(
             "c" | "h"
                 | "cc"
                 | "cpp"
@@ -151,7 +159,34 @@ impl Marker {
                 | "mm"
                 | "json"
         )
-    }
+    )
+}
+
+/// Files whose syntax has no `//` comment, where a leading `//` is data: `.npmrc` scopes its
+/// credentials to a registry as `//registry.example.com/:_authToken=...`.
+fn slashes_are_syntax(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    matches!(name, ".npmrc" | "npmrc" | ".yarnrc" | ".yarnrc.yml")
+        || matches!(
+            extension(path).as_deref(),
+            Some(
+                "npmrc"
+                    | "yaml"
+                    | "yml"
+                    | "toml"
+                    | "ini"
+                    | "properties"
+                    | "env"
+                    | "sh"
+                    | "bash"
+                    | "zsh"
+                    | "py"
+                    | "rb"
+            )
+        )
 }
 
 #[cfg(test)]
@@ -198,6 +233,12 @@ mod tests {
         assert_eq!(at("curl http://host//x -u a:b", "a:b"), None);
         assert!(!Marker::Hash.comments_out(Some(Path::new("src/a.js"))));
         assert!(Marker::Hash.comments_out(Some(Path::new("values.yaml"))));
+        // `.npmrc` scopes a credential to a registry with a leading `//`.
+        let npmrc = "//npm.pkg.github.com/:_authToken=abc";
+        assert_eq!(at(npmrc, "abc"), Some(Marker::Slashes));
+        assert!(!Marker::Slashes.comments_out(Some(Path::new("home/.npmrc"))));
+        assert!(!Marker::Slashes.comments_out(Some(Path::new("ci/values.yaml"))));
+        assert!(Marker::Slashes.comments_out(Some(Path::new("src/main.go"))));
         assert!(Marker::Hash.comments_out(None));
     }
 }
