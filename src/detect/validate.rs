@@ -26,13 +26,16 @@ fn jwt(token: &str) -> bool {
 
 /// A private key block whose body decodes to plausible key material, not a placeholder.
 fn private_key(block: &str) -> bool {
-    // Keys embedded in JSON strings carry escaped newlines.
-    let block = block.replace("\\n", "\n");
-    let body: String = block
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with("-----") && !l.contains(':') && !l.starts_with('='))
-        .collect();
+    let Some(body) = key_body(block) else {
+        return false;
+    };
+    // A placeholder body (`XXXX...`, `AAAA...`) is valid base64 too; key material in base64
+    // uses most of the alphabet within a few lines.
+    let mut seen = [false; 256];
+    body.bytes().for_each(|b| seen[b as usize] = true);
+    if seen.iter().filter(|&&s| s).count() < 16 {
+        return false;
+    }
     let Some(bytes) = decode::base64(body.as_bytes()) else {
         return false;
     };
@@ -40,6 +43,62 @@ fn private_key(block: &str) -> bool {
         return bytes.starts_with(b"openssh-key-v1\0");
     }
     bytes.len() >= 64
+}
+
+/// The base64 body of a key block, however the file writes it down: one line per base64 line
+/// (a key file, a YAML block), escaped newlines in one string (`"-----BEGIN ...\nMIIE...\n"` in
+/// JSON), or a string literal per line joined by the language (`"MIIE...\n" +` in Java, Kotlin,
+/// Go, JavaScript). `None` when a line holds anything but base64 and that literal syntax: the
+/// text between a PEM parser's BEGIN and END constants is code, not a key.
+fn key_body(block: &str) -> Option<String> {
+    let block = block
+        .replace("\\\\n", "\n")
+        .replace("\\n", "\n")
+        .replace("\\r", "");
+    let mut body = String::new();
+    for line in block.lines() {
+        let line = literal_content(line);
+        if line.is_empty()
+            || line.starts_with("-----")
+            || line.starts_with('=')
+            || line.contains(':')
+        {
+            // blank, the armour (with whatever follows it), a checksum, or a header field
+            // (`Proc-Type: 4,ENCRYPTED`)
+            continue;
+        }
+        if !line
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
+            return None;
+        }
+        body.push_str(line);
+    }
+    Some(body)
+}
+
+/// A line of a key block without the string-literal syntax around it: `+ "MIIE...`,
+/// `MIIE..." +`, `"MIIE...",`. A `+` or `/` that is part of the base64 stays: only what lies
+/// outside the quotes is syntax, and a line with no quote is taken whole.
+fn literal_content(line: &str) -> &str {
+    let syntax = |c: char| c.is_whitespace() || "+,();&".contains(c);
+    let quote = |c: char| matches!(c, '"' | '\'' | '`');
+    let mut content = line.trim();
+    if let Some(at) = content.find(quote) {
+        if content[..at].chars().all(syntax) {
+            content = &content[at + 1..];
+        }
+    }
+    if let Some(at) = content.rfind(quote) {
+        if content[at + 1..].chars().all(syntax) {
+            content = &content[..at];
+        }
+    }
+    if content.chars().all(syntax) {
+        return "";
+    }
+    content.trim()
 }
 
 #[cfg(test)]
@@ -56,8 +115,62 @@ mod tests {
         assert!(!jwt("eyJhbGciOiJIUzI1NiJ9.only-two"));
     }
 
+    /// A made-up key body in 64-character lines: base64 of no real key, long enough to pass.
+    const BODY: &[&str] = &[
+        "MIICXAIBAAKBgQC7vbqajDw4o6gJy8UtmIbkcpnkO3Kwc4qsEnSZp/TR+fQi62F7",
+        "9mNwCv5ng0Ja4ZmqtxuVpWJqzBZ0lNiRdnV/0Kx6u7xG6NvDHLzYGvZtrwxBnXZi",
+        "3TPHUGpj6n6N3LY4QHPbZJ9nmt4SiCeKZFdkCJJ8qTYxCUk1R5bqS4Dd4QIDAQAB",
+        "AoGAIyaVF0lIi9qF8gMkFmLU4f1dYcJyPwDB4Cif5P8UwhUC5cOq3Y2v3A0nVbLi",
+    ];
+
+    #[test]
+    fn key_bodies_in_every_written_form() {
+        let armoured = |join: &str, begin: &str, end: &str| {
+            format!(
+                "-----BEGIN RSA PRIVATE KEY-----{begin}{}{join}-----END RSA PRIVATE KEY-----{end}",
+                BODY.join(join)
+            )
+        };
+        // A key file; JSON's escaped newlines; a Kotlin/Java concatenation; JSON inside a
+        // Java string, its newlines escaped twice.
+        assert!(private_key(&armoured("\n", "\n", "")));
+        assert!(private_key(&armoured("\\n", "\\n", "")));
+        assert!(private_key(&armoured(
+            "\\n\" +\n        \"",
+            "\\n\" +\n        \"",
+            "\\n\""
+        )));
+        assert!(private_key(&armoured(
+            "\\\\n\"\n      + \"",
+            "\\\\n\"\n      + \"",
+            ""
+        )));
+        // Base64 lines may start or end with `+` or `/`; they are not literal syntax.
+        let plus = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n+{}\n{}+\n-----END RSA PRIVATE KEY-----",
+            &BODY[0][1..],
+            &BODY[1][..63]
+        );
+        assert_eq!(
+            key_body(&plus).unwrap().len(),
+            128,
+            "the + signs are part of the body"
+        );
+        // A PEM parser's constants with code between them.
+        let code = "-----BEGIN RSA PRIVATE KEY-----\";\nlet key = decode(pem, BEGIN, END);\nreturn key;\nconst END = \"-----END RSA PRIVATE KEY-----";
+        assert!(!private_key(code));
+    }
+
     #[test]
     fn placeholder_key_body_fails() {
+        let xs = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+            vec!["X".repeat(64); 4].join("\n")
+        );
+        assert!(
+            !private_key(&xs),
+            "replace the XXX with the actual private key"
+        );
         let fake = "-----BEGIN PRIVATE KEY-----\nYOUR_KEY_HERE\n-----END PRIVATE KEY-----";
         assert!(!private_key(fake));
     }
