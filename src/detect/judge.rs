@@ -868,6 +868,16 @@ const WEAK_WORDS: &[&str] = &["_dev", "-dev"];
 mod tests {
     use super::*;
 
+    /// Found by the `decode_docker` fuzz target: a keyboard walk of many turns made zxcvbn's
+    /// spatial estimate overflow (`degree.pow(turns)`), a panic in any build that checks
+    /// overflow. Cargo.toml builds zxcvbn without those checks in every profile, as released.
+    #[test]
+    fn a_long_keyboard_walk_is_read_without_panicking() {
+        let walk = "redisdxSeRdxSeRdxSeRdxSeRdxSeRdxSeReRdxSeRedxSeSeRReR`xSeRdxSeR";
+        let read = read_value(walk, &["auth"]);
+        assert!(read.guesses_log10.is_some());
+    }
+
     #[test]
     fn references_and_syntax_are_not_secrets() {
         for v in [
