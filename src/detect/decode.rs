@@ -51,6 +51,23 @@ static BASE64_BYTE: [bool; 256] = {
     table
 };
 
+/// Whether `text` holds a run of at least `len` base64 characters (of either alphabet): the
+/// fewest a decoder needs to give `len * 3 / 4` bytes.
+pub fn has_base64_run(text: &[u8], len: usize) -> bool {
+    let mut run = 0;
+    for &b in text {
+        if BASE64_BYTE[b as usize] {
+            run += 1;
+            if run >= len {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    len == 0
+}
+
 /// Runs of at least `min_len` base64 characters (plus trailing `=`) that may hide encoded text.
 ///
 /// Identifiers are long runs too; a run must mix upper and lower case to be worth decoding,
