@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gix::bstr::{BString, ByteSlice};
@@ -960,7 +960,7 @@ fn place(
     // (the judgement reads the match, the path and the site; the placement only moves it).
     let mut judged: HashMap<(Match, String, u8), Option<Finding>> = HashMap::new();
     let mut emit =
-        |m: &Match, placement: Placement, path: &str, site: Site<'_>, git: Provenance| {
+        |m: &Match, placement: Placement, path: &str, site: Site<'_>, git: &Arc<Provenance>| {
             let at = match site {
                 Site::File(Some(_)) => 0,
                 Site::File(None) => 1,
@@ -982,11 +982,11 @@ fn place(
                 f.line = placement.line;
                 f.column = placement.column;
                 f.value_span = placement.value;
-                f.git = Some(git);
+                f.git = Some(Arc::clone(git));
                 findings.push(f);
             }
         };
-    for hit in &hits {
+    for hit in hits {
         let hex = hit.id.to_hex().to_string();
         match &hit.holder {
             Holder::Blob | Holder::PathBlob(_) => {
@@ -1007,7 +1007,7 @@ fn place(
                     let first = index.commit(occurrence.first);
                     let last = index.commit(occurrence.last);
                     let (refs, refs_total) = reach.names(graph, &occurrence.holders);
-                    let git = Provenance {
+                    let git = Arc::new(Provenance {
                         blob: hex.clone(),
                         commit: Some(index.id(occurrence.first).to_hex().to_string()),
                         author: first.map(|c| c.author.clone()),
@@ -1019,14 +1019,14 @@ fn place(
                         unreachable: !is_reachable,
                         refs,
                         refs_total,
-                    };
+                    });
                     for i in detector.select_for_path(&hit.matches, path.to_path().ok()) {
                         emit(
                             &hit.matches[i],
                             hit.positions[i],
                             &path.to_str_lossy(),
                             Site::File(path.to_path().ok()),
-                            git.clone(),
+                            &git,
                         );
                     }
                 }
@@ -1036,13 +1036,14 @@ fn place(
                     } else {
                         "(unreachable blob)"
                     };
+                    let git = Arc::new(bare_provenance(&hex, !is_reachable));
                     for i in detector.select_for_path(&hit.matches, None) {
                         emit(
                             &hit.matches[i],
                             hit.positions[i],
                             what,
                             Site::File(None),
-                            bare_provenance(&hex, !is_reachable),
+                            &git,
                         );
                     }
                 }
@@ -1065,7 +1066,7 @@ fn place(
                     (Some(o), true) => reach.names(graph, &[o]),
                     _ => (Vec::new(), 0),
                 };
-                let git = Provenance {
+                let git = Arc::new(Provenance {
                     blob: hex.clone(),
                     commit: is_commit.then(|| hex.clone()),
                     author: data.map(|c| c.author.clone()),
@@ -1077,14 +1078,14 @@ fn place(
                     unreachable: !is_reachable,
                     refs,
                     refs_total,
-                };
+                });
                 let what = if is_commit {
                     "(commit message)"
                 } else {
                     "(tag message)"
                 };
                 for (m, pos) in hit.matches.iter().zip(&hit.positions) {
-                    emit(m, *pos, what, Site::Message, git.clone());
+                    emit(m, *pos, what, Site::Message, &git);
                 }
             }
         }
