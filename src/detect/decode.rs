@@ -54,18 +54,22 @@ static BASE64_BYTE: [bool; 256] = {
 /// Whether `text` holds a run of at least `len` base64 characters (of either alphabet): the
 /// fewest a decoder needs to give `len * 3 / 4` bytes.
 pub fn has_base64_run(text: &[u8], len: usize) -> bool {
-    let mut run = 0;
-    for &b in text {
-        if BASE64_BYTE[b as usize] {
-            run += 1;
-            if run >= len {
-                return true;
-            }
-        } else {
-            run = 0;
+    if len == 0 {
+        return true;
+    }
+    let is_b64 = |i: usize| BASE64_BYTE[text[i] as usize];
+    // No run of `len` starts before `from`. The run starting there would end at `probe`:
+    // reading back from it, the first byte that is no base64 skips every start up to it, so
+    // most bytes of a text without long runs are never read.
+    let mut from = 0;
+    while from + len <= text.len() {
+        let probe = from + len - 1;
+        match (from..=probe).rev().find(|&i| !is_b64(i)) {
+            None => return true,
+            Some(stop) => from = stop + 1,
         }
     }
-    len == 0
+    false
 }
 
 /// Runs of at least `min_len` base64 characters (plus trailing `=`) that may hide encoded text.
@@ -130,6 +134,37 @@ fn trim_ascii(mut s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_runs_are_found_as_a_byte_by_byte_count_finds_them() {
+        let mut state = 0x5eed_u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % n
+        };
+        for _ in 0..2000 {
+            let text: Vec<u8> = (0..next(200))
+                .map(|_| {
+                    let b = [b'a', b'Z', b'9', b'+', b'_', b' ', b'\n', b'=', b':'][next(9)];
+                    if next(4) == 0 {
+                        b' '
+                    } else {
+                        b
+                    }
+                })
+                .collect();
+            let len = next(12);
+            let mut longest = 0;
+            let mut run = 0;
+            for &b in &text {
+                run = if BASE64_BYTE[b as usize] { run + 1 } else { 0 };
+                longest = longest.max(run);
+            }
+            assert_eq!(has_base64_run(&text, len), longest >= len, "{text:?} {len}");
+        }
+    }
 
     #[test]
     fn dialects() {
