@@ -51,20 +51,27 @@ static BASE64_BYTE: [bool; 256] = {
     table
 };
 
-/// Whether `text` holds a run of at least `len` base64 characters (of either alphabet): the
-/// fewest a decoder needs to give `len * 3 / 4` bytes.
+/// Whether `text` holds a run of at least `len` characters of one base64 alphabet (standard, or
+/// URL-safe): the fewest [`base64`] needs to give `len * 3 / 4` bytes, since it decodes a text
+/// in one alphabet or not at all (a URL path mixes `/` and `-`, and decodes as neither).
 pub fn has_base64_run(text: &[u8], len: usize) -> bool {
+    let standard = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    let url_safe = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    has_run(text, len, standard) || has_run(text, len, url_safe)
+}
+
+/// Whether `text` holds a run of at least `len` bytes that `member` accepts.
+fn has_run(text: &[u8], len: usize, member: impl Fn(u8) -> bool) -> bool {
     if len == 0 {
         return true;
     }
-    let is_b64 = |i: usize| BASE64_BYTE[text[i] as usize];
     // No run of `len` starts before `from`. The run starting there would end at `probe`:
-    // reading back from it, the first byte that is no base64 skips every start up to it, so
+    // reading back from it, the first byte outside the run skips every start up to it, so
     // most bytes of a text without long runs are never read.
     let mut from = 0;
     while from + len <= text.len() {
         let probe = from + len - 1;
-        match (from..=probe).rev().find(|&i| !is_b64(i)) {
+        match (from..=probe).rev().find(|&i| !member(text[i])) {
             None => return true,
             Some(stop) => from = stop + 1,
         }
@@ -147,7 +154,9 @@ mod tests {
         for _ in 0..2000 {
             let text: Vec<u8> = (0..next(200))
                 .map(|_| {
-                    let b = [b'a', b'Z', b'9', b'+', b'_', b' ', b'\n', b'=', b':'][next(9)];
+                    let b = [
+                        b'a', b'Z', b'9', b'+', b'_', b'/', b'-', b' ', b'\n', b'=', b':',
+                    ][next(11)];
                     if next(4) == 0 {
                         b' '
                     } else {
@@ -156,13 +165,20 @@ mod tests {
                 })
                 .collect();
             let len = next(12);
-            let mut longest = 0;
-            let mut run = 0;
-            for &b in &text {
-                run = if BASE64_BYTE[b as usize] { run + 1 } else { 0 };
-                longest = longest.max(run);
-            }
-            assert_eq!(has_base64_run(&text, len), longest >= len, "{text:?} {len}");
+            let longest = |alphabet: &[u8]| {
+                let (mut longest, mut run) = (0, 0);
+                for &b in &text {
+                    run = if b.is_ascii_alphanumeric() || alphabet.contains(&b) {
+                        run + 1
+                    } else {
+                        0
+                    };
+                    longest = longest.max(run);
+                }
+                longest
+            };
+            let expected = longest(b"+/") >= len || longest(b"-_") >= len;
+            assert_eq!(has_base64_run(&text, len), expected, "{text:?} {len}");
         }
     }
 

@@ -387,10 +387,11 @@ impl Detector {
 
     /// Whether [`Detector::scan_with`] of `bytes` with the rules `applicable` may give a match
     /// of a rule without keywords. `false` only when it cannot: none of those rules' regexes
-    /// matches the text, and no run of base64 characters in it is long enough to encode a
-    /// text they could match. Such a rule reads the whole text of every layer (its window is
-    /// the layer), and a decoded layer comes from one run of base64 characters (the decoders
-    /// take no blank inside), at least a third longer than the layer, which holds the match,
+    /// matches the text, and no run of characters of one base64 alphabet in it is long enough
+    /// to encode a text they could match. Such a rule reads the whole text of every layer (its
+    /// window is the layer), and a decoded layer comes from one run of one alphabet (the
+    /// decoders take no blank inside, and no mix of `+/` with `-_`), at least a third longer
+    /// than the layer, which holds the match,
     /// at least as long as the regex's shortest match. History uses this to skip the path scan
     /// of most of the files such rules read (every version of every `values.yaml`).
     pub fn keywordless_may_match(&self, bytes: &[u8], applicable: &[bool]) -> bool {
