@@ -53,8 +53,9 @@ pub struct Finding {
     pub reason: String,
     /// The learned filter's features, kept only when `SCOUR_FEATURES=1` asks to print them.
     pub features: Option<Vec<String>>,
-    /// Where in git history it sits, for findings from `scour history`.
-    pub git: Option<Provenance>,
+    /// Where in git history it sits, for findings from `scour history`: shared by every
+    /// finding of one blob at one path.
+    pub git: Option<std::sync::Arc<Provenance>>,
 }
 
 /// Where a finding sits in git history.
@@ -211,7 +212,7 @@ impl Finding {
             confidence: self.confidence,
             reason: &self.reason,
             features: self.features.as_deref(),
-            git: self.git.as_ref(),
+            git: self.git.as_deref(),
         }
     }
 }

@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gix::bstr::{BString, ByteSlice};
@@ -238,9 +238,7 @@ pub fn examine(
     }
     let mut hits = hits.into_inner().expect("no panics while holding the hits");
     if !opts.index_only {
-        hits.extend(scan_dedicated_files(
-            detector, &repo, &index, &graph, &counts,
-        ));
+        hits.extend(scan_dedicated_files(detector, &repo, &index, &graph));
     }
     laps.lap("dedicated files");
 
@@ -415,15 +413,20 @@ struct Slot {
     summary: Option<std::sync::Arc<incremental::Summary>>,
 }
 
-impl Deltas {
-    fn new() -> Deltas {
-        let mode = match std::env::var("SCOUR_DELTA").as_deref() {
+impl DeltaMode {
+    fn from_env() -> DeltaMode {
+        match std::env::var("SCOUR_DELTA").as_deref() {
             Ok("off") => DeltaMode::Whole,
             Ok("check") => DeltaMode::Check,
             _ => DeltaMode::Changes,
-        };
+        }
+    }
+}
+
+impl Deltas {
+    fn new() -> Deltas {
         Deltas {
-            mode,
+            mode: DeltaMode::from_env(),
             by_changes: AtomicU64::new(0),
             no_summary: AtomicU64::new(0),
             fell_back: AtomicU64::new(0),
@@ -789,8 +792,8 @@ fn scan_dedicated_files(
     repo: &gix::Repository,
     index: &Index,
     graph: &Graph,
-    counts: &Counts,
 ) -> Vec<Hit> {
+    let mode = DeltaMode::from_env();
     let mut by_name: HashMap<u32, bool> = HashMap::new();
     let targets: HashSet<Obj, _> = index
         .entries()
@@ -823,6 +826,7 @@ fn scan_dedicated_files(
         }
     }
     let shared = repo.clone().into_sync();
+    let (scanned, skipped) = (AtomicU64::new(0), AtomicU64::new(0));
     use rayon::prelude::*;
     let per_blob: Vec<Vec<Hit>> = by_blob
         .par_iter()
@@ -836,8 +840,10 @@ fn scan_dedicated_files(
                 if is_binary(&object.data) {
                     return Vec::new();
                 }
-                // (kind, rules, issues found, matches of the rules without keywords)
-                let mut scans: Vec<(FileKind, Vec<bool>, u64, Vec<Match>)> = Vec::new();
+                // (kind, rules, matches of the rules without keywords). The decoder problems
+                // of these scans are not counted: the object pass counted the blob's, and the
+                // rules without keywords decode nothing.
+                let mut scans: Vec<(FileKind, Vec<bool>, Vec<Match>)> = Vec::new();
                 let mut hits = Vec::new();
                 for path in paths {
                     let Ok(fs_path) = path.to_path() else {
@@ -850,20 +856,39 @@ fn scan_dedicated_files(
                     let applicable = detector.applicable(kind, Some(fs_path));
                     let known = scans
                         .iter()
-                        .position(|(k, a, _, _)| *k == kind && *a == applicable);
+                        .position(|(k, a, _)| *k == kind && *a == applicable);
                     let i = known.unwrap_or_else(|| {
-                        let scanned = detector.scan_with(&object.data, kind, &applicable);
-                        let only_new: Vec<Match> = scanned
-                            .matches
-                            .into_iter()
-                            .filter(|m| detector.rule(m).keywords.is_empty())
-                            .collect();
-                        let issues = scanned.issues.len() as u64;
-                        scans.push((kind, applicable, issues, only_new));
+                        let keywordless = |scanned: Scanned| -> Vec<Match> {
+                            scanned
+                                .matches
+                                .into_iter()
+                                .filter(|m| detector.rule(m).keywords.is_empty())
+                                .collect()
+                        };
+                        // Most versions of a `values.yaml` hold nothing these rules could
+                        // match, which a look at their regexes tells without the full scan.
+                        let may = mode == DeltaMode::Whole
+                            || detector.keywordless_may_match(&object.data, &applicable);
+                        let counter = if may { &scanned } else { &skipped };
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        let only_new = if may {
+                            keywordless(detector.scan_with(&object.data, kind, &applicable))
+                        } else {
+                            if mode == DeltaMode::Check {
+                                let whole =
+                                    keywordless(detector.scan_with(&object.data, kind, &applicable));
+                                assert!(
+                                    whole.is_empty(),
+                                    "SCOUR_DELTA=check: blob {id} at {path}: the path scan was skipped but finds {} match(es)",
+                                    whole.len()
+                                );
+                            }
+                            Vec::new()
+                        };
+                        scans.push((kind, applicable, only_new));
                         scans.len() - 1
                     });
-                    let (_, _, issues, matches) = &scans[i];
-                    counts.decode_warnings.fetch_add(*issues, Ordering::Relaxed);
+                    let (_, _, matches) = &scans[i];
                     hits.extend(hit(
                         id,
                         Holder::PathBlob(path.clone()),
@@ -875,6 +900,13 @@ fn scan_dedicated_files(
             },
         )
         .collect();
+    if std::env::var_os("SCOUR_TIMINGS").is_some() {
+        eprintln!(
+            "scour: timing: history path scans of dedicated files: {}, skipped as their rules' regexes cannot match: {}",
+            scanned.into_inner(),
+            skipped.into_inner()
+        );
+    }
     per_blob.into_iter().flatten().collect()
 }
 
@@ -924,14 +956,37 @@ fn place(
     }
 
     let mut findings = Vec::new();
+    // The same secret stands at the same path in many versions of a file: it is judged once
+    // (the judgement reads the match, the path and the site; the placement only moves it).
+    let mut judged: HashMap<(Match, String, u8), Option<Finding>> = HashMap::new();
     let mut emit =
-        |m: &Match, placement: Placement, path: &str, site: Site<'_>, git: Provenance| {
-            if let Some(mut f) = detector.finding(m, path, site, placement) {
-                f.git = Some(git);
+        |m: &Match, placement: Placement, path: &str, site: Site<'_>, git: &Arc<Provenance>| {
+            let at = match site {
+                Site::File(Some(_)) => 0,
+                Site::File(None) => 1,
+                Site::Message => 2,
+            };
+            let key = (
+                Match {
+                    span: 0..0,
+                    ..m.clone()
+                },
+                path.to_string(),
+                at,
+            );
+            let judgement = judged
+                .entry(key)
+                .or_insert_with(|| detector.finding(m, path, site, placement));
+            if let Some(f) = judgement {
+                let mut f = f.clone();
+                f.line = placement.line;
+                f.column = placement.column;
+                f.value_span = placement.value;
+                f.git = Some(Arc::clone(git));
                 findings.push(f);
             }
         };
-    for hit in &hits {
+    for hit in hits {
         let hex = hit.id.to_hex().to_string();
         match &hit.holder {
             Holder::Blob | Holder::PathBlob(_) => {
@@ -952,7 +1007,7 @@ fn place(
                     let first = index.commit(occurrence.first);
                     let last = index.commit(occurrence.last);
                     let (refs, refs_total) = reach.names(graph, &occurrence.holders);
-                    let git = Provenance {
+                    let git = Arc::new(Provenance {
                         blob: hex.clone(),
                         commit: Some(index.id(occurrence.first).to_hex().to_string()),
                         author: first.map(|c| c.author.clone()),
@@ -964,14 +1019,14 @@ fn place(
                         unreachable: !is_reachable,
                         refs,
                         refs_total,
-                    };
+                    });
                     for i in detector.select_for_path(&hit.matches, path.to_path().ok()) {
                         emit(
                             &hit.matches[i],
                             hit.positions[i],
                             &path.to_str_lossy(),
                             Site::File(path.to_path().ok()),
-                            git.clone(),
+                            &git,
                         );
                     }
                 }
@@ -981,13 +1036,14 @@ fn place(
                     } else {
                         "(unreachable blob)"
                     };
+                    let git = Arc::new(bare_provenance(&hex, !is_reachable));
                     for i in detector.select_for_path(&hit.matches, None) {
                         emit(
                             &hit.matches[i],
                             hit.positions[i],
                             what,
                             Site::File(None),
-                            bare_provenance(&hex, !is_reachable),
+                            &git,
                         );
                     }
                 }
@@ -1010,7 +1066,7 @@ fn place(
                     (Some(o), true) => reach.names(graph, &[o]),
                     _ => (Vec::new(), 0),
                 };
-                let git = Provenance {
+                let git = Arc::new(Provenance {
                     blob: hex.clone(),
                     commit: is_commit.then(|| hex.clone()),
                     author: data.map(|c| c.author.clone()),
@@ -1022,28 +1078,21 @@ fn place(
                     unreachable: !is_reachable,
                     refs,
                     refs_total,
-                };
+                });
                 let what = if is_commit {
                     "(commit message)"
                 } else {
                     "(tag message)"
                 };
                 for (m, pos) in hit.matches.iter().zip(&hit.positions) {
-                    emit(m, *pos, what, Site::Message, git.clone());
+                    emit(m, *pos, what, Site::Message, &git);
                 }
             }
         }
     }
     findings.sort_by(|a, b| {
-        let date = |f: &Finding| {
-            f.git
-                .as_ref()
-                .and_then(|g| g.date.clone())
-                .unwrap_or_default()
-        };
         // The blob last: hits arrive in the order the pass's threads met them, and findings
         // equal but for their blob must not follow that order.
-        let blob = |f: &Finding| f.git.as_ref().map(|g| g.blob.clone()).unwrap_or_default();
         (&a.path, a.line, a.column, date(a), &a.rule, blob(a)).cmp(&(
             &b.path,
             b.line,
@@ -1061,6 +1110,19 @@ fn place(
             && a.git == b.git
     });
     findings
+}
+
+/// A finding's first date, for sorting (none sorts as empty).
+fn date(f: &Finding) -> &str {
+    f.git
+        .as_ref()
+        .and_then(|g| g.date.as_deref())
+        .unwrap_or_default()
+}
+
+/// A finding's blob, for sorting (none sorts as empty).
+fn blob(f: &Finding) -> &str {
+    f.git.as_ref().map_or("", |g| g.blob.as_str())
 }
 
 fn bare_provenance(blob: &str, unreachable: bool) -> Provenance {

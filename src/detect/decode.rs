@@ -51,6 +51,34 @@ static BASE64_BYTE: [bool; 256] = {
     table
 };
 
+/// Whether `text` holds a run of at least `len` characters of one base64 alphabet (standard, or
+/// URL-safe): the fewest [`base64`] needs to give `len * 3 / 4` bytes, since it decodes a text
+/// in one alphabet or not at all (a URL path mixes `/` and `-`, and decodes as neither).
+pub fn has_base64_run(text: &[u8], len: usize) -> bool {
+    let standard = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    let url_safe = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    has_run(text, len, standard) || has_run(text, len, url_safe)
+}
+
+/// Whether `text` holds a run of at least `len` bytes that `member` accepts.
+fn has_run(text: &[u8], len: usize, member: impl Fn(u8) -> bool) -> bool {
+    if len == 0 {
+        return true;
+    }
+    // No run of `len` starts before `from`. The run starting there would end at `probe`:
+    // reading back from it, the first byte outside the run skips every start up to it, so
+    // most bytes of a text without long runs are never read.
+    let mut from = 0;
+    while from + len <= text.len() {
+        let probe = from + len - 1;
+        match (from..=probe).rev().find(|&i| !member(text[i])) {
+            None => return true,
+            Some(stop) => from = stop + 1,
+        }
+    }
+    false
+}
+
 /// Runs of at least `min_len` base64 characters (plus trailing `=`) that may hide encoded text.
 ///
 /// Identifiers are long runs too; a run must mix upper and lower case to be worth decoding,
@@ -113,6 +141,46 @@ fn trim_ascii(mut s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_runs_are_found_as_a_byte_by_byte_count_finds_them() {
+        let mut state = 0x5eed_u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % n
+        };
+        for _ in 0..2000 {
+            let text: Vec<u8> = (0..next(200))
+                .map(|_| {
+                    let b = [
+                        b'a', b'Z', b'9', b'+', b'_', b'/', b'-', b' ', b'\n', b'=', b':',
+                    ][next(11)];
+                    if next(4) == 0 {
+                        b' '
+                    } else {
+                        b
+                    }
+                })
+                .collect();
+            let len = next(12);
+            let longest = |alphabet: &[u8]| {
+                let (mut longest, mut run) = (0, 0);
+                for &b in &text {
+                    run = if b.is_ascii_alphanumeric() || alphabet.contains(&b) {
+                        run + 1
+                    } else {
+                        0
+                    };
+                    longest = longest.max(run);
+                }
+                longest
+            };
+            let expected = longest(b"+/") >= len || longest(b"-_") >= len;
+            assert_eq!(has_base64_run(&text, len), expected, "{text:?} {len}");
+        }
+    }
 
     #[test]
     fn dialects() {

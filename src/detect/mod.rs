@@ -78,7 +78,7 @@ impl<'a> Input<'a> {
 }
 
 /// A credential the detector found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Match {
     /// Index of the rule in the detector's rule set.
     pub rule: usize,
@@ -127,6 +127,10 @@ pub struct Detector {
     prefilter: Prefilter,
     /// The rules [`Detector::scan_unplaced`] runs: those with keywords.
     unplaced: Vec<bool>,
+    /// For each rule without keywords that reads the whole text (no region scope), the
+    /// fewest bytes its regex can match, when its syntax tells; see
+    /// [`Detector::keywordless_may_match`].
+    keywordless_min: Vec<Option<usize>>,
     /// Findings below this confidence are not reported.
     min_confidence: Confidence,
     /// Every rule's path globs, matched at once.
@@ -187,11 +191,23 @@ impl Detector {
             .iter()
             .map(|r| !r.keywords.is_empty())
             .collect();
+        let keywordless_min = rules
+            .rules()
+            .iter()
+            .map(|r| {
+                let whole_text = r.keywords.is_empty() && r.scope == Scope::Anywhere;
+                whole_text
+                    .then(|| regex_syntax::parse(&r.pattern).ok())
+                    .flatten()
+                    .and_then(|hir| hir.properties().minimum_len())
+            })
+            .collect();
         let path_globs = PathGlobs::new(rules.rules());
         Detector {
             rules,
             prefilter,
             unplaced,
+            keywordless_min,
             path_globs,
             min_confidence: Confidence::Medium,
             min_severity: Severity::Low,
@@ -367,6 +383,36 @@ impl Detector {
             .iter()
             .zip(applicable)
             .any(|(r, applies)| applies && r.keywords.is_empty())
+    }
+
+    /// Whether [`Detector::scan_with`] of `bytes` with the rules `applicable` may give a match
+    /// of a rule without keywords. `false` only when it cannot: none of those rules' regexes
+    /// matches the text, and no run of characters of one base64 alphabet in it is long enough
+    /// to encode a text they could match. Such a rule reads the whole text of every layer (its
+    /// window is the layer), and a decoded layer comes from one run of one alphabet (the
+    /// decoders take no blank inside, and no mix of `+/` with `-_`), at least a third longer
+    /// than the layer, which holds the match,
+    /// at least as long as the regex's shortest match. History uses this to skip the path scan
+    /// of most of the files such rules read (every version of every `values.yaml`).
+    pub fn keywordless_may_match(&self, bytes: &[u8], applicable: &[bool]) -> bool {
+        let mut shortest = usize::MAX;
+        for (r, rule) in self.rules.rules().iter().enumerate() {
+            if !applicable[r] || !rule.keywords.is_empty() {
+                continue;
+            }
+            let Some(min) = self.keywordless_min[r] else {
+                return true;
+            };
+            if bytes.is_empty() {
+                continue;
+            }
+            if rule.confirm().regex.is_match(bytes) {
+                return true;
+            }
+            shortest = shortest.min(min);
+        }
+        shortest != usize::MAX
+            && decode::has_base64_run(bytes, shortest.saturating_mul(4).div_ceil(3).max(1))
     }
 
     fn run(&self, bytes: &[u8], kind: FileKind, applicable: &[bool]) -> Scanned {
@@ -787,6 +833,66 @@ fn resolve_overlaps<T: Spanned>(mut candidates: Vec<T>, rules: &[Rule]) -> Vec<T
 mod tests {
     use super::*;
     use crate::rules::RuleSet;
+
+    /// Whenever `keywordless_may_match` says a path scan can be skipped, the scan finds nothing
+    /// by a rule without keywords; and it does skip texts without such lines.
+    #[test]
+    fn skipped_path_scans_find_nothing_without_keywords() {
+        let detector = Detector::new(RuleSet::builtin().unwrap());
+        let lines: &[&str] = &[
+            "  fernetKey: \"Zq1xYw2v3kK8vQ0Zx1mR0n8L5q9pYbT7aXcV2nM4bZ6=\"",
+            "node:\n  privateKey: 3800a1b2c3d4e5f60718293a4b5c6d7e8f9012345678abcdef0123456789abcf",
+            "fernetKeySecretName: airflow-fernet-key",
+            "blob: ZmVybmV0S2V5OiBacTF4WXcydjNrSzh2UTBaeDFtUjBuOEw1cTlwWWJUN2FYY1Yybk00Ylo2PQo=",
+            "k: cHJpdmF0ZUtleTogMzgwMGExYjJjM2Q0ZTVmNjA3MTgyOTNhNGI1YzZkN2U4ZjkwMTIzNDU2NzhhYmNkZWYwMTIzNDU2Nzg5YWJjZg==",
+            "kind: Secret\ndata:\n  key: ZmVybmV0S2V5OiBacTF4WXcydjNrSzh2UTBaeDFtUjBuOEw1cTlwWWJUN2FYY1Yybk00Ylo2PQo=",
+            "  password: hunter2-Zq8xYw2v",
+            "MIIEpAIBAFLyJmWmDBLSiRhdlQ7ogTYJFm9rET0XjWwP05Af8jmhoJXyD5OVZQz5",
+            "replicas: 3",
+            "machine example.org login me password Zq8xYw2vAbc",
+            "db:5432:app:me:Zq8xYw2vAbcDef",
+            "admin:$apr1$Zq8xYw2v$abcdefghijklmnopqrstuv",
+        ];
+        let mut state = 0x5eed_u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % n
+        };
+        let paths = [
+            "charts/x/values.yaml",
+            ".pgpass",
+            "conf/.htpasswd",
+            "values-prod.yml",
+        ];
+        let (mut skipped, mut scanned) = (0, 0);
+        for _ in 0..400 {
+            let text: Vec<&str> = (0..1 + next(12))
+                .map(|_| lines[next(lines.len())])
+                .collect();
+            let text = text.join("\n");
+            let path = Path::new(paths[next(paths.len())]);
+            let kind = FileKind::from_path(path);
+            let applicable = detector.applicable(kind, Some(path));
+            let found = detector
+                .scan_with(text.as_bytes(), kind, &applicable)
+                .matches
+                .into_iter()
+                .filter(|m| detector.rule(m).keywords.is_empty())
+                .count();
+            if detector.keywordless_may_match(text.as_bytes(), &applicable) {
+                scanned += 1;
+            } else {
+                skipped += 1;
+                assert_eq!(found, 0, "skipped, but the scan finds some in {text:?}");
+            }
+        }
+        assert!(
+            skipped > 20 && scanned > 20,
+            "{skipped} skipped, {scanned} scanned"
+        );
+    }
 
     /// Random bytes mixed with keywords, quotes, base64 and YAML punctuation: the detector must
     /// never panic, whatever it is fed.

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::finding::Record;
+use crate::finding::Finding;
 use crate::scan::{Outcome, Summary};
 
 /// The version of the JSON report's shape.
@@ -13,19 +13,31 @@ pub const VERSION: u32 = 1;
 #[derive(Serialize)]
 struct Report<'a> {
     version: u32,
-    findings: Vec<Record<'a>>,
+    findings: Records<'a>,
     summary: &'a Summary,
+}
+
+/// The findings' records, made one at a time as they are written (a history's hundreds of
+/// thousands of findings would otherwise be held twice).
+struct Records<'a> {
+    findings: &'a [Finding],
+    show_secrets: bool,
+}
+
+impl Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.findings.iter().map(|f| f.record(self.show_secrets)))
+    }
 }
 
 /// Writes one JSON document.
 pub fn write(out: &mut dyn Write, outcome: &Outcome, show_secrets: bool) -> io::Result<()> {
     let report = Report {
         version: VERSION,
-        findings: outcome
-            .findings
-            .iter()
-            .map(|f| f.record(show_secrets))
-            .collect(),
+        findings: Records {
+            findings: &outcome.findings,
+            show_secrets,
+        },
         summary: &outcome.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
