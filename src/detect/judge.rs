@@ -663,23 +663,18 @@ fn judge_value(value: &str, context_words: &[&str], detail: bool) -> ValueRead {
     read(strength, Some(e))
 }
 
-/// The share of `v`'s characters that zxcvbn explains by anything but brute force.
+/// The share of `v` that zxcvbn explains by anything but brute force, read from its guesses:
+/// brute force costs a power of ten per character (up to where zxcvbn's count saturates), so
+/// what the guesses fall short of that is explained by words, names, patterns or dates. Not
+/// read from the match sequence: zxcvbn breaks ties between equally cheap readings in hash-map
+/// order, which changes from run to run, and the same value would read differently each time.
 fn word_cover(e: &zxcvbn::Entropy, v: &str) -> f64 {
-    let total = v.chars().count().max(1);
-    let explained: usize = e
-        .sequence()
-        .iter()
-        .filter(|m| {
-            !matches!(
-                m.pattern,
-                zxcvbn::matching::patterns::MatchPattern::BruteForce
-            )
-        })
-        .filter(|m| m.token.chars().count() >= 3)
-        .map(|m| m.token.chars().count())
-        .sum();
-    explained.min(total) as f64 / total as f64
+    let brute_force = (v.chars().count() as f64).clamp(1.0, SATURATED_GUESSES_LOG10);
+    1.0 - (e.guesses_log10() / brute_force).clamp(0.0, 1.0)
 }
+
+/// Where zxcvbn's count of guesses stops growing (a u64).
+const SATURATED_GUESSES_LOG10: f64 = 19.0;
 
 /// zxcvbn's score 2 and below: fewer than about 10^8 guesses, what an offline attack with a
 /// word list and its rules tries in seconds.
@@ -871,6 +866,40 @@ mod tests {
     /// Found by the `decode_docker` fuzz target: a keyboard walk of many turns made zxcvbn's
     /// spatial estimate overflow (`degree.pow(turns)`), a panic in any build that checks
     /// overflow. Cargo.toml builds zxcvbn without those checks in every profile, as released.
+    /// zxcvbn's hash maps are seeded anew in each thread (and process); how a value reads must
+    /// not depend on that, or the same finding would change confidence between runs.
+    #[test]
+    fn a_value_reads_the_same_in_every_thread() {
+        const VALUES: [&str; 12] = [
+            "github.GithubObject.NotSet",
+            "request.RequestUri.AbsolutePath",
+            "Tr0ub4dor&3",
+            "correcthorsebatterystaple",
+            "admin123password",
+            "P@ssw0rd2024!",
+            "qwertyuiop1234",
+            "summer2019london",
+            "johnsmith1985",
+            "letmein-please-now",
+            "dragon_master_99",
+            "NewYorkYankees27",
+        ];
+        let read = || -> Vec<(Option<f64>, Option<f64>)> {
+            VALUES
+                .iter()
+                .map(|v| {
+                    let r = read_value(v, &["db", "password"]);
+                    (r.guesses_log10, r.word_cover)
+                })
+                .collect()
+        };
+        let first = read();
+        for _ in 0..16 {
+            let again = std::thread::spawn(read).join().unwrap();
+            assert_eq!(again, first);
+        }
+    }
+
     #[test]
     fn a_long_keyboard_walk_is_read_without_panicking() {
         let walk = "redisdxSeRdxSeRdxSeRdxSeRdxSeRdxSeReRdxSeRedxSeSeRReR`xSeRdxSeR";
