@@ -620,8 +620,13 @@ pub struct ValueRead {
 /// every environment of a chart, one fixture in every test), so each thread remembers the
 /// reads of the values it met last, by value and context words: all the read depends on.
 pub fn read_value(value: &str, context_words: &[&str]) -> ValueRead {
-    /// Reads kept per thread before the memory is cleared (a few hundred KiB at most).
+    /// Reads kept per thread before the memory is cleared, and the longest value kept (a
+    /// long one is a key or a blob, seldom repeated): about 1.5 MiB per thread at most.
     const KEPT: usize = 4096;
+    const LONGEST: usize = 256;
+    if value.len() > LONGEST {
+        return judge_value(value, context_words, true);
+    }
     thread_local! {
         static READS: RefCell<FastMap<Box<str>, ValueRead>> = RefCell::default();
     }
