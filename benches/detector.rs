@@ -3,11 +3,16 @@
 //! The corpus (about 100 MiB, deterministic) mixes Rust and Python source, Kubernetes YAML,
 //! JSON, `.env` files and Markdown, with a few planted secrets. Set `SCOUR_BENCH_MIB` to change
 //! its size. Run: `cargo bench --bench detector`; criterion prints the throughput in MiB/s.
+//!
+//! A second bench scans keyword-dense configuration (Helm values files, a credential-named key
+//! every other line; `SCOUR_BENCH_DENSE_MIB`, default 4) and turns each match into a finding,
+//! as `scour scan` does: there the learned filter, the line clues and zxcvbn weigh most.
 
 mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use scour::detect::{Detector, Input};
+use scour::detect::{Detector, Input, Site};
+use scour::finding::LineIndex;
 use scour::rules::RuleSet;
 
 fn detector_throughput(c: &mut Criterion) {
@@ -37,5 +42,38 @@ fn detector_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, detector_throughput);
+fn dense_config_findings(c: &mut Criterion) {
+    let mib: usize = std::env::var("SCOUR_BENCH_DENSE_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let files = support::dense_config(mib);
+    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let detector = Detector::new(RuleSet::builtin().expect("built-in rules load"));
+    let findings = || {
+        files
+            .iter()
+            .map(|(p, t)| {
+                let lines = LineIndex::new(t);
+                let shown = p.to_string_lossy();
+                detector
+                    .scan(Input::from_path(t, p))
+                    .matches
+                    .iter()
+                    .filter_map(|m| {
+                        detector.finding(m, &shown, Site::File(Some(p)), lines.place(&m.span))
+                    })
+                    .count()
+            })
+            .sum::<usize>()
+    };
+    assert!(findings() > 0, "the weak defaults must be found");
+    let mut group = c.benchmark_group("detector");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    group.bench_function("keyword-dense-config-findings", |b| b.iter(findings));
+    group.finish();
+}
+
+criterion_group!(benches, detector_throughput, dense_config_findings);
 criterion_main!(benches);

@@ -105,7 +105,14 @@ impl Finding {
         let commented = m.comment.is_some_and(|c| c.comments_out(context_path));
         let words = context_words(m.key.as_deref(), context_path);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let read = judge::read_value(&m.secret, &words);
+        // A distinctive format's confidence is the hand model's, which reads only the value's
+        // strength: the learned filter's reading and features are wanted only to print them.
+        let weighed = !rule.distinctive || learned::emit_features();
+        let read = if weighed {
+            judge::read_value(&m.secret, &words)
+        } else {
+            judge::read_strength(&m.secret, &words)
+        };
         let strength = read.strength;
         let hand = confidence::assess(&Evidence {
             distinctive: rule.distinctive,
@@ -114,23 +121,26 @@ impl Finding {
             commented,
             example_like: m.exemplary,
         });
-        let mut features = learned::features(&learned::Candidate {
-            rule: rule.id.as_str(),
-            category: rule.category.as_str(),
-            key: m.key.as_deref(),
-            value: &m.secret,
-            read: &read,
-            context,
-            path: context_path,
-            commented,
-            exemplary: m.exemplary,
-            decoded: !m.decoded.is_empty(),
-            clues: m.clues,
-        });
-        // The hand model's level is one more feature: it knows which strengths count where.
-        features.push(format!("hand:{}", hand.confidence.as_str()));
-        if rule.net {
-            features.push("net".into());
+        let mut features = Vec::new();
+        if weighed {
+            features = learned::features(&learned::Candidate {
+                rule: rule.id.as_str(),
+                category: rule.category.as_str(),
+                key: m.key.as_deref(),
+                value: &m.secret,
+                read: &read,
+                context,
+                path: context_path,
+                commented,
+                exemplary: m.exemplary,
+                decoded: !m.decoded.is_empty(),
+                clues: m.clues,
+            });
+            // The hand model's level is one more feature: it knows which strengths count where.
+            features.push(format!("hand:{}", hand.confidence.as_str()));
+            if rule.net {
+                features.push("net".into());
+            }
         }
         // A distinctive format is a credential wherever it sits; everything else is weighed.
         let assessment = if rule.distinctive {

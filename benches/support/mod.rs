@@ -183,3 +183,72 @@ pub fn corpus(mib: usize) -> Vec<(PathBuf, Vec<u8>)> {
     }
     files
 }
+
+/// Helm values for one release: every other line a credential-named key (`password:`,
+/// `secret:`, `token:`), as real charts' values files are, with defaults, placeholders,
+/// references to Secrets, template expressions and now and then a generated value.
+fn helm_values(rng: &mut Rng) -> String {
+    const KEYS: &[&str] = &[
+        "password",
+        "rootPassword",
+        "replicationPassword",
+        "adminPassword",
+        "secret",
+        "clientSecret",
+        "jwtSecret",
+        "apiToken",
+        "authToken",
+        "secretKey",
+        "accessKey",
+    ];
+    const VALUES: &[&str] = &[
+        "\"\"",
+        "changeme",
+        "admin",
+        "prom-operator",
+        "\"{{ .Values.global.password }}\"",
+        "${DB_PASSWORD}",
+        "<your-password>",
+        "bitnami",
+        "s3cr3t-p4ss",
+        "correct-horse-battery",
+    ];
+    let app = rng.pick(WORDS);
+    let mut s = format!("# Default values for {app}.\nglobal:\n  imageRegistry: \"\"\n");
+    for _ in 0..(10 + rng.next() % 20) {
+        let section = rng.word();
+        s.push_str(&format!("{section}:\n  enabled: true\n"));
+        for _ in 0..(2 + rng.next() % 4) {
+            let key = rng.pick(KEYS);
+            let value = match rng.next() % 8 {
+                0 => format!("{:016x}{:08x}", rng.next(), rng.next()),
+                1 => format!("\"{}-{}\"", rng.word(), rng.next() % 1000),
+                _ => rng.pick(VALUES).to_string(),
+            };
+            s.push_str(&format!("  {key}: {value}\n"));
+            s.push_str(&format!(
+                "  {}: {}\n",
+                rng.pick(&["port", "host", "existingSecret", "replicas", "username"]),
+                rng.word()
+            ));
+        }
+    }
+    s
+}
+
+/// Keyword-dense configuration (Helm values files, see [`helm_values`]) as (path, text) pairs
+/// totalling about `mib` MiB: where every candidate goes through the learned filter.
+pub fn dense_config(mib: usize) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut rng = Rng(0x4e1u64);
+    let mut files = Vec::new();
+    let mut total = 0;
+    while total < mib << 20 {
+        let text = helm_values(&mut rng);
+        total += text.len();
+        files.push((
+            PathBuf::from(format!("charts/app{}/values.yaml", files.len())),
+            text.into_bytes(),
+        ));
+    }
+    files
+}

@@ -2,6 +2,10 @@
 //! is doing. Read once per match, from the bytes the match sits in, so a blob scanned without
 //! its path carries them to every path it is placed at.
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
 /// A set of line clues, one bit each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Clues(u32);
@@ -50,6 +54,51 @@ const ALL: [Clue; 12] = [
     Clue::TrailingWords,
 ];
 
+/// What the line's words say, with the clue each sets; matched in any ASCII case.
+const WORDS: &[(&str, Clue)] = &[
+    ("assert", Clue::Asserts),
+    ("expect", Clue::Asserts),
+    ("should", Clue::Asserts),
+    ("tobe(", Clue::Asserts),
+    ("toequal(", Clue::Asserts),
+    ("test", Clue::TestWords),
+    ("mock", Clue::TestWords),
+    ("fake", Clue::TestWords),
+    ("dummy", Clue::TestWords),
+    ("sample", Clue::TestWords),
+    ("example", Clue::TestWords),
+    ("stub", Clue::TestWords),
+    ("fixture", Clue::TestWords),
+    ("getenv", Clue::ReadsEnv),
+    ("environ", Clue::ReadsEnv),
+    ("process.env", Clue::ReadsEnv),
+    ("env[", Clue::ReadsEnv),
+    ("env.fetch", Clue::ReadsEnv),
+    ("system.getenv", Clue::ReadsEnv),
+    ("://", Clue::HasUrl),
+];
+
+/// The clues of [`WORDS`] found anywhere in `line`, in one pass over it (every occurrence,
+/// overlapping ones included: `expectest` holds `expect` and `test`).
+fn words_on(line: &[u8]) -> u32 {
+    static SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(WORDS.iter().map(|(w, _)| w))
+            .expect("the clue words build an automaton")
+    });
+    let all = WORDS.iter().fold(0, |bits, (_, c)| bits | c.bit());
+    let mut bits = 0;
+    for m in SEARCH.find_overlapping_iter(line) {
+        bits |= WORDS[m.pattern().as_usize()].1.bit();
+        if bits == all {
+            break;
+        }
+    }
+    bits
+}
+
 impl Clue {
     /// The feature name the learned filter knows the clue by.
     pub fn name(self) -> &'static str {
@@ -80,59 +129,28 @@ impl Clues {
         let mut clues = Clues::default();
         let before = &text[line.start..value.start.max(line.start)];
         let after = &text[value.end.min(line.end)..line.end];
-        let lower = text[line.clone()].to_ascii_lowercase();
-        let has = |needle: &str| memchr::memmem::find(&lower, needle.as_bytes()).is_some();
         let quoted = before
             .last()
             .is_some_and(|b| matches!(b, b'"' | b'\'' | b'`'));
         clues.set(Clue::Quoted, quoted);
-        let op: Vec<u8> = before
-            .iter()
-            .rev()
-            .copied()
-            .skip_while(|b| matches!(b, b'"' | b'\'' | b'`' | b' ' | b'\t' | b'@' | b'r' | b'b'))
-            .take(3)
-            .collect();
-        match op.as_slice() {
-            [b'=', b'=', ..] | [b'=', b'!', ..] => clues.set(Clue::Compared, true),
-            [b'>', b'=', ..] => clues.set(Clue::AssignArrow, true),
-            [b'=', ..] | [b'-', b'<', ..] => clues.set(Clue::AssignEquals, true),
-            [b':', ..] => clues.set(Clue::AssignColon, true),
-            [b'(', ..] | [b',', ..] => clues.set(Clue::Argument, true),
+        let mut op =
+            before.iter().rev().copied().skip_while(|b| {
+                matches!(b, b'"' | b'\'' | b'`' | b' ' | b'\t' | b'@' | b'r' | b'b')
+            });
+        match (op.next(), op.next()) {
+            (Some(b'='), Some(b'=' | b'!')) => clues.set(Clue::Compared, true),
+            (Some(b'>'), Some(b'=')) => clues.set(Clue::AssignArrow, true),
+            (Some(b'='), _) | (Some(b'-'), Some(b'<')) => clues.set(Clue::AssignEquals, true),
+            (Some(b':'), _) => clues.set(Clue::AssignColon, true),
+            (Some(b'(' | b','), _) => clues.set(Clue::Argument, true),
             _ => {}
         }
-        clues.set(
-            Clue::Asserts,
-            ["assert", "expect", "should", "tobe(", "toequal("]
-                .iter()
-                .any(|w| has(w)),
-        );
-        clues.set(
-            Clue::TestWords,
-            [
-                "test", "mock", "fake", "dummy", "sample", "example", "stub", "fixture",
-            ]
-            .iter()
-            .any(|w| has(w)),
-        );
-        clues.set(
-            Clue::ReadsEnv,
-            [
-                "getenv",
-                "environ",
-                "process.env",
-                "env[",
-                "env.fetch",
-                "system.getenv",
-            ]
-            .iter()
-            .any(|w| has(w)),
-        );
-        clues.set(Clue::HasUrl, has("://"));
+        clues.0 |= words_on(&text[line.clone()]);
         clues.set(Clue::LongLine, line.len() > 200);
-        let rest = String::from_utf8_lossy(after);
-        let words = rest
-            .split(|c: char| !c.is_ascii_alphabetic())
+        // Words of three letters or more after the value: bytes, as a non-ASCII character or
+        // an invalid byte ends a word as any other non-letter does.
+        let words = after
+            .split(|b| !b.is_ascii_alphabetic())
             .filter(|w| w.len() >= 3)
             .count();
         clues.set(Clue::TrailingWords, words >= 3);
@@ -163,6 +181,47 @@ mod tests {
     fn clues(line: &str, value: &str) -> Clues {
         let at = line.find(value).unwrap();
         Clues::read(line.as_bytes(), 0..line.len(), at..at + value.len())
+    }
+
+    /// The reading as first written: the line lowercased, and one search per word.
+    fn words_by_lowercasing(line: &[u8]) -> u32 {
+        let lower = line.to_ascii_lowercase();
+        WORDS
+            .iter()
+            .filter(|(w, _)| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+            .fold(0, |bits, (_, c)| bits | c.bit())
+    }
+
+    #[test]
+    fn one_pass_finds_what_lowercasing_found() {
+        let lines: &[&[u8]] = &[
+            b"",
+            b"PASSWORD = 'x'",
+            b"ExpecTest(password).ToBe(\"x\")",
+            b"self.assertEqual(os.ENVIRON['X'], SAMPLE_fixture)",
+            b"url: HTTPS://user:pw@example.com/ # System.GetEnv",
+            b"x = ENV['A'] || env.fetch('b') || Process.Env.C",
+            b"mockstubdummyfake tobe( toequal( should",
+            b"t\xc3\xa9st caf\xc3\xa9 TESTING \xff\xfeexample",
+            b"te st moc k ://",
+        ];
+        for line in lines {
+            assert_eq!(
+                words_on(line),
+                words_by_lowercasing(line),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        // Every word alone, in upper case, and inside others.
+        for (w, c) in WORDS {
+            let upper = format!("xx{}yy", w.to_ascii_uppercase());
+            assert_eq!(words_on(upper.as_bytes()) & c.bit(), c.bit(), "{w}");
+            assert_eq!(
+                words_on(upper.as_bytes()),
+                words_by_lowercasing(upper.as_bytes())
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,10 @@
 //! placeholders, dictionary words) *are* secrets in deployable configuration, since that is what
 //! the audit found; in source code they are usually examples and are dropped by the detector.
 
+use std::cell::RefCell;
+
 use super::entropy::shannon;
+use super::fasthash::FastMap;
 
 /// Whether a captured value is not a credential but a reference, placeholder syntax or mask.
 pub fn is_not_a_secret(value: &str) -> bool {
@@ -612,8 +615,45 @@ pub struct ValueRead {
 }
 
 /// Reads a value for the learned filter (see [`ValueRead`]).
+///
+/// zxcvbn costs most of a finding, and configuration repeats its values (one password under
+/// every environment of a chart, one fixture in every test), so each thread remembers the
+/// reads of the values it met last, by value and context words: all the read depends on.
 pub fn read_value(value: &str, context_words: &[&str]) -> ValueRead {
-    judge_value(value, context_words, true)
+    /// Reads kept per thread before the memory is cleared, and the longest value kept (a
+    /// long one is a key or a blob, seldom repeated): about 1.5 MiB per thread at most.
+    const KEPT: usize = 4096;
+    const LONGEST: usize = 256;
+    if value.len() > LONGEST {
+        return judge_value(value, context_words, true);
+    }
+    thread_local! {
+        static READS: RefCell<FastMap<Box<str>, ValueRead>> = RefCell::default();
+    }
+    // Each part behind its length, so that no two (value, words) spell the same key.
+    let mut key = String::with_capacity(value.len() + 32);
+    for part in std::iter::once(value).chain(context_words.iter().copied()) {
+        key.push_str(&part.len().to_string());
+        key.push(':');
+        key.push_str(part);
+    }
+    if let Some(read) = READS.with_borrow(|reads| reads.get(key.as_str()).copied()) {
+        return read;
+    }
+    let read = judge_value(value, context_words, true);
+    READS.with_borrow_mut(|reads| {
+        if reads.len() >= KEPT {
+            reads.clear();
+        }
+        reads.insert(key.into_boxed_str(), read);
+    });
+    read
+}
+
+/// The value's strength and placeholder flag alone, without what only the learned filter
+/// reads (zxcvbn's guesses and word cover are estimated only where strength needs them).
+pub fn read_strength(value: &str, context_words: &[&str]) -> ValueRead {
+    judge_value(value, context_words, false)
 }
 
 fn judge_value(value: &str, context_words: &[&str], detail: bool) -> ValueRead {
@@ -905,6 +945,24 @@ mod tests {
         let walk = "redisdxSeRdxSeRdxSeRdxSeRdxSeRdxSeReRdxSeRedxSeSeRReR`xSeRdxSeR";
         let read = read_value(walk, &["auth"]);
         assert!(read.guesses_log10.is_some());
+    }
+
+    #[test]
+    fn a_remembered_read_is_the_read_and_strength_alone_agrees() {
+        for v in [
+            "changeme",
+            "ghp_R8aK2mQ9xL4vT7bN1cW5yH3jD6fG0sP2eZ4u",
+            "abc",
+            "prom-operator",
+        ] {
+            let first = read_value(v, &["grafana", "admin"]);
+            assert_eq!(read_value(v, &["grafana", "admin"]), first, "{v}");
+            let alone = read_strength(v, &["grafana", "admin"]);
+            assert_eq!(
+                (alone.strength, alone.placeholder),
+                (first.strength, first.placeholder)
+            );
+        }
     }
 
     #[test]

@@ -18,15 +18,18 @@ use serde::Deserialize;
 use super::clues::Clues;
 use super::confidence::Confidence;
 use super::context::Context;
+use super::fasthash::FastMap;
 use super::judge::{Strength, ValueRead};
 
 /// The model's weights and decision thresholds.
 #[derive(Debug, Deserialize)]
+#[serde(from = "ModelFile")]
 pub struct Model {
     /// Log-odds before any feature.
     bias: f64,
-    /// Log-odds each present feature adds.
-    weights: HashMap<String, f64>,
+    /// Log-odds each present feature adds, by feature name (looked up for every feature of
+    /// every candidate, so by a cheap hash rather than SipHash).
+    weights: FastMap<Box<str>, f64>,
     /// The probability from which a finding is medium confidence (reported by default).
     medium: f64,
     /// The probability from which a finding the hand-written model reports stays reported:
@@ -34,6 +37,32 @@ pub struct Model {
     keep: f64,
     /// The probability from which it is high.
     high: f64,
+}
+
+/// `patterns/model.json` as written.
+#[derive(Deserialize)]
+struct ModelFile {
+    bias: f64,
+    weights: HashMap<String, f64>,
+    medium: f64,
+    keep: f64,
+    high: f64,
+}
+
+impl From<ModelFile> for Model {
+    fn from(file: ModelFile) -> Model {
+        Model {
+            bias: file.bias,
+            weights: file
+                .weights
+                .into_iter()
+                .map(|(name, w)| (name.into_boxed_str(), w))
+                .collect(),
+            medium: file.medium,
+            keep: file.keep,
+            high: file.high,
+        }
+    }
 }
 
 static BUILTIN: LazyLock<Model> = LazyLock::new(|| {
@@ -245,14 +274,21 @@ impl Model {
     /// commented-out line that is not random-looking stays low whatever the model says (a
     /// leaked value stays a leak in a comment, but `# password: changeme` is a note).
     pub fn judge(&self, features: &[String], hand: Confidence, value: ValueSide) -> Verdict {
-        let mut weighed: Vec<(String, f64)> = features
+        // The known features by their index, in the features' order (the sum adds them in it).
+        let mut weighed: Vec<(usize, f64)> = features
             .iter()
-            .filter_map(|f| self.weights.get(f).map(|w| (f.clone(), *w)))
+            .enumerate()
+            .filter_map(|(i, f)| self.weights.get(f.as_str()).map(|w| (i, *w)))
             .collect();
         let logit = self.bias + weighed.iter().map(|(_, w)| w).sum::<f64>();
         let probability = 1.0 / (1.0 + (-logit).exp());
+        // A stable sort: equal weights keep the features' order.
         weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         weighed.truncate(4);
+        let weighed = weighed
+            .into_iter()
+            .map(|(i, w)| (features[i].clone(), w))
+            .collect();
         let weak = value.strength == Strength::Weak;
         // A commented-out value that is not random-looking is a note, and a weak value is at
         // most medium: high promises a generated value or a format.
@@ -306,6 +342,19 @@ mod tests {
         let m = Model::builtin();
         assert!(m.keep > 0.0 && m.keep <= m.medium && m.medium <= m.high && m.high < 1.0);
         assert!(!m.weights.is_empty());
+    }
+
+    #[test]
+    fn the_table_holds_every_weight_of_the_file_bit_for_bit() {
+        let file: ModelFile = serde_json::from_str(include_str!("../../patterns/model.json"))
+            .expect("patterns/model.json parses");
+        let m = Model::builtin();
+        assert_eq!(file.weights.len(), m.weights.len());
+        for (name, w) in &file.weights {
+            let got = m.weights.get(name.as_str()).map(|w| w.to_bits());
+            assert_eq!(got, Some(w.to_bits()), "{name}");
+        }
+        assert_eq!(m.weights.get("kw:no-such-word"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod confidence;
 pub mod context;
 pub mod decode;
 pub mod entropy;
+mod fasthash;
 pub mod judge;
 pub mod kind;
 pub mod learned;
