@@ -428,16 +428,7 @@ mod tests {
         "kind: Secret",
     ];
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((self.0 >> 33) as usize) % n.max(1)
-        }
-    }
+    use crate::testing::Rng;
 
     fn text(lines: &[String], newline_at_end: bool) -> Vec<u8> {
         let mut t = lines.join("\n").into_bytes();

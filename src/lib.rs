@@ -19,3 +19,27 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod timing;
+
+/// What unit tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A seeded generator for tests that draw many cases (a linear congruential one: the same
+    /// seed draws the same cases on every machine).
+    pub struct Rng(pub u64);
+
+    impl Rng {
+        /// A draw in `0..n` (0 when `n` is 0).
+        pub fn next(&mut self, n: usize) -> usize {
+            self.raw() % n.max(1)
+        }
+
+        /// A draw of any size.
+        pub fn raw(&mut self) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) as usize
+        }
+    }
+}

@@ -144,13 +144,8 @@ mod tests {
 
     #[test]
     fn base64_runs_are_found_as_a_byte_by_byte_count_finds_them() {
-        let mut state = 0x5eed_u64;
-        let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) as usize) % n
-        };
+        let mut rng = crate::testing::Rng(0x5eed);
+        let mut next = |n: usize| rng.next(n);
         for _ in 0..2000 {
             let text: Vec<u8> = (0..next(200))
                 .map(|_| {

@@ -854,13 +854,8 @@ mod tests {
             "db:5432:app:me:Zq8xYw2vAbcDef",
             "admin:$apr1$Zq8xYw2v$abcdefghijklmnopqrstuv",
         ];
-        let mut state = 0x5eed_u64;
-        let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) as usize) % n
-        };
+        let mut rng = crate::testing::Rng(0x5eed);
+        let mut next = |n: usize| rng.next(n);
         let paths = [
             "charts/x/values.yaml",
             ".pgpass",
@@ -933,13 +928,8 @@ mod tests {
             b"scour:allow",
             b"AKIA",
         ];
-        let mut state = 0x5eed_u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize
-        };
+        let mut rng = crate::testing::Rng(0x5eed);
+        let mut next = || rng.raw();
         // SCOUR_FUZZ_ROUNDS raises the count for a longer run by hand.
         let rounds = std::env::var("SCOUR_FUZZ_ROUNDS")
             .ok()
