@@ -15,11 +15,16 @@ use scour::detect::{Detector, Input, Site};
 use scour::finding::LineIndex;
 use scour::rules::RuleSet;
 
-fn detector_throughput(c: &mut Criterion) {
-    let mib: usize = std::env::var("SCOUR_BENCH_MIB")
+/// The corpus size in MiB that `var` asks for, or `default`.
+fn mib_from_env(var: &str, default: usize) -> usize {
+    std::env::var(var)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
+        .unwrap_or(default)
+}
+
+fn detector_throughput(c: &mut Criterion) {
+    let mib = mib_from_env("SCOUR_BENCH_MIB", 100);
     let files = support::corpus(mib);
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let detector = Detector::new(RuleSet::builtin().expect("built-in rules load"));
@@ -43,10 +48,7 @@ fn detector_throughput(c: &mut Criterion) {
 }
 
 fn dense_config_findings(c: &mut Criterion) {
-    let mib: usize = std::env::var("SCOUR_BENCH_DENSE_MIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
+    let mib = mib_from_env("SCOUR_BENCH_DENSE_MIB", 4);
     let files = support::dense_config(mib);
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let detector = Detector::new(RuleSet::builtin().expect("built-in rules load"));
