@@ -652,6 +652,32 @@ fn the_same_weak_value_in_prose_and_in_config_is_judged_per_path_by_the_verifica
 }
 
 #[test]
+fn dropping_a_readme_by_path_does_not_hunt_its_prose_values_in_config() {
+    // Found on the grafana/helm-charts mirror: a README documents the chart's default password,
+    // which values.yaml keeps. Dropping the README by path took what it held, judged without a
+    // path (as configuration), for secrets that must not remain anywhere, and so the purge
+    // could never pass its verification. Judged as the README it was, it holds no secret.
+    let repo = Repo::new();
+    repo.write("chart/values.yaml", "image: app\npassword: password\n");
+    repo.write(
+        "chart/README.md",
+        "The default:\n\n    password: password\n",
+    );
+    repo.commit_at("2022-01-01T00:00:00Z", "chart");
+    repo.write("chart/README.md", "See values.yaml.\n");
+    repo.commit_at("2022-01-02T00:00:00Z", "readme");
+    let readme = hash(&repo, "The default:\n\n    password: password\n");
+    let out = purge(&repo, &["--path", "chart/README.md", "--include-head"]);
+    let stdout = common::succeeded(&out);
+    assert!(stdout.contains("verified: scanned"), "{stdout}");
+    assert!(!all_objects(&repo).contains(&readme));
+    let first = repo.git(&["rev-list", "--max-parents=0", "HEAD"]);
+    let kept = files(&repo, first.trim());
+    assert!(!kept.contains_key("chart/README.md") && kept.contains_key("chart/values.yaml"));
+    repo.git(&["fsck", "--full"]);
+}
+
+#[test]
 fn a_low_confidence_fixture_of_the_same_value_is_neither_selected_nor_held_against_the_purge() {
     // The test suite's copy of the value is low confidence, so the default selection leaves it;
     // the verification must judge it the same way, or the purge could never finish.

@@ -17,6 +17,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use gix::bstr::ByteSlice;
 use gix::ObjectId;
 
 use crate::detect::Detector;
@@ -253,11 +254,20 @@ pub fn purge(
     let new_pack = rewriter.finish().map_err(Error::Rewrite)?;
     crash::point("rewritten");
     // What the removed blobs held must not be found anywhere afterwards (the scan, when there
-    // was one, already put every flagged secret in the list).
+    // was one, already put every flagged secret in the list). Each is judged as the file it was
+    // at the paths it left, as the verification judges what stays: `password: admin` in a
+    // README is prose there, and no secret to hunt down in a values.yaml that keeps it.
     for blob in rewriter.removed_blobs.iter().filter(|_| explicit) {
-        if let Ok(object) = repo.find_object(*blob) {
-            for m in detector.scan_unplaced(&object.data).matches {
-                secrets.insert(crate::finding::sha256_hex(m.secret.as_bytes()));
+        let Ok(object) = repo.find_object(*blob) else {
+            continue;
+        };
+        let matches = detector.scan_unplaced(&object.data).matches;
+        let lines = crate::finding::LineIndex::new(&object.data);
+        for path in rewriter.removed_at.get(blob).into_iter().flatten() {
+            let place = path.to_str_lossy();
+            let fs = path.to_path().ok();
+            for i in verify::reported(detector, &matches, &lines, &place, fs) {
+                secrets.insert(crate::finding::sha256_hex(matches[i].secret.as_bytes()));
             }
         }
     }

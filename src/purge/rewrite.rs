@@ -1,7 +1,7 @@
 //! The rewrite itself: blobs, then trees, commits and tags, each changed object written once;
 //! whatever does not reach a flagged blob keeps its id.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use gix::bstr::{BStr, BString, ByteSlice};
@@ -297,6 +297,8 @@ pub struct Rewriter<'a, 'r> {
     pub removed_blobs: HashSet<ObjectId>,
     /// Paths where something was removed or redacted.
     pub touched_paths: HashSet<BString>,
+    /// The paths each removed or replaced blob left, to judge what it held as the file it was.
+    pub removed_at: HashMap<ObjectId, BTreeSet<BString>>,
     /// Messages that were redacted (commit or tag ids).
     pub redacted_messages: u64,
     /// Problems worth telling.
@@ -318,6 +320,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             tags: HashMap::new(),
             removed_blobs: HashSet::new(),
             touched_paths: HashSet::new(),
+            removed_at: HashMap::new(),
             redacted_messages: 0,
             warnings: Vec::new(),
         }
@@ -463,9 +466,11 @@ impl<'a, 'r> Rewriter<'a, 'r> {
                 EntryKind::Blob => {
                     let fate = self.fate(e, dir)?;
                     if fate != Fate::Keep {
-                        self.removed_blobs.insert(self.index.id(e.id));
-                        self.touched_paths
-                            .insert(join(self.dirs[dir as usize].as_bstr(), self.index.name(e)));
+                        let id = self.index.id(e.id);
+                        let path = join(self.dirs[dir as usize].as_bstr(), self.index.name(e));
+                        self.removed_blobs.insert(id);
+                        self.removed_at.entry(id).or_default().insert(path.clone());
+                        self.touched_paths.insert(path);
                     }
                     match fate {
                         Fate::Keep => {}

@@ -45,6 +45,28 @@ pub struct Check<'a> {
     pub warn: &'a (dyn Fn(Warning) + Sync),
 }
 
+/// Which of `matches` scour reports at `path` (`place` names it; no path: judged as
+/// configuration): the rules that apply there, at the chosen confidence. The selection kept
+/// only such findings, so the verification and the secrets a removed blob held are judged so.
+pub fn reported(
+    detector: &Detector,
+    matches: &[crate::detect::Match],
+    lines: &LineIndex,
+    place: &str,
+    path: Option<&Path>,
+) -> Vec<usize> {
+    detector
+        .select_for_path(matches, path)
+        .into_iter()
+        .filter(|&i| {
+            let m = &matches[i];
+            detector
+                .finding(m, place, Site::File(path), lines.place(&m.span))
+                .is_some()
+        })
+        .collect()
+}
+
 /// One flagged secret that still stands: the object, where, and the rule that found it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Held {
@@ -273,22 +295,12 @@ impl Check<'_> {
                 })
                 .collect()
         };
-        // The selection kept only findings of the chosen confidence; so does the check.
         let lines = LineIndex::new(data);
         let mut held = Vec::new();
         for (place, path) in at {
-            for i in self
-                .detector
-                .select_for_path(&matches, path)
+            for i in reported(self.detector, &matches, &lines, &place, path)
                 .into_iter()
                 .filter(flagged)
-                .filter(|&i| {
-                    let m = &matches[i];
-                    let placed = lines.place(&m.span);
-                    self.detector
-                        .finding(m, &place, Site::File(path), placed)
-                        .is_some()
-                })
             {
                 held.push(Held {
                     id,
