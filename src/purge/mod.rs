@@ -216,7 +216,11 @@ pub fn purge(
         }
     }
     if !at_tip.is_empty() && !opts.include_head {
-        let paths: BTreeSet<String> = probe.touched_paths.iter().map(|p| p.to_string()).collect();
+        let paths: BTreeSet<String> = probe
+            .touched_paths()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         return Err(Error::AtTip(format!(
             "{} (paths: {})",
             at_tip.join(", "),
@@ -257,13 +261,13 @@ pub fn purge(
     // was one, already put every flagged secret in the list). Each is judged as the file it was
     // at the paths it left, as the verification judges what stays: `password: admin` in a
     // README is prose there, and no secret to hunt down in a values.yaml that keeps it.
-    for blob in rewriter.removed_blobs.iter().filter(|_| explicit) {
+    for (blob, paths) in rewriter.removed_at.iter().filter(|_| explicit) {
         let Ok(object) = repo.find_object(*blob) else {
             continue;
         };
         let matches = detector.scan_unplaced(&object.data).matches;
         let lines = crate::finding::LineIndex::new(&object.data);
-        for path in rewriter.removed_at.get(blob).into_iter().flatten() {
+        for path in paths {
             let place = path.to_str_lossy();
             let fs = path.to_path().ok();
             for i in verify::reported(detector, &matches, &lines, &place, fs) {
@@ -294,7 +298,7 @@ pub fn purge(
         .map(|b| b.to_string())
         .collect();
     report.paths = rewriter
-        .touched_paths
+        .touched_paths()
         .iter()
         .map(|p| p.to_string())
         .collect();
@@ -617,7 +621,7 @@ fn refusal(
         return Some(Error::Survives(elsewhere(
             index,
             &left,
-            &rewriter.touched_paths,
+            &rewriter.touched_paths(),
         )));
     }
     let busy = worktrees_on(repo, tips, &rewriter.commits);
@@ -700,14 +704,18 @@ fn in_kept_packs(repo: &gix::Repository, blobs: &HashSet<ObjectId>) -> Vec<Strin
 }
 
 /// The paths, other than `removed_at`, where history holds the blobs `left`, for a refusal.
-fn elsewhere(index: &Index, left: &[ObjectId], removed_at: &HashSet<gix::bstr::BString>) -> String {
+fn elsewhere(
+    index: &Index,
+    left: &[ObjectId],
+    removed_at: &HashSet<&gix::bstr::BString>,
+) -> String {
     let targets: HashSet<Obj, std::hash::BuildHasherDefault<git::FxHasher>> =
         left.iter().filter_map(|id| index.get(id)).collect();
     let mut commits: Vec<Obj> = index.all_commits().collect();
     commits.sort_unstable();
     let mut paths: BTreeSet<String> = git::locate(index, &commits, None, &targets)
         .into_keys()
-        .filter(|(_, path)| !removed_at.contains(path))
+        .filter(|(_, path)| !removed_at.contains(&path))
         .map(|(_, path)| path.to_string())
         .collect();
     let ids: Vec<String> = left.iter().map(|id| id.to_string()).collect();

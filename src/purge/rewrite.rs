@@ -295,8 +295,6 @@ pub struct Rewriter<'a, 'r> {
     pub tags: HashMap<ObjectId, ObjectId>,
     /// Blobs whose entries were removed or replaced.
     pub removed_blobs: HashSet<ObjectId>,
-    /// Paths where something was removed or redacted.
-    pub touched_paths: HashSet<BString>,
     /// The paths each removed or replaced blob left, to judge what it held as the file it was.
     pub removed_at: HashMap<ObjectId, BTreeSet<BString>>,
     /// Messages that were redacted (commit or tag ids).
@@ -306,6 +304,11 @@ pub struct Rewriter<'a, 'r> {
 }
 
 impl<'a, 'r> Rewriter<'a, 'r> {
+    /// Paths where something was removed or redacted.
+    pub fn touched_paths(&self) -> HashSet<&BString> {
+        self.removed_at.values().flatten().collect()
+    }
+
     /// A rewriter over `index` for `target`, writing with `writer`.
     pub fn new(index: &'a Index, target: &'a Target<'a>, writer: Writer<'r>) -> Rewriter<'a, 'r> {
         Rewriter {
@@ -319,7 +322,6 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             commits: HashMap::new(),
             tags: HashMap::new(),
             removed_blobs: HashSet::new(),
-            touched_paths: HashSet::new(),
             removed_at: HashMap::new(),
             redacted_messages: 0,
             warnings: Vec::new(),
@@ -469,8 +471,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
                         let id = self.index.id(e.id);
                         let path = join(self.dirs[dir as usize].as_bstr(), self.index.name(e));
                         self.removed_blobs.insert(id);
-                        self.removed_at.entry(id).or_default().insert(path.clone());
-                        self.touched_paths.insert(path);
+                        self.removed_at.entry(id).or_default().insert(path);
                     }
                     match fate {
                         Fate::Keep => {}
