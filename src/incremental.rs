@@ -271,19 +271,11 @@ fn scan_joining(
     }
     let summary = summarise.then(|| {
         blocks.extend(windows);
-        blocks.sort_by_key(|w| w.start);
-        let mut merged: Vec<Range<usize>> = Vec::with_capacity(blocks.len());
-        for w in blocks {
-            match merged.last_mut() {
-                Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
-                _ => merged.push(w),
-            }
-        }
         Summary {
             len: n,
             matches: matches.clone(),
             issues: issues.clone(),
-            blocks: merged,
+            blocks: crate::detect::merge_ranges(blocks),
         }
     });
     Some((Scanned { matches, issues }, summary))

@@ -333,16 +333,8 @@ impl Detector {
         let hits = self
             .prefilter
             .hits_in(text, lines, self.rules.rules(), &self.unplaced);
-        let mut all: Vec<Range<usize>> = hits.windows.into_iter().flatten().collect();
-        all.sort_by_key(|w| w.start);
-        let mut merged: Vec<Range<usize>> = Vec::with_capacity(all.len());
-        for w in all {
-            match merged.last_mut() {
-                Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
-                _ => merged.push(w),
-            }
-        }
-        (merged, hits.region)
+        let all: Vec<Range<usize>> = hits.windows.into_iter().flatten().collect();
+        (merge_ranges(all), hits.region)
     }
 
     /// The matches of [`Detector::scan_unplaced`] that stand for a file at `path` (`None`: a
@@ -828,6 +820,19 @@ fn resolve_overlaps<T: Spanned>(mut candidates: Vec<T>, rules: &[Rule]) -> Vec<T
     }
     kept.sort_by_key(|c| c.span().start);
     kept
+}
+
+/// `ranges` sorted, with those that overlap or touch joined into one.
+pub fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 #[cfg(test)]
