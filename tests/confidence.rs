@@ -231,3 +231,28 @@ fn the_learned_filter_weighs_candidates_and_explains_itself() {
         .collect();
     assert!(features.contains(&"ctx:code"), "{features:?}");
 }
+
+#[test]
+fn every_item_of_a_credential_list_is_a_finding() {
+    let repo = Repo::new();
+    repo.write(
+        "config/tokens.json",
+        "{\"api_tokens\": [\"9f2c7a1e5b3d8f4a6c0e2b7d\", \"Qm7xT2vL9pR4sK8wZ3nBc5Hd\"], \"other\": \"x\"}\n",
+    );
+    repo.commit_all("two tokens");
+    for args in [
+        &["scan", "--format", "json", "."][..],
+        &["history", "--format", "json", "."],
+    ] {
+        let out = repo.scour(args);
+        assert_eq!(code(&out), 1, "{args:?}");
+        let mut starts: Vec<u64> = findings(&out)
+            .iter()
+            .filter(|f| f["path"] == "config/tokens.json")
+            .map(|f| f["value_start"].as_u64().unwrap())
+            .collect();
+        starts.sort();
+        starts.dedup();
+        assert_eq!(starts, [17, 45], "{args:?}");
+    }
+}

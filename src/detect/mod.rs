@@ -16,6 +16,7 @@ mod fasthash;
 pub mod judge;
 pub mod kind;
 pub mod learned;
+mod list;
 pub mod prefilter;
 pub mod region;
 pub mod validate;
@@ -168,6 +169,12 @@ impl PathGlobs {
 }
 
 /// A capture that passed the rule's checks, before overlaps are resolved.
+/// A value a rule's regex captured, with the key it was captured under.
+struct Capture<'a> {
+    span: Range<usize>,
+    key: Option<&'a [u8]>,
+}
+
 struct Candidate {
     rule: usize,
     span: Range<usize>,
@@ -608,101 +615,130 @@ impl Detector {
                 continue;
             };
             let span = unquote(text, base + start..base + end);
-            if span.is_empty() {
-                continue;
-            }
-            if rule.scope == Scope::Anywhere && in_claimed_region(regions, span.start) {
-                continue;
-            }
-            let key = compiled
-                .key_group
-                .and_then(|g| locs.get(g))
-                .map(|(start, end)| &hay[start..end]);
+            let key_span = compiled.key_group.and_then(|g| locs.get(g));
+            let key = key_span.map(|(start, end)| &hay[start..end]);
             if let (Some(ignore), Some(key)) = (&compiled.ignore_keys, key) {
                 if ignore.is_match(key) {
                     continue;
                 }
             }
-            let raw = &text[span.clone()];
-            let mut candidate_layers = layers.to_vec();
-            let (secret, inner) = match rule.decode {
-                None => (String::from_utf8_lossy(raw).into_owned(), None),
-                Some(how) => {
-                    let Some(decoded) = decode::base64(raw).and_then(decode::printable) else {
-                        if layers.is_empty() {
-                            issues.push(Issue {
-                                offset: span.start,
-                                message: format!(
-                                    "{}: value is not base64-encoded text; skipped",
-                                    rule.id
-                                ),
-                            });
-                        }
-                        continue;
-                    };
-                    candidate_layers.push(Layer::Base64);
-                    match how {
-                        Decode::Base64 => {
-                            let value = decoded.trim_end_matches(['\n', '\r']).to_string();
-                            (value, Some(decoded))
-                        }
-                        Decode::BasicAuth => match decode::basic_auth_secret(&decoded) {
-                            Some((_, secret)) => (secret.to_string(), None),
-                            None => continue,
-                        },
-                    }
+            let items = match key_span {
+                Some((_, key_end))
+                    if key_end <= start && list::opens_list(&hay[key_end..start]) =>
+                {
+                    list::following_items(text, span.end, base + hay.len())
                 }
+                _ => Vec::new(),
             };
-            // A URL without credentials is where a service is; only a token format (a webhook
-            // URL) makes one a secret.
-            if judge::is_not_a_secret(&secret)
-                || !rule.distinctive && judge::is_plain_url(&secret)
-                // A hash in a plaintext password slot is stored, not sent; the hash rules and
-                // the rules of dedicated files (htpasswd, shadow) report hashes.
-                || rule.category == Category::Password
-                    && rule.id.family() != "hashes"
-                    && rule.path_globs.is_empty()
-                    && judge::is_crypt_hash(&secret)
-                // A Secret's own values are credentials whatever they read like; elsewhere
-                // `tlsSecret: myapp-tls` names one.
-                || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
-                || key.is_some_and(|k| judge::names_an_entry(k, &secret))
-                || judge::inside_interpolation(
-                    &text[prefilter::line_around(text, span.start).start..span.start],
-                )
-            {
-                continue;
-            }
-            if let Some(check) = rule.validate {
-                if !validate::passes(check, &secret) {
-                    continue;
+            for span in std::iter::once(span).chain(items) {
+                let capture = Capture { span, key };
+                if let Some(c) = self.judge_capture(r, text, capture, kind, regions, layers, issues)
+                {
+                    out.push(c);
                 }
             }
-            if rule.min_entropy > 0.0 && entropy::shannon(secret.as_bytes()) < rule.min_entropy {
-                continue;
-            }
-            // `password: password` is the weak default audits find; `jwtSecret: jwt-secret`
-            // names its key in two words, and `example.com` marks an example. Whether either
-            // counts where it sits (source code is full of examples) is the learned filter's
-            // call, with the path.
-            let line = prefilter::line_around(text, span.start);
-            let names_key = key.is_some_and(|k| judge::names_itself(k, &secret));
-            let example_domain = judge::mentions_example_domain(&text[line.clone()]);
-            let exemplary = example_domain
-                || names_key
-                    && (kind == FileKind::Source || judge::split_words(&secret).len() >= 2);
-            let clues = clues::Clues::read(text, line, span.clone());
-            out.push(Candidate {
-                rule: r,
-                span,
-                secret,
-                layers: candidate_layers,
-                inner,
-                clues,
-                exemplary,
-                key: key.map(|k| String::from_utf8_lossy(k).into_owned()),
-            });
         }
+    }
+
+    /// Judges one captured value of rule `r`: decodes it when the rule says so, and drops
+    /// references, placeholders and values that fail the rule's checks.
+    #[allow(clippy::too_many_arguments)]
+    fn judge_capture(
+        &self,
+        r: usize,
+        text: &[u8],
+        capture: Capture<'_>,
+        kind: FileKind,
+        regions: &[Region],
+        layers: &[Layer],
+        issues: &mut Vec<Issue>,
+    ) -> Option<Candidate> {
+        let rule = &self.rules.rules()[r];
+        let Capture { span, key } = capture;
+        if span.is_empty() {
+            return None;
+        }
+        if rule.scope == Scope::Anywhere && in_claimed_region(regions, span.start) {
+            return None;
+        }
+        let raw = &text[span.clone()];
+        let mut candidate_layers = layers.to_vec();
+        let (secret, inner) = match rule.decode {
+            None => (String::from_utf8_lossy(raw).into_owned(), None),
+            Some(how) => {
+                let Some(decoded) = decode::base64(raw).and_then(decode::printable) else {
+                    if layers.is_empty() {
+                        issues.push(Issue {
+                            offset: span.start,
+                            message: format!(
+                                "{}: value is not base64-encoded text; skipped",
+                                rule.id
+                            ),
+                        });
+                    }
+                    return None;
+                };
+                candidate_layers.push(Layer::Base64);
+                match how {
+                    Decode::Base64 => {
+                        let value = decoded.trim_end_matches(['\n', '\r']).to_string();
+                        (value, Some(decoded))
+                    }
+                    Decode::BasicAuth => match decode::basic_auth_secret(&decoded) {
+                        Some((_, secret)) => (secret.to_string(), None),
+                        None => return None,
+                    },
+                }
+            }
+        };
+        // A URL without credentials is where a service is; only a token format (a webhook
+        // URL) makes one a secret.
+        if judge::is_not_a_secret(&secret)
+            || !rule.distinctive && judge::is_plain_url(&secret)
+            // A hash in a plaintext password slot is stored, not sent; the hash rules and
+            // the rules of dedicated files (htpasswd, shadow) report hashes.
+            || rule.category == Category::Password
+                && rule.id.family() != "hashes"
+                && rule.path_globs.is_empty()
+                && judge::is_crypt_hash(&secret)
+            // A Secret's own values are credentials whatever they read like; elsewhere
+            // `tlsSecret: myapp-tls` names one.
+            || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
+            || key.is_some_and(|k| judge::names_an_entry(k, &secret))
+            || judge::inside_interpolation(
+                &text[prefilter::line_around(text, span.start).start..span.start],
+            )
+        {
+            return None;
+        }
+        if let Some(check) = rule.validate {
+            if !validate::passes(check, &secret) {
+                return None;
+            }
+        }
+        if rule.min_entropy > 0.0 && entropy::shannon(secret.as_bytes()) < rule.min_entropy {
+            return None;
+        }
+        // `password: password` is the weak default audits find; `jwtSecret: jwt-secret`
+        // names its key in two words, and `example.com` marks an example. Whether either
+        // counts where it sits (source code is full of examples) is the learned filter's
+        // call, with the path.
+        let line = prefilter::line_around(text, span.start);
+        let names_key = key.is_some_and(|k| judge::names_itself(k, &secret));
+        let example_domain = judge::mentions_example_domain(&text[line.clone()]);
+        let exemplary = example_domain
+            || names_key && (kind == FileKind::Source || judge::split_words(&secret).len() >= 2);
+        let clues = clues::Clues::read(text, line, span.clone());
+        Some(Candidate {
+            rule: r,
+            span,
+            secret,
+            layers: candidate_layers,
+            inner,
+            clues,
+            exemplary,
+            key: key.map(|k| String::from_utf8_lossy(k).into_owned()),
+        })
     }
 }
 
