@@ -142,8 +142,9 @@ impl Finding {
                 features.push("net".into());
             }
         }
-        // A distinctive format is a credential wherever it sits; everything else is weighed.
-        let assessment = if rule.distinctive {
+        // A distinctive format is a credential wherever it sits, and vendored code's other
+        // values are its owner's to judge; everything else is weighed.
+        let assessment = if rule.distinctive || context == Context::Vendored {
             hand
         } else {
             let verdict = learned::Model::builtin().judge(

@@ -256,3 +256,46 @@ fn every_item_of_a_credential_list_is_a_finding() {
         assert_eq!(starts, [17, 45], "{args:?}");
     }
 }
+
+#[test]
+fn vendored_code_keeps_only_credential_formats_by_default() {
+    let repo = Repo::new();
+    // Package data of the kind botocore and npm packages ship, and a key format in vendored code.
+    repo.write(
+        "venv/lib/python3.11/site-packages/sdk/data/paginators-1.json",
+        "{\"input_token\": \"NextToken\", \"output_token\": \"NextToken\"}\n",
+    );
+    repo.write(
+        "node_modules/lib/config.json",
+        "{\"api_secret\": \"Qm7xT2vL9pR4sK8wZ3nBc5Hd\"}\n",
+    );
+    repo.write(
+        "vendor/github.com/org/sdk/creds.go",
+        "const accessKey = \"AKIAZ3MPLQ7RT2VXW4N6\"\n",
+    );
+    repo.write(
+        "package.json",
+        "{\"dependencies\": {\"minipass\": \"^7.1.2\"}}\n",
+    );
+    repo.commit_all("vendored code");
+    let out = repo.scour(&["scan", "--format", "json", "."]);
+    let shown: Vec<String> = findings(&out)
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["path"].as_str().unwrap(),
+                f["context"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(shown, ["vendor/github.com/org/sdk/creds.go vendored"]);
+    let out = repo.scour(&["scan", "--format", "json", "--min-confidence", "low", "."]);
+    let low = findings(&out);
+    let secret = at(&low, "node_modules/lib/config.json", 1).expect("still found, at low");
+    assert_eq!(secret["context"], "vendored");
+    assert_eq!(secret["confidence"], "low");
+    // Paging tokens and version ranges are no candidates at all.
+    assert!(low.iter().all(|f| f["path"] != "package.json"
+        && !f["path"].as_str().unwrap().ends_with("paginators-1.json")));
+}

@@ -5,7 +5,8 @@
 //! else medium: a weak default in deployable configuration is what audits find), and where it
 //! sits lowers it: in a test, example, documentation or a commented-out line, a weak or chosen
 //! value is low and a random-looking one medium. Next to an example domain, or spelling its own
-//! key, a value is low.
+//! key, a value is low. In vendored third-party code (`node_modules/`, `vendor/`) every value
+//! that is not a format is low: its owner, not the repository's, rotates it.
 
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +80,7 @@ pub fn assess(e: &Evidence) -> Assessment {
         Context::Test => "a test",
         Context::Example => "an example",
         Context::Docs => "documentation",
+        Context::Vendored => "third-party code",
     };
     let aside = if e.commented {
         Some("a commented-out line")
@@ -89,6 +91,10 @@ pub fn assess(e: &Evidence) -> Assessment {
     } else {
         None
     };
+    // Whoever owns vendored code rotates what it holds; its formats are still reported above.
+    if e.context == Context::Vendored {
+        return level(Confidence::Low, format!("{value} in {place}"));
+    }
     let confidence = match (aside, e.strength) {
         (None, Strength::Strong) => Confidence::High,
         (None, _) | (Some(_), Strength::Strong) => Confidence::Medium,

@@ -24,6 +24,9 @@ pub enum Context {
     Example,
     /// Documentation and prose.
     Docs,
+    /// Third-party code a package manager installed or a project copied in (`node_modules/`,
+    /// `vendor/`, `site-packages/`): its owner, not this repository's, rotates what it holds.
+    Vendored,
 }
 
 /// What holds a match: a file, with its path when one is known, or a commit or tag message.
@@ -62,6 +65,7 @@ impl Context {
             Context::Test => "test",
             Context::Example => "example",
             Context::Docs => "docs",
+            Context::Vendored => "vendored",
         }
     }
 
@@ -76,6 +80,9 @@ impl Context {
             .to_ascii_lowercase();
         let mut parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
         let name = parts.pop().unwrap_or("");
+        if parts.iter().any(|d| VENDORED_DIRS.contains(d)) {
+            return Context::Vendored;
+        }
         if is_test_name(name) || parts.iter().any(|d| TEST_DIRS.contains(d)) {
             return Context::Test;
         }
@@ -100,6 +107,22 @@ impl Context {
         Context::Config
     }
 }
+
+/// Directory names that hold other projects' code: package managers' install folders
+/// (npm, Bower, Python, Go modules, Composer, Bundler, Carthage) and copied-in
+/// third-party trees.
+const VENDORED_DIRS: &[&str] = &[
+    "node_modules",
+    "bower_components",
+    "jspm_packages",
+    "site-packages",
+    "dist-packages",
+    "vendor",
+    "third_party",
+    "third-party",
+    "thirdparty",
+    "carthage",
+];
 
 /// Directory names that hold tests and their data.
 const TEST_DIRS: &[&str] = &[
@@ -207,6 +230,13 @@ mod tests {
             ("web/src/login.spec.ts", Context::Test),
             ("src/test/java/FooTest.java", Context::Test),
             ("examples/mysql/pod.yaml", Context::Example),
+            ("web/node_modules/pkg/test/fixture.json", Context::Vendored),
+            (
+                "venv/lib/python3.11/site-packages/botocore/data/x.json",
+                Context::Vendored,
+            ),
+            ("vendor/github.com/org/lib/config.go", Context::Vendored),
+            ("k8s/pods/db.yaml", Context::Config),
             (".env.example", Context::Example),
             ("config.sample.yml", Context::Example),
             ("docs/install.md", Context::Docs),

@@ -96,12 +96,27 @@ pub fn is_not_a_secret(value: &str) -> bool {
         return true;
     }
     is_positional(bytes)
+        || is_version(v)
         || is_format_string(v)
         || is_path(v)
         || is_file_name(&lower)
         || is_expression(v)
         || is_prose(v)
         || is_substitution_token(v)
+}
+
+/// A version or a package manager's version range (`^7.1.2`, `~> 2.0`, `>=1.4.0-rc.1`), or
+/// an IPv4 address: `"minipass": "^7.1.2"` is a dependency whose name ends in `pass`.
+fn is_version(v: &str) -> bool {
+    let rest = v.trim_start_matches(['^', '~', '>', '<', '=', 'v', ' ']);
+    let core = rest.split(['-', '+']).next().unwrap_or(rest);
+    let parts: Vec<&str> = core.split('.').collect();
+    let operator = rest.len() < v.len();
+    parts.len() >= if operator { 2 } else { 3 }
+        && parts[0].bytes().all(|b| b.is_ascii_digit())
+        && parts.iter().all(|p| {
+            !p.is_empty() && (p.bytes().all(|b| b.is_ascii_digit()) || *p == "x" || *p == "*")
+        })
 }
 
 /// A URL or `host:port` address without credentials in it: where a service is, not a secret.
@@ -490,6 +505,62 @@ pub fn names_an_entry(key: &[u8], value: &str) -> bool {
             words.last().map(String::as_str),
             Some("name" | "ref" | "file" | "path" | "filename" | "id" | "selector" | "field")
         )
+}
+
+/// Whether `key` names a token that is no credential: a position in a paged listing
+/// (`NextToken`, `output_token`, `nextPageToken`), a request's idempotency or concurrency token
+/// (`ClientRequestToken`, `ChangeToken`, `update_token`), or a lexical token of a language
+/// model's vocabulary (`eos_token`, `max_tokens`).
+pub fn names_a_non_credential_token(key: &[u8]) -> bool {
+    const QUALIFIERS: &[&str] = &[
+        "next",
+        "prev",
+        "previous",
+        "page",
+        "continuation",
+        "pagination",
+        "continue",
+        "cursor",
+        "starting",
+        "start",
+        "end",
+        "ending",
+        "forward",
+        "backward",
+        "resume",
+        "sync",
+        "cancel",
+        "cancellation",
+        "csrf",
+        "xsrf",
+        "input",
+        "output",
+        "bos",
+        "eos",
+        "pad",
+        "unk",
+        "sep",
+        "cls",
+        "mask",
+        "special",
+        "added",
+        "max",
+        "num",
+        "total",
+        "change",
+        "creation",
+        "idempotency",
+        "request",
+        "update",
+        "lifecycle",
+        "type",
+        "kind",
+    ];
+    let words = split_words(&String::from_utf8_lossy(key));
+    let n = words.len();
+    n >= 2
+        && matches!(words[n - 1].as_str(), "token" | "tokens" | "marker")
+        && QUALIFIERS.contains(&words[n - 2].as_str())
 }
 
 /// Prose and instructions: several words with spaces (`Root Password here...`), or a dashed
@@ -991,8 +1062,42 @@ mod tests {
             "443",
             "op://vault/item/password",
             "{{ secrets.DB }}",
+            "^7.1.2",
+            "~> 2.0",
+            ">=1.4.0-rc.1",
+            "1.2.x",
+            "10.0.0.1",
         ] {
             assert!(is_not_a_secret(v), "{v:?} should not be a secret");
+        }
+        for v in ["1.2", "2024", "v1.2.3abc", "12.34.56a", "~Zq8.vLm2"] {
+            assert!(!is_not_a_secret(v), "{v:?} is a value");
+        }
+    }
+
+    #[test]
+    fn paging_request_and_vocabulary_tokens_are_no_credentials() {
+        for k in [
+            "NextToken",
+            "output_token",
+            "nextPageToken",
+            "ClientRequestToken",
+            "eos_token",
+            "max_tokens",
+            "input_token",
+            "NextMarker",
+        ] {
+            assert!(names_a_non_credential_token(k.as_bytes()), "{k}");
+        }
+        for k in [
+            "token",
+            "access_token",
+            "refreshToken",
+            "GITHUB_TOKEN",
+            "SessionToken",
+            "bot_token",
+        ] {
+            assert!(!names_a_non_credential_token(k.as_bytes()), "{k}");
         }
     }
 

@@ -705,6 +705,7 @@ impl Detector {
             // `tlsSecret: myapp-tls` names one.
             || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
             || key.is_some_and(|k| judge::names_an_entry(k, &secret))
+            || key.is_some_and(judge::names_a_non_credential_token)
             || judge::inside_interpolation(
                 &text[prefilter::line_around(text, span.start).start..span.start],
             )
