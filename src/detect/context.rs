@@ -206,11 +206,14 @@ fn is_example_name(name: &str) -> bool {
         .skip(1)
         .chain(std::iter::once(name.split('.').next().unwrap_or("")))
         .any(|part| {
+            let head = part.split(['-', '_']).next().unwrap_or(part);
             MARKS.contains(&part)
                 || part.ends_with("-example")
                 || part.ends_with("_example")
                 || part.starts_with("example-")
                 || part.starts_with("example_")
+                // `examples-1.json`, `samples_v2.yaml`: a numbered set of examples.
+                || matches!(head, "examples" | "samples")
         })
 }
 
@@ -237,6 +240,10 @@ mod tests {
             ),
             ("vendor/github.com/org/lib/config.go", Context::Vendored),
             ("k8s/pods/db.yaml", Context::Config),
+            (
+                "botocore/data/rds/2014-10-31/examples-1.json",
+                Context::Example,
+            ),
             (".env.example", Context::Example),
             ("config.sample.yml", Context::Example),
             ("docs/install.md", Context::Docs),

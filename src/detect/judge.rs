@@ -87,8 +87,14 @@ pub fn is_not_a_secret(value: &str) -> bool {
     if v.contains("***") || v.contains("REDACTED") || v.contains("REMOVED") {
         return true;
     }
-    // The documented examples of cloud providers (AKIAIOSFODNN7EXAMPLE and its secret key).
-    if v.ends_with("EXAMPLE") || v.contains("EXAMPLEKEY") {
+    // The documented examples of cloud providers (AKIAIOSFODNN7EXAMPLE and its secret key),
+    // which mark a long example value with `EXAMPLE` inside it or `example` at its end.
+    if v.ends_with("EXAMPLE")
+        || v.len() >= 16 && (v.contains("EXAMPLE") || lower.ends_with("example"))
+    {
+        return true;
+    }
+    if is_arn(v) {
         return true;
     }
     // Short numbers are lengths, ports and counts, not passwords.
@@ -103,6 +109,31 @@ pub fn is_not_a_secret(value: &str) -> bool {
         || is_expression(v)
         || is_prose(v)
         || is_substitution_token(v)
+}
+
+/// An Amazon Resource Name (`arn:aws:iam::aws:policy/...`), or a pattern matching some
+/// (`^arn:[a-z]*:secretsmanager:...`): it names a resource, and `:secret:` inside one is no key.
+pub fn is_arn(v: &str) -> bool {
+    let v = v.trim_start_matches('^');
+    let Some(rest) = v.strip_prefix("arn:") else {
+        return false;
+    };
+    let partition = rest.split(':').next().unwrap_or("");
+    rest.contains(':')
+        && (partition.starts_with("aws")
+            || partition.starts_with('*')
+            || partition.starts_with('['))
+}
+
+/// Whether the text before a key holds the start of an ARN the key is part of
+/// (`"arn:aws:secretsmanager:us-east-1:123:secret:name"`).
+pub fn inside_arn(before: &[u8]) -> bool {
+    let token = before
+        .iter()
+        .rev()
+        .take_while(|&&b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b'`' | b'='))
+        .count();
+    is_arn(&String::from_utf8_lossy(&before[before.len() - token..]))
 }
 
 /// A version or a package manager's version range (`^7.1.2`, `~> 2.0`, `>=1.4.0-rc.1`), or
@@ -507,6 +538,22 @@ pub fn names_an_entry(key: &[u8], value: &str) -> bool {
         )
 }
 
+/// Whether the key that follows `before` ends a quoted qualified name (`"AWS::KMS::Key"`,
+/// `'Crypt::Secret'`): a type or module named as a map's key, not a setting.
+pub fn ends_a_quoted_qualified_name(before: &[u8]) -> bool {
+    let name = before
+        .iter()
+        .rev()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+        .count();
+    let qualifier = &before[before.len() - name..];
+    qualifier.ends_with(b"::")
+        && matches!(
+            before.len().checked_sub(name + 1).map(|i| before[i]),
+            Some(b'"' | b'\'')
+        )
+}
+
 /// Whether `key` names a token that is no credential: a position in a paged listing
 /// (`NextToken`, `output_token`, `nextPageToken`), a request's idempotency or concurrency token
 /// (`ClientRequestToken`, `ChangeToken`, `update_token`), or a lexical token of a language
@@ -551,6 +598,9 @@ pub fn names_a_non_credential_token(key: &[u8]) -> bool {
         "creation",
         "idempotency",
         "request",
+        "lock",
+        "client",
+        "sequence",
         "update",
         "lifecycle",
         "type",
@@ -1067,12 +1117,26 @@ mod tests {
             ">=1.4.0-rc.1",
             "1.2.x",
             "10.0.0.1",
+            "arn:aws:iam::aws:policy/IAMUserChangePassword",
+            "^arn:[a-z]*:secretsmanager:[a-z0-9]*:[0-9]*:secret:[a-zA-Z0-9]*",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "9drTJvcXLB89EXAMPLELB8923FB892xMFI",
+            "so0eNA2uSHUNlHI0S2cJ305GuIX1CezaRdGtexample",
         ] {
             assert!(is_not_a_secret(v), "{v:?} should not be a secret");
         }
         for v in ["1.2", "2024", "v1.2.3abc", "12.34.56a", "~Zq8.vLm2"] {
             assert!(!is_not_a_secret(v), "{v:?} is a value");
         }
+    }
+
+    #[test]
+    fn quoted_qualified_names_are_types_not_settings() {
+        assert!(ends_a_quoted_qualified_name(b"    \"AWS::ApiGateway::"));
+        assert!(ends_a_quoted_qualified_name(b"requires => { 'Crypt::"));
+        assert!(!ends_a_quoted_qualified_name(b"const char* Config::"));
+        assert!(!ends_a_quoted_qualified_name(b"    \""));
+        assert!(!ends_a_quoted_qualified_name(b""));
     }
 
     #[test]

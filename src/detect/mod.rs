@@ -622,6 +622,11 @@ impl Detector {
                     continue;
                 }
             }
+            if key_span.is_some_and(|(at, _)| {
+                judge::ends_a_quoted_qualified_name(&hay[..at]) || judge::inside_arn(&hay[..at])
+            }) {
+                continue;
+            }
             let items = match key_span {
                 Some((_, key_end))
                     if key_end <= start && list::opens_list(&hay[key_end..start]) =>
