@@ -119,10 +119,7 @@ pub fn is_arn(v: &str) -> bool {
         return false;
     };
     let partition = rest.split(':').next().unwrap_or("");
-    rest.contains(':')
-        && (partition.starts_with("aws")
-            || partition.starts_with('*')
-            || partition.starts_with('['))
+    rest.contains(':') && (partition.starts_with("aws") || partition.starts_with(['*', '[', '.']))
 }
 
 /// Whether the text before a key holds the start of an ARN the key is part of
@@ -1119,6 +1116,7 @@ mod tests {
             "10.0.0.1",
             "arn:aws:iam::aws:policy/IAMUserChangePassword",
             "^arn:[a-z]*:secretsmanager:[a-z0-9]*:[0-9]*:secret:[a-zA-Z0-9]*",
+            "arn:.*:secretsmanager:[a-z]+:\\d{12}:secret:[a-z]+",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "9drTJvcXLB89EXAMPLELB8923FB892xMFI",
             "so0eNA2uSHUNlHI0S2cJ305GuIX1CezaRdGtexample",
