@@ -395,6 +395,16 @@ fn is_expression(v: &str) -> bool {
     {
         return true;
     }
+    // A path in Rust, C++, PHP or Ruby: `proc_macro2::TokenStream`, `Config::DEFAULT_KEY`.
+    let segments: Vec<&str> = v.split("::").collect();
+    if segments.len() >= 2
+        && segments.iter().all(|p| {
+            let p = p.split(['<', '(']).next().unwrap_or(p);
+            !p.is_empty() && p.bytes().all(ident_char) && !p.as_bytes()[0].is_ascii_digit()
+        })
+    {
+        return true;
+    }
     is_credential_identifier(v)
 }
 
@@ -1117,6 +1127,9 @@ mod tests {
             "arn:aws:iam::aws:policy/IAMUserChangePassword",
             "^arn:[a-z]*:secretsmanager:[a-z0-9]*:[0-9]*:secret:[a-zA-Z0-9]*",
             "arn:.*:secretsmanager:[a-z]+:\\d{12}:secret:[a-z]+",
+            "proc_macro2::TokenStream",
+            "proc_macro2::TokenStream::from_str",
+            "Config::DEFAULT_KEY",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "9drTJvcXLB89EXAMPLELB8923FB892xMFI",
             "so0eNA2uSHUNlHI0S2cJ305GuIX1CezaRdGtexample",
