@@ -97,8 +97,12 @@ pub fn is_not_a_secret(value: &str) -> bool {
     if is_arn(v) {
         return true;
     }
-    // Short numbers are lengths, ports and counts, not passwords.
-    if bytes.len() < 4 && bytes.iter().all(u8::is_ascii_digit) {
+    // Short numbers are lengths, ports and counts, not passwords; nor is a letter or two.
+    if bytes.len() < 4 && bytes.iter().all(u8::is_ascii_digit) || v.chars().count() <= 2 {
+        return true;
+    }
+    // `$insta::secret`: a variable of another section (OpenSSL configuration, Perl).
+    if bytes[0] == b'$' && v.len() > 1 && is_expression(&v[1..]) {
         return true;
     }
     is_positional(bytes)
@@ -268,9 +272,10 @@ fn is_format_string(v: &str) -> bool {
 /// A filesystem path: absolute, home- or dot-relative, or Windows, whose parts read as names
 /// (a random base64 value may start with `/`, but its parts do not read as names).
 fn is_path(v: &str) -> bool {
-    let rest = ["/", "./", "../", "~/", "$HOME/", "${HOME}/"]
+    let rest = ["/", "./", "../", "~/"]
         .iter()
         .find_map(|p| v.strip_prefix(p))
+        .or_else(|| variable_root(v))
         .or_else(|| {
             let b = v.as_bytes();
             (b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\')
@@ -282,6 +287,19 @@ fn is_path(v: &str) -> bool {
             .split(['/', '\\'])
             .filter(|part| !part.is_empty())
             .all(reads_as_name)
+}
+
+/// The rest of a path rooted at a variable: `$HOME/`, `${dir}/`, `$(TOP)/`.
+fn variable_root(v: &str) -> Option<&str> {
+    let rest = v.strip_prefix('$')?;
+    let (name, rest) = match rest.as_bytes().first()? {
+        b'{' => rest[1..].split_once('}')?,
+        b'(' => rest[1..].split_once(')')?,
+        _ => rest.split_once('/')?,
+    };
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then_some(rest)
 }
 
 /// A path or name part: letters with at most light capitalisation, digits, `.-_@`.
@@ -1130,6 +1148,11 @@ mod tests {
             "proc_macro2::TokenStream",
             "proc_macro2::TokenStream::from_str",
             "Config::DEFAULT_KEY",
+            "$insta::secret",
+            "$dir/private/cakey.pem",
+            "${HOME}/.ssh/id_rsa",
+            "$(TOP)/keys/dev.key",
+            "A",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "9drTJvcXLB89EXAMPLELB8923FB892xMFI",
             "so0eNA2uSHUNlHI0S2cJ305GuIX1CezaRdGtexample",
