@@ -53,8 +53,15 @@ def run_scour(scour, cwd, target):
 
 
 def weighed(finding):
-    """Whether the model decides the finding (distinctive formats are high anywhere)."""
+    """Whether the model decides the finding (distinctive formats are high anywhere, and
+    vendored code's other values low)."""
     return "model " in finding["reason"]
+
+
+def shown(finding):
+    """Whether scour shows the finding by default (what a finding the model does not weigh,
+    a format or a value in vendored code, stays at)."""
+    return finding["confidence"] in ("medium", "high")
 
 
 def creddata_samples(scour, root):
@@ -84,7 +91,7 @@ def creddata_samples(scour, root):
         else:
             continue  # X only: neither true nor false
         samples.append({"x": f["features"], "y": label, "group": repo, "src": "creddata",
-                        "row": (path, f["line"]), "fixed": not weighed(f)})
+                        "row": (path, f["line"]), "fixed": not weighed(f), "shown": shown(f)})
     return samples
 
 
@@ -98,7 +105,8 @@ def corpora_samples(scour, work):
             label = labels.get((corpus, f["path"], f["line"]))
             samples.append({"x": f["features"], "y": 1 if label == "real" else 0,
                             "group": corpus, "src": "corpora", "row": (f["path"], f["line"]),
-                            "labelled": label is not None, "fixed": not weighed(f)})
+                            "labelled": label is not None, "fixed": not weighed(f),
+                            "shown": shown(f)})
     return samples
 
 
@@ -139,7 +147,7 @@ def fit(samples, vocab, iters=150, rate=0.3):
 
 def prob(model, sample):
     if sample["fixed"]:
-        return 1.0
+        return 1.0 if sample["shown"] else 0.0
     feats = sample["x"]
     b, w = model
     z = b + sum(w.get(n, 0.0) for n in set(feats))

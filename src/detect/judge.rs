@@ -579,6 +579,25 @@ pub fn ends_a_quoted_qualified_name(before: &[u8]) -> bool {
         )
 }
 
+/// Whether the text after a value makes the value a declaration's type: `NAME: Type = ...`
+/// (`api_token: Final[str] = ...`, `BYPASS: _bindgen_ty_24 = ...`), where the value is the
+/// part after `=`, which the typed-assignment rule reads.
+pub fn annotates_a_type(after: &[u8]) -> bool {
+    let mut rest = after;
+    if let Some(open @ (b'[' | b'<')) = rest.first().copied() {
+        let close = if open == b'[' { b']' } else { b'>' };
+        let Some(end) = rest.iter().position(|&b| b == close || b == b'\n') else {
+            return false;
+        };
+        if rest[end] != close {
+            return false;
+        }
+        rest = &rest[end + 1..];
+    }
+    let rest = rest.trim_ascii_start();
+    rest.first() == Some(&b'=') && !matches!(rest.get(1), Some(b'=' | b'>' | b'~'))
+}
+
 /// Whether `key` names a token that is no credential: a position in a paged listing
 /// (`NextToken`, `output_token`, `nextPageToken`), a request's idempotency or concurrency token
 /// (`ClientRequestToken`, `ChangeToken`, `update_token`), or a lexical token of a language
@@ -1171,6 +1190,16 @@ mod tests {
         assert!(!ends_a_quoted_qualified_name(b"const char* Config::"));
         assert!(!ends_a_quoted_qualified_name(b"    \""));
         assert!(!ends_a_quoted_qualified_name(b""));
+    }
+
+    #[test]
+    fn a_type_before_an_assignment_is_no_value() {
+        assert!(annotates_a_type(b"[str] = \"x\""));
+        assert!(annotates_a_type(b" = _bindgen_ty_24::A;"));
+        assert!(annotates_a_type(b"<u8> = vec![]"));
+        assert!(!annotates_a_type(b" == other"));
+        assert!(!annotates_a_type(b"\"\n"));
+        assert!(!annotates_a_type(b", user: bob"));
     }
 
     #[test]

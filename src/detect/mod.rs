@@ -711,6 +711,7 @@ impl Detector {
             || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
             || key.is_some_and(|k| judge::names_an_entry(k, &secret))
             || key.is_some_and(judge::names_a_non_credential_token)
+            || key.is_some() && layers.is_empty() && unquoted_type(text, &span)
             || judge::inside_interpolation(
                 &text[prefilter::line_around(text, span.start).start..span.start],
             )
@@ -762,6 +763,14 @@ fn in_claimed_region(regions: &[Region], at: usize) -> bool {
     regions.iter().any(|g| {
         matches!(g.kind, RegionKind::SecretData | RegionKind::SealedData) && g.range.contains(&at)
     })
+}
+
+/// Whether an unquoted captured value is a declaration's type (`NAME: Type = value`).
+fn unquoted_type(text: &[u8], span: &Range<usize>) -> bool {
+    let line_end = prefilter::line_around(text, span.start).end;
+    let after = &text[span.end..line_end.max(span.end)];
+    let quoted = span.start > 0 && matches!(text[span.start - 1], b'"' | b'\'' | b'`');
+    !quoted && judge::annotates_a_type(after)
 }
 
 /// Strips one pair of matching quotes and surrounding blanks from a captured span.
