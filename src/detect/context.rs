@@ -182,7 +182,8 @@ const DOC_DIRS: &[&str] = &[
 /// File names of tests across ecosystems: `*_test.go`, `test_*.py`, `*.spec.ts`, `FooTest.java`.
 fn is_test_name(name: &str) -> bool {
     let stem = name.split('.').next().unwrap_or(name);
-    stem.starts_with("test_")
+    stem == "test"
+        || stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
         || stem.ends_with("-test")
@@ -240,6 +241,7 @@ mod tests {
             ),
             ("vendor/github.com/org/lib/config.go", Context::Vendored),
             ("k8s/pods/db.yaml", Context::Config),
+            ("contrib/credential/netrc/test.netrc", Context::Test),
             (
                 "botocore/data/rds/2014-10-31/examples-1.json",
                 Context::Example,

@@ -93,7 +93,8 @@ const SOURCE_EXTENSIONS: &[&str] = &[
     "rs", "go", "py", "pyi", "rb", "js", "mjs", "cjs", "jsx", "ts", "tsx", "java", "kt", "kts",
     "scala", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "cs", "fs", "swift", "m", "mm",
     "php", "pl", "pm", "lua", "dart", "ex", "exs", "erl", "hrl", "hs", "ml", "mli", "clj", "cljs",
-    "r", "jl", "zig", "nim", "vue", "svelte", "s", "asm", "proto", "fbs", "v", "d", "f90",
+    "r", "jl", "zig", "nim", "vue", "svelte", "html", "htm", "xhtml", "s", "asm", "proto", "fbs",
+    "v", "d", "f90",
 ];
 
 #[cfg(test)]

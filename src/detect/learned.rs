@@ -229,6 +229,8 @@ fn value_features(v: &str, read: &ValueRead, f: &mut Vec<String>) {
         (v.bytes().all(|b| b.is_ascii_lowercase()), "lower_only"),
         (v.contains(' '), "space"),
         (v.contains('/') || v.contains('\\'), "slash"),
+        // A base64 body's slashes are its alphabet's, not a path's (`i3j9W25+m8laz/mOe...h7=`).
+        (is_base64(v) && v.contains('/'), "base64_slash"),
         (v.contains('.'), "dot"),
         (
             v.contains('$') || v.contains('%') || v.contains('{'),
@@ -249,6 +251,16 @@ fn value_features(v: &str, read: &ValueRead, f: &mut Vec<String>) {
     if let Some(cover) = read.word_cover {
         f.push(format!("words:{}", words_bucket(cover)));
     }
+}
+
+/// A base64 or base64url body of 16 or more characters with digits and letters of both cases.
+fn is_base64(v: &str) -> bool {
+    v.len() >= 16
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
+        && v.bytes().any(|b| b.is_ascii_digit())
+        && v.bytes().any(|b| b.is_ascii_uppercase())
+        && v.bytes().any(|b| b.is_ascii_lowercase())
 }
 
 fn is_hex(v: &str) -> bool {
@@ -361,5 +373,8 @@ mod tests {
     fn shapes() {
         assert!(is_uuid("84228635-7389-9500-5083-188cdd25bc73"));
         assert!(!is_uuid("84228635-7389-9500-5083"));
+        assert!(is_base64("i3j9W25+m8lazNEg6Ac7f0n/mOeSA6OFDyWKpzU2oh7="));
+        assert!(!is_base64("/etc/ssl/private/tls.key"));
+        assert!(!is_base64("charts/app/templates/x"));
     }
 }
