@@ -64,7 +64,7 @@ pub fn is_not_a_secret(value: &str) -> bool {
     if bytes[0] == b'<' && bytes[bytes.len() - 1] == b'>' {
         return true;
     }
-    if bytes[0] == b'!'
+    if is_yaml_tag(bytes)
         || bytes[0] == b'&'
         || bytes[0] == b'*' && bytes.len() > 1 && bytes[1].is_ascii_alphabetic()
     {
@@ -113,6 +113,18 @@ pub fn is_not_a_secret(value: &str) -> bool {
         || is_expression(v)
         || is_prose(v)
         || is_substitution_token(v)
+}
+
+/// A YAML tag (`!Ref`, `!!binary`, `!secret db_password`, `!vault |`): a word after `!`, up
+/// to the end or a blank. `!Xk3q9v!` is a value that starts with `!`.
+fn is_yaml_tag(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes.strip_prefix(b"!") else {
+        return false;
+    };
+    let rest = rest.strip_prefix(b"!").unwrap_or(rest);
+    rest.iter()
+        .take_while(|b| !b.is_ascii_whitespace())
+        .all(|b| b.is_ascii_alphanumeric() || b"_.:/<>-".contains(b))
 }
 
 /// An Amazon Resource Name (`arn:aws:iam::aws:policy/...`), or a pattern matching some
@@ -542,10 +554,19 @@ fn words_only(words: &[String]) -> bool {
 /// (`existingSecretKey`, `tokenSecretKey`, `passwordKey`, `secretName`), and `value` reads as
 /// such a name (`token`, `hosted-grafana-id`).
 pub fn names_an_entry(key: &[u8], value: &str) -> bool {
-    let name_value = value.len() <= 64
-        && value.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
+    // A Kubernetes-style name (`hosted-grafana-id`) or a CI secret's (`DOCKERHUB_USERNAME`).
+    let charset = |upper: bool| {
+        value.bytes().all(|b| {
+            (if upper {
+                b.is_ascii_uppercase()
+            } else {
+                b.is_ascii_lowercase()
+            }) || b.is_ascii_digit()
+                || matches!(b, b'-' | b'.' | b'_')
         })
+    };
+    let name_value = value.len() <= 64
+        && (charset(false) || charset(true))
         && value.bytes().filter(u8::is_ascii_digit).count() * 4 <= value.len();
     if !name_value {
         return false;
@@ -557,6 +578,8 @@ pub fn names_an_entry(key: &[u8], value: &str) -> bool {
         || ends("password", "key")
         || ends("token", "key")
         || ends("passwd", "key")
+        // The secret that holds the user name to log in with (`username_secret: REGISTRY_USER`).
+        || ends("username", "secret")
         || matches!(
             words.last().map(String::as_str),
             Some("name" | "ref" | "file" | "path" | "filename" | "id" | "selector" | "field")
@@ -1148,6 +1171,10 @@ mod tests {
             "ENC[AES256_GCM,data:abc]",
             "vault:secret/data/db#password",
             "!vault |",
+            "!Ref",
+            "!!binary",
+            "!secret db_password",
+            "!GetAtt Db.Endpoint.Address",
             "|",
             "********",
             "xxxxxx",
@@ -1178,7 +1205,15 @@ mod tests {
         ] {
             assert!(is_not_a_secret(v), "{v:?} should not be a secret");
         }
-        for v in ["1.2", "2024", "v1.2.3abc", "12.34.56a", "~Zq8.vLm2"] {
+        for v in [
+            "1.2",
+            "2024",
+            "v1.2.3abc",
+            "12.34.56a",
+            "~Zq8.vLm2",
+            "!Fq8vLm2x!",
+            "!Zq8@vLm2",
+        ] {
             assert!(!is_not_a_secret(v), "{v:?} is a value");
         }
     }

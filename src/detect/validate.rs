@@ -8,7 +8,20 @@ pub fn passes(check: Validate, secret: &str) -> bool {
     match check {
         Validate::Jwt => jwt(secret),
         Validate::PrivateKey => private_key(secret),
+        Validate::NkeySeed => nkey_seed(secret),
     }
+}
+
+/// An nkey (NATS) is unpadded base32 of a prefix, the key and a CRC-16/XMODEM of both, little
+/// endian: the checksum tells a real seed from a string of the same shape.
+fn nkey_seed(seed: &str) -> bool {
+    let Ok(bytes) = data_encoding::BASE32_NOPAD.decode(seed.as_bytes()) else {
+        return false;
+    };
+    let Some((body, sum)) = bytes.split_last_chunk::<2>() else {
+        return false;
+    };
+    crc::Crc::<u16>::new(&crc::CRC_16_XMODEM).checksum(body) == u16::from_le_bytes(*sum)
 }
 
 /// A JWT has three dot-separated base64url segments; the first is a JSON header with `alg`.
@@ -104,6 +117,19 @@ fn literal_content(line: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nkey_seed_checksum_must_match() {
+        let seed = "SUAMVNFYGIPNVHAKPGZYSZE6TUYA7N7EOXMLANRNMNZQ5SVFTTKSKSZYJ4";
+        assert!(nkey_seed(seed));
+        assert!(nkey_seed(
+            "SOAFLIQ7SLBYGY7K73736B6FKD5VWBG6YAMNBYOKE2EIHAESU6XUZABQAA"
+        ));
+        // One character changed: same shape, wrong checksum.
+        assert!(!nkey_seed(&seed.replacen("SUAM", "SUAN", 1)));
+        assert!(!nkey_seed("SUA1"));
+        assert!(!nkey_seed(""));
+    }
 
     #[test]
     fn jwt_header_must_have_alg() {

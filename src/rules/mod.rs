@@ -197,6 +197,8 @@ pub enum Validate {
     Jwt,
     /// A PEM or OpenSSH private key whose body decodes to plausible key material.
     PrivateKey,
+    /// A NATS nkey seed: base32 whose trailing CRC-16 matches the bytes before it.
+    NkeySeed,
 }
 
 /// One rule as written in a rule file; every field is documented in README's rule section.
