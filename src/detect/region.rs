@@ -78,38 +78,85 @@ pub fn regions(text: &[u8]) -> Vec<Region> {
 }
 
 fn document(lines: &[Line<'_>], out: &mut Vec<Region>) {
-    let kind = lines.iter().find_map(|l| {
-        let rest = l.content.strip_prefix(b"kind:").filter(|_| l.indent == 0)?;
-        Some(unquote(trim(rest)))
+    let is_sealed = lines.iter().any(|l| {
+        l.indent == 0
+            && l.content
+                .strip_prefix(b"kind:")
+                .is_some_and(|k| unquote(trim(k)) == b"SealedSecret")
     });
-    let is_secret = kind == Some(b"Secret".as_slice());
-    let is_sealed = kind == Some(b"SealedSecret".as_slice());
     for (i, line) in lines.iter().enumerate() {
         let region = match line.content {
-            b"data:" if is_secret && line.indent == 0 => RegionKind::SecretData,
-            b"stringData:" if is_secret && line.indent == 0 => RegionKind::SecretStringData,
             b"encryptedData:" if is_sealed => RegionKind::SealedData,
             b"secretGenerator:" => RegionKind::SecretGenerator,
             _ => continue,
         };
-        match region {
-            // Secret values sit one per line at the block's first level; deeper lines belong
-            // to block scalars (whole files) that the ordinary rules read.
-            RegionKind::SecretData | RegionKind::SecretStringData => {
-                out.extend(entries(lines, i).map(|range| Region {
-                    kind: region,
-                    range,
-                }))
-            }
-            _ => {
-                if let Some(range) = block(lines, i) {
-                    out.push(Region {
-                        kind: region,
-                        range,
-                    });
-                }
-            }
+        if let Some(range) = block(lines, i) {
+            out.push(Region {
+                kind: region,
+                range,
+            });
         }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let (level, key) = key_of(line);
+        let is_secret = key
+            .strip_prefix(b"kind:")
+            .is_some_and(|k| unquote(trim(k)) == b"Secret");
+        if is_secret {
+            secret_object(lines, object_around(lines, i, level), level, out);
+        }
+    }
+}
+
+/// A line's key and the column it starts at: `- kind: Secret` holds `kind: Secret` two columns
+/// in, as the first key of a list item.
+fn key_of<'a>(line: &Line<'a>) -> (usize, &'a [u8]) {
+    match line.content.strip_prefix(b"- ") {
+        Some(rest) => {
+            let pad = rest.iter().take_while(|&&b| b == b' ').count();
+            (line.indent + 2 + pad, &rest[pad..])
+        }
+        None => (line.indent, line.content),
+    }
+}
+
+/// The lines of the mapping whose keys start at column `level` and that holds line `at`: a
+/// whole document at column 0, or one item of a list (`items:` of a `kind: List`, a tool's
+/// `manifests:`), which starts at its `- ` line.
+fn object_around(lines: &[Line<'_>], at: usize, level: usize) -> Range<usize> {
+    let inside =
+        |l: &Line<'_>| l.content.is_empty() || l.content.starts_with(b"#") || l.indent >= level;
+    let opens_item = |l: &Line<'_>| l.content.starts_with(b"- ") && key_of(l).0 == level;
+    let mut start = at;
+    while start > 0 && !opens_item(&lines[start]) {
+        let prev = &lines[start - 1];
+        if !inside(prev) {
+            if opens_item(prev) {
+                start -= 1;
+            }
+            break;
+        }
+        start -= 1;
+    }
+    let mut end = at + 1;
+    while end < lines.len() && inside(&lines[end]) {
+        end += 1;
+    }
+    start..end
+}
+
+/// The `data:` and `stringData:` regions of the Secret on `object`, whose keys start at `level`.
+fn secret_object(lines: &[Line<'_>], object: Range<usize>, level: usize, out: &mut Vec<Region>) {
+    for i in object.clone() {
+        let (at, key) = key_of(&lines[i]);
+        let kind = match key {
+            b"data:" if at == level => RegionKind::SecretData,
+            b"stringData:" if at == level => RegionKind::SecretStringData,
+            _ => continue,
+        };
+        // Secret values sit one per line at the block's first level; deeper lines belong to
+        // block scalars (whole files) that the ordinary rules read.
+        out.extend(entries(&lines[..object.end], i, level).map(|range| Region { kind, range }));
     }
 }
 
@@ -131,9 +178,13 @@ fn block(lines: &[Line<'_>], key: usize) -> Option<Range<usize>> {
     last.map(|l| lines[key + 1].start..l.end)
 }
 
-/// The lines at the first level of the block under line `key`, each as its own range.
-fn entries<'a>(lines: &'a [Line<'a>], key: usize) -> impl Iterator<Item = Range<usize>> + 'a {
-    let level = lines[key].indent;
+/// The lines at the first level of the block under line `key` (whose key starts at column
+/// `level`), each as its own range.
+fn entries<'a>(
+    lines: &'a [Line<'a>],
+    key: usize,
+    level: usize,
+) -> impl Iterator<Item = Range<usize>> + 'a {
     let nested = lines[key + 1..]
         .iter()
         .filter(|l| !l.content.is_empty() && !l.content.starts_with(b"#"))
@@ -191,6 +242,28 @@ mod tests {
         assert!(std::str::from_utf8(&k[r[0].range.clone()])
             .unwrap()
             .ends_with("DB_PASSWORD=postgres"));
+    }
+
+    /// `kubectl get secrets -o yaml` prints a `kind: List` whose `items:` are Secrets; tools
+    /// (Helmfile, Terraform) nest manifests in their own lists.
+    #[test]
+    fn secrets_nested_in_lists() {
+        let text = b"apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    token: cGFzc3dvcmQ=\n  kind: ConfigMap\n- apiVersion: v1\n  data:\n    password: cGFzc3dvcmQ=\n  kind: Secret\n  metadata:\n    name: db\nkind: List\n";
+        let r = regions(text);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].kind, RegionKind::SecretData);
+        assert_eq!(
+            std::str::from_utf8(&text[r[0].range.clone()]).unwrap(),
+            "    password: cGFzc3dvcmQ="
+        );
+        let text = b"manifests:\n  - apiVersion: v1\n    kind: Secret\n    stringData:\n      # documented in the README\n      API_KEY: abc\n  - kind: ConfigMap\n    data:\n      x: y\n";
+        let r = regions(text);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].kind, RegionKind::SecretStringData);
+        assert_eq!(
+            std::str::from_utf8(&text[r[0].range.clone()]).unwrap(),
+            "      API_KEY: abc"
+        );
     }
 
     /// Found by `fuzz/` (target `region`): regions came out of order when a block nested in a
