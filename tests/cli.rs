@@ -175,9 +175,9 @@ fn report_file_is_private_even_when_it_existed() {
 fn ignore_files_and_no_ignore() {
     let repo = Repo::new();
     repo.write(".gitignore", "local.env\n");
-    repo.write(".scourignore", "vendor/\n*.fixture\n");
+    repo.write(".scourignore", "generated/\n*.fixture\n");
     repo.write("local.env", "DB_PASSWORD=l0calPass\n");
-    repo.write("vendor/lib/config.env", "DB_PASSWORD=vend0rPass\n");
+    repo.write("generated/lib/config.env", "DB_PASSWORD=vend0rPass\n");
     repo.write("test.fixture", format!("{TOKEN}\n"));
     repo.write("app.env", "DB_PASSWORD=appPass1\n");
     repo.commit_all("init");
@@ -194,7 +194,7 @@ fn ignore_files_and_no_ignore() {
             "app.env",
             "local.env",
             "test.fixture",
-            "vendor/lib/config.env"
+            "generated/lib/config.env"
         ]
     );
 }

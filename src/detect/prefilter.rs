@@ -26,8 +26,8 @@ const REGION_KEYWORDS: &[&str] = &["kind: Secret", "kind: SealedSecret", "secret
 pub struct Prefilter {
     /// Every keyword, case-insensitive.
     automaton: AhoCorasick,
-    /// The anchors' case forms, when a packed searcher could be built for them.
-    anchors: Option<packed::Searcher>,
+    /// The anchors' case forms, split among packed searchers (none: none could be built).
+    anchors: Vec<packed::Searcher>,
     /// For each keyword, the indices of the rules that list it.
     triggers: Vec<Vec<usize>>,
     /// For each keyword, whether it marks possible YAML regions.
@@ -83,13 +83,9 @@ impl Prefilter {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .expect("keywords are short literals; the automaton always builds");
-        let anchors = anchor_forms(&keywords, &written).and_then(|forms| {
-            packed::Config::new()
-                .match_kind(PackedKind::LeftmostFirst)
-                .builder()
-                .extend(forms)
-                .build()
-        });
+        let anchors = anchor_forms(&keywords, &written)
+            .and_then(|forms| anchor_searchers(&forms))
+            .unwrap_or_default();
         Prefilter {
             automaton,
             anchors,
@@ -100,7 +96,7 @@ impl Prefilter {
 
     /// Whether the fast anchor stage is in use (false: the automaton scans every byte).
     pub fn has_anchor_stage(&self) -> bool {
-        self.anchors.is_some()
+        !self.anchors.is_empty()
     }
 
     /// Finds the windows of each applicable rule in `text`.
@@ -134,20 +130,16 @@ impl Prefilter {
             }
         }
         for span in spans {
-            match &self.anchors {
-                Some(anchors) => {
-                    let mut at = span.start;
-                    while at < span.end {
-                        let Some(m) = anchors.find_in(text, aho_corasick::Span::from(at..span.end))
-                        else {
-                            break;
-                        };
-                        let line = line_around(text, m.start());
-                        self.keywords_in(text, line.clone(), rules, applicable, &mut hits);
-                        at = line.end + 1;
-                    }
-                }
-                None => self.keywords_in(text, span.clone(), rules, applicable, &mut hits),
+            if self.anchors.is_empty() {
+                self.keywords_in(text, span.clone(), rules, applicable, &mut hits);
+                continue;
+            }
+            let mut next = AnchorCursor::new(&self.anchors);
+            let mut at = span.start;
+            while let Some(found) = next.find(text, at..span.end) {
+                let line = line_around(text, found);
+                self.keywords_in(text, line.clone(), rules, applicable, &mut hits);
+                at = line.end + 1;
             }
         }
         for windows in &mut hits.windows {
@@ -196,6 +188,69 @@ impl Prefilter {
     }
 }
 
+/// The most forms one packed searcher is given: Teddy's own limit, past which its buckets
+/// share so many fingerprints that checking false candidates costs more than a second pass.
+const FORMS_PER_SEARCHER: usize = 64;
+
+/// Packed searchers over `forms`, as few as hold them at [`FORMS_PER_SEARCHER`] each, the
+/// forms dealt evenly among them; `None` when one cannot be built (no SIMD).
+fn anchor_searchers(forms: &[Vec<u8>]) -> Option<Vec<packed::Searcher>> {
+    let searchers = forms.len().div_ceil(FORMS_PER_SEARCHER).max(1);
+    (0..searchers)
+        .map(|i| {
+            packed::Config::new()
+                .match_kind(PackedKind::LeftmostFirst)
+                .builder()
+                .extend(forms.iter().skip(i).step_by(searchers))
+                .build()
+        })
+        .collect()
+}
+
+/// The next anchor at or after a position, over several searchers: each one's next match is
+/// kept until the search passes it, so no searcher scans the same bytes twice.
+struct AnchorCursor<'a> {
+    searchers: &'a [packed::Searcher],
+    /// Per searcher: where its last search started and the start of the match it found.
+    next: Vec<Option<(usize, Option<usize>)>>,
+}
+
+impl<'a> AnchorCursor<'a> {
+    fn new(searchers: &'a [packed::Searcher]) -> Self {
+        AnchorCursor {
+            searchers,
+            next: vec![None; searchers.len()],
+        }
+    }
+
+    /// The start of the first anchor in `span`.
+    fn find(&mut self, text: &[u8], span: Range<usize>) -> Option<usize> {
+        if span.start >= span.end {
+            return None;
+        }
+        let mut first: Option<usize> = None;
+        for (searcher, next) in self.searchers.iter().zip(&mut self.next) {
+            // A cached answer stands while the span starts at or before the match it found
+            // (or, when it found none, while the span starts after where it looked from).
+            let stale = match *next {
+                Some((from, Some(found))) => span.start < from || span.start > found,
+                Some((from, None)) => span.start < from,
+                None => true,
+            };
+            if stale {
+                let found = searcher
+                    .find_in(text, aho_corasick::Span::from(span.clone()))
+                    .map(|m| m.start());
+                *next = Some((span.start, found));
+            }
+            if let Some((_, Some(found))) = *next {
+                first = Some(first.map_or(found, |f| f.min(found)));
+            }
+        }
+        first.filter(|&f| f < span.end)
+    }
+}
+
 /// The forms of the anchors: short literals, as written, that every keyword contains.
 ///
 /// A keyword that contains another keyword needs no anchor of its own; the rest collapse into
@@ -204,8 +259,8 @@ impl Prefilter {
 /// rule files list `password`, `PASSWORD` and `Password`. `None` when there are more forms than
 /// a packed searcher takes.
 fn anchor_forms(keywords: &[String], written: &[BTreeSet<String>]) -> Option<Vec<Vec<u8>>> {
-    // Teddy's own limit: past it, its false candidates cost more than the whole scan did.
-    const PACKED_LIMIT: usize = 64;
+    // Past this many forms, a packed scan per group costs more than the automaton alone.
+    const PACKED_LIMIT: usize = 2 * FORMS_PER_SEARCHER;
     let mut order: Vec<usize> = (0..keywords.len())
         .filter(|&k| {
             !keywords.iter().any(|other| {
@@ -348,6 +403,35 @@ mod tests {
                 .map(|f| String::from_utf8_lossy(f))
                 .collect::<Vec<_>>()
         );
+    }
+
+    /// The anchor stage, however many searchers hold the forms, finds every line the
+    /// automaton alone finds, when keywords are written in a case their rules list.
+    #[test]
+    fn split_anchor_searchers_find_what_the_automaton_finds() {
+        let set = RuleSet::builtin().unwrap();
+        let anchored = Prefilter::new(set.rules());
+        assert!(
+            anchored.anchors.len() >= 2,
+            "the built-in rules need two searchers"
+        );
+        let mut plain = Prefilter::new(set.rules());
+        plain.anchors.clear();
+        let applicable = vec![true; set.len()];
+        let mut text = String::new();
+        for rule in set.rules() {
+            for k in &rule.keywords {
+                text.push_str(&format!("x {k} = 1\nfiller line\n{k}{k}\n"));
+            }
+        }
+        let text = text.as_bytes();
+        let a = anchored.hits(text, set.rules(), &applicable);
+        let p = plain.hits(text, set.rules(), &applicable);
+        assert_eq!(a.windows, p.windows);
+        assert_eq!(a.region, p.region);
+        // Spans that end mid-text, and an empty one, stay inside the text.
+        let spans = [0..10, 10..10, text.len() - 5..text.len()];
+        let _ = anchored.hits_in(text, &spans, set.rules(), &applicable);
     }
 
     #[test]
