@@ -860,6 +860,110 @@ const KUBE_PASSWORD_B64: &str = "a1ViMy1wQTU1LTc3MzEtenE=";
 
 /// A history for killing purges in: secrets early on and at the tip (the checkout moves),
 /// a branch merged back, an annotated tag, and a commit-graph.
+#[test]
+fn messages_keep_every_byte_but_the_secrets_the_scan_reports() {
+    // From the grafana/helm-charts mirror: dropping a README by path rewrote messages such as
+    // `Use credentials from secret (#919)` to `... (***REMOVED***)`, where the rules match
+    // but report nothing, so the refs differed from `git filter-repo`'s.
+    const NOISE: [&str; 3] = [
+        "Use credentials from secret (#919)",
+        "Remove generation of unneeded secret (#22514)",
+        "Add support for mounting additional volumes (e.g. Secrets, ConfigMaps)",
+    ];
+    for args in [&[][..], &["--path", "deploy/app.env", "--include-head"][..]] {
+        let repo = Repo::new();
+        repo.write("README.md", "# platform\n");
+        let untouched = repo.commit_at("2022-01-01T00:00:00Z", NOISE[0]);
+        repo.git_at(
+            "2022-01-01T00:00:00Z",
+            &["tag", "-a", "v0", "-m", &format!("{}\n", NOISE[1])],
+        );
+        repo.write("deploy/app.env", SECRET_ENV);
+        let leaky = format!("{}\n\ndeployed with {TOKEN}\n", NOISE[1]);
+        let leaked = repo.commit_at("2022-01-02T00:00:00Z", &leaky);
+        repo.write("deploy/app.env", "DB_PASSWORD=${DB_PASSWORD}\n");
+        let later = repo.commit_at("2022-01-03T00:00:00Z", NOISE[2]);
+        let tag_before = repo.git(&["cat-file", "tag", "v0"]);
+        let raw = |id: &str| repo.git(&["cat-file", "commit", id]);
+        let before = [raw(&leaked), raw(&later)];
+
+        let text = common::succeeded(&purge(&repo, args));
+        assert!(text.contains("messages redacted: 1\n"), "{args:?}: {text}");
+        // Neither a commit nor a tag that only the noise would change is rewritten.
+        let map = commit_map(&repo);
+        assert!(!map.contains_key(&untouched), "{args:?}: {map:?}");
+        assert_eq!(repo.git(&["rev-parse", "v0^{commit}"]).trim(), untouched);
+        assert_eq!(repo.git(&["cat-file", "tag", "v0"]), tag_before, "{args:?}");
+        // A rewritten commit differs in its tree and parent lines and the reported secret only.
+        for (old, was) in [leaked, later].iter().zip(before) {
+            assert_eq!(
+                unlinked(&raw(&map[old])),
+                unlinked(&was).replace(TOKEN, "***REMOVED***"),
+                "{args:?}"
+            );
+        }
+    }
+}
+
+/// A raw commit without its `tree` and `parent` lines, which a rewrite may change.
+fn unlinked(raw: &str) -> String {
+    raw.lines()
+        .filter(|l| !l.starts_with("tree ") && !l.starts_with("parent "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn a_signed_commit_keeps_its_signature_unless_it_is_rewritten() {
+    // `git filter-repo` reads `git fast-export`, which drops every commit signature: on the
+    // grafana/helm-charts mirror it rewrote each of the 6,648 signed commits and all their
+    // descendants. scour keeps a commit that does not change byte for byte, signature and id;
+    // a rewritten one loses its signature (it signed the old tree) and keeps all else, even the
+    // old ids its message cites (filter-repo rewrites them unless --preserve-commit-hashes).
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("id");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "purge-test", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(made.success());
+    let repo = Repo::new();
+    repo.git(&["config", "gpg.format", "ssh"]);
+    repo.git(&["config", "user.signingkey", key.to_str().unwrap()]);
+    repo.git(&["config", "commit.gpgsign", "true"]);
+    repo.write("README.md", "# platform\n");
+    let start = repo.commit_at("2022-01-01T00:00:00+05:30", "start");
+    repo.write("deploy/app.env", SECRET_ENV);
+    let cites = format!("config, after {}", &start[..7]);
+    let config = repo.commit_at("2022-01-02T00:00:00-09:30", &cites);
+    repo.write("deploy/app.env", "DB_PASSWORD=${DB_PASSWORD}\n");
+    let later = repo.commit_at("2022-01-03T00:00:00Z", "secret out of the file");
+    let raw = |id: &str| repo.git(&["cat-file", "commit", id]);
+    let before = [raw(&config), raw(&later)];
+    assert!(before
+        .iter()
+        .all(|c| c.contains("\ngpgsig -----BEGIN SSH SIGNATURE-----")));
+
+    common::succeeded(&purge(
+        &repo,
+        &["--path", "deploy/app.env", "--include-head"],
+    ));
+    let map = commit_map(&repo);
+    assert!(!map.contains_key(&start), "{map:?}");
+    assert!(raw(&start).contains("\ngpgsig "));
+    for (old, was) in [&config, &later].into_iter().zip(before) {
+        let now = raw(&map[old]);
+        let unsigned: String = unlinked(&was)
+            .lines()
+            .filter(|l| !l.starts_with("gpgsig ") && !l.starts_with(' '))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(unlinked(&now), unsigned);
+    }
+    assert!(raw(&map[&config]).ends_with(&format!("\n{cites}\n")));
+}
+
 fn crash_fixture() -> Repo {
     let repo = Repo::new();
     repo.write("README.md", "# service\n");

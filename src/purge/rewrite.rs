@@ -571,7 +571,8 @@ impl<'a, 'r> Rewriter<'a, 'r> {
                 Some(end) => (&data[..end + 1], Some(&data[end + 2..])),
                 None => (data, None),
             };
-            let redacted = message.and_then(|m| self.redact_message(old, m.as_bstr()));
+            let redacted =
+                message.and_then(|m| self.redact_message(old, Kind::Commit, m.as_bstr()));
             if new_tree.is_none() && !parents_changed && redacted.is_none() {
                 continue;
             }
@@ -635,7 +636,7 @@ impl<'a, 'r> Rewriter<'a, 'r> {
             Kind::Tag => self.tag(owned.target)?,
             _ => None,
         };
-        let message = self.redact_message(tag, owned.message.as_bstr());
+        let message = self.redact_message(tag, Kind::Tag, owned.message.as_bstr());
         if new_target.is_none() && message.is_none() {
             return Ok(None);
         }
@@ -709,9 +710,9 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         self.writer.write(&commit).map(Some)
     }
 
-    /// The message of commit or tag `holder` with each secret the rules find replaced, when
-    /// there is one.
-    fn redact_message(&self, holder: ObjectId, message: &BStr) -> Option<BString> {
+    /// The message of commit or tag `holder` (of `kind`) with each secret the scan reports in
+    /// it replaced, when there is one.
+    fn redact_message(&self, holder: ObjectId, kind: Kind, message: &BStr) -> Option<BString> {
         if self
             .target
             .messages
@@ -720,15 +721,11 @@ impl<'a, 'r> Rewriter<'a, 'r> {
         {
             return None;
         }
-        let scanned = self.target.detector.scan(Input {
-            bytes: message,
-            path: None,
-            kind: FileKind::Config,
-        });
-        if scanned.matches.is_empty() {
+        let found = super::verify::reported_in_message(self.target.detector, message, kind);
+        if found.is_empty() {
             return None;
         }
-        Some(replace_spans(message, scanned.matches.iter().map(|m| m.span.clone())).into())
+        Some(replace_spans(message, found.into_iter().map(|m| m.span)).into())
     }
 }
 

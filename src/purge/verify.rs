@@ -16,7 +16,7 @@ use gix::objs::Kind;
 use gix::ObjectId;
 
 use super::Error;
-use crate::detect::{Detector, FileKind, Input, Site};
+use crate::detect::{Detector, FileKind, Input, Match, Site};
 use crate::finding::LineIndex;
 use crate::history;
 use crate::scan::Warning;
@@ -62,6 +62,35 @@ pub fn reported(
             let m = &matches[i];
             detector
                 .finding(m, place, Site::File(path), lines.place(&m.span))
+                .is_some()
+        })
+        .collect()
+}
+
+/// What the scan calls the message of a commit or tag of `kind`, as a finding's path.
+pub fn message_place(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Commit => "(commit message)",
+        _ => "(tag message)",
+    }
+}
+
+/// The matches in a commit or tag message (of `kind`) that the scan reports there: the
+/// rules' raw matches in prose are mostly noise (`secret (#919)`), so a message is judged, and
+/// redacted, only where a finding stands.
+pub fn reported_in_message(detector: &Detector, message: &[u8], kind: Kind) -> Vec<Match> {
+    let lines = LineIndex::new(message);
+    detector
+        .scan(Input {
+            bytes: message,
+            path: None,
+            kind: FileKind::Config,
+        })
+        .matches
+        .into_iter()
+        .filter(|m| {
+            detector
+                .finding(m, message_place(kind), Site::Message, lines.place(&m.span))
                 .is_some()
         })
         .collect()
@@ -321,40 +350,23 @@ impl Check<'_> {
         repo: &gix::Repository,
     ) -> Vec<Held> {
         let hash = repo.object_hash();
-        let (message, place) = match kind {
-            Kind::Commit => (
-                git::decode_commit(data, hash).map(|c| c.message),
-                "(commit message)",
-            ),
-            _ => (
-                git::decode_tag(data, hash).map(|t| t.message),
-                "(tag message)",
-            ),
+        let message = match kind {
+            Kind::Commit => git::decode_commit(data, hash).map(|c| c.message),
+            _ => git::decode_tag(data, hash).map(|t| t.message),
         };
         let Some(message) = message else {
             return Vec::new();
         };
-        let scanned = self.detector.scan(Input {
-            bytes: message.as_bytes(),
-            path: None,
-            kind: FileKind::Config,
-        });
-        let lines = LineIndex::new(message.as_bytes());
-        scanned
-            .matches
-            .iter()
+        reported_in_message(self.detector, message.as_bytes(), kind)
+            .into_iter()
             .filter(|m| {
                 self.secrets
                     .contains(&crate::finding::sha256_hex(m.secret.as_bytes()))
-                    && self
-                        .detector
-                        .finding(m, place, Site::Message, lines.place(&m.span))
-                        .is_some()
             })
             .map(|m| Held {
                 id,
-                place: place.into(),
-                rule: self.detector.rule(m).id.to_string(),
+                place: message_place(kind).into(),
+                rule: self.detector.rule(&m).id.to_string(),
             })
             .collect()
     }
