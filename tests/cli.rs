@@ -192,9 +192,9 @@ fn ignore_files_and_no_ignore() {
         paths(&["scan", "--format", "json", "--no-ignore"]),
         vec![
             "app.env",
+            "generated/lib/config.env",
             "local.env",
-            "test.fixture",
-            "generated/lib/config.env"
+            "test.fixture"
         ]
     );
 }
