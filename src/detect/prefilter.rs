@@ -83,8 +83,25 @@ impl Prefilter {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .expect("keywords are short literals; the automaton always builds");
+        // A keyword only token formats list (`shpat_`, `hvs.`) is rare in any text.
+        let rare: Vec<bool> = triggers
+            .iter()
+            .map(|rs| !rs.is_empty() && rs.iter().all(|&r| rules[r].distinctive))
+            .collect();
         let anchors = anchor_forms(&keywords, &written)
-            .and_then(|forms| anchor_searchers(&forms))
+            .and_then(|forms| {
+                let rare_form = |f: &Vec<u8>| {
+                    let f = f.to_ascii_lowercase();
+                    keywords
+                        .iter()
+                        .zip(&rare)
+                        .filter(|(k, _)| k.as_bytes().windows(f.len()).any(|w| w == f))
+                        .all(|(_, &r)| r)
+                };
+                let (rare_forms, common_forms): (Vec<_>, Vec<_>) =
+                    forms.into_iter().partition(rare_form);
+                anchor_searchers(common_forms, rare_forms)
+            })
             .unwrap_or_default();
         Prefilter {
             automaton,
@@ -192,16 +209,31 @@ impl Prefilter {
 /// share so many fingerprints that checking false candidates costs more than a second pass.
 const FORMS_PER_SEARCHER: usize = 64;
 
-/// Packed searchers over `forms`, as few as hold them at [`FORMS_PER_SEARCHER`] each, the
-/// forms dealt evenly among them; `None` when one cannot be built (no SIMD).
-fn anchor_searchers(forms: &[Vec<u8>]) -> Option<Vec<packed::Searcher>> {
-    let searchers = forms.len().div_ceil(FORMS_PER_SEARCHER).max(1);
-    (0..searchers)
-        .map(|i| {
+/// Packed searchers over the anchor forms, at most [`FORMS_PER_SEARCHER`] each: one when
+/// they fit; else the common forms in one and the rare ones (token formats' prefixes) in the
+/// rest, since a searcher whose forms seldom occur costs one vector pass and little checking.
+/// `None` when one cannot be built (no SIMD).
+fn anchor_searchers(common: Vec<Vec<u8>>, rare: Vec<Vec<u8>>) -> Option<Vec<packed::Searcher>> {
+    let groups: Vec<Vec<Vec<u8>>> = if common.len() + rare.len() <= FORMS_PER_SEARCHER {
+        vec![common.into_iter().chain(rare).collect()]
+    } else if common.len() <= FORMS_PER_SEARCHER {
+        std::iter::once(common)
+            .chain(rare.chunks(FORMS_PER_SEARCHER).map(<[_]>::to_vec))
+            .collect()
+    } else {
+        let all: Vec<Vec<u8>> = common.into_iter().chain(rare).collect();
+        let n = all.len().div_ceil(FORMS_PER_SEARCHER);
+        (0..n)
+            .map(|i| all.iter().skip(i).step_by(n).cloned().collect())
+            .collect()
+    };
+    groups
+        .into_iter()
+        .map(|forms| {
             packed::Config::new()
                 .match_kind(PackedKind::LeftmostFirst)
                 .builder()
-                .extend(forms.iter().skip(i).step_by(searchers))
+                .extend(forms)
                 .build()
         })
         .collect()
