@@ -1,13 +1,15 @@
 //! The literal prefilter: which rules to confirm, on which windows.
 //!
-//! Two stages keep the per-byte cost low. A vectorised packed searcher (Teddy) looks for a small
+//! Two stages keep the per-byte cost low. Vectorised packed searchers (Teddy) look for a small
 //! set of *anchors*: the keywords that contain no other keyword, each in the case it is written
-//! in and in lower, UPPER and Capitalised form. Only on a line where an anchor occurs does one
+//! in and in lower, UPPER and Capitalised form; the common anchors in one searcher, the rare
+//! prefixes of token formats in a few small ones. Only on a line where an anchor occurs does one
 //! Aho-Corasick automaton over every keyword (ASCII case-insensitive, overlapping) run, and each
-//! keyword it finds gives its rules a window. Files that mention no keyword cost one packed scan.
+//! keyword it finds gives its rules a window. Files that mention no keyword cost one packed
+//! pass per searcher.
 //!
 //! The anchor stage misses a keyword only when it is written in an unusual mixed case
-//! (`PassWord`); where the packed searcher cannot be built (too many anchors, no SIMD), the
+//! (`PassWord`); where the packed searchers cannot be built (too many anchors, no SIMD), the
 //! automaton scans whole texts instead and nothing is missed.
 
 use std::collections::{BTreeSet, HashMap};
@@ -300,7 +302,8 @@ impl<'a> AnchorCursor<'a> {
 /// rule files list `password`, `PASSWORD` and `Password`. `None` when there are more forms than
 /// a packed searcher takes.
 fn anchor_forms(keywords: &[String], written: &[BTreeSet<String>]) -> Option<Vec<Vec<u8>>> {
-    // Past this many forms, a packed scan per group costs more than the automaton alone.
+    // A bound, not a measured optimum: each searcher is one more pass over the text, and with
+    // many of them the automaton alone may be cheaper (the built-in rules make 114 forms).
     const PACKED_LIMIT: usize = 2 * FORMS_PER_SEARCHER;
     let mut order: Vec<usize> = (0..keywords.len())
         .filter(|&k| {
