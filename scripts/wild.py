@@ -10,8 +10,9 @@ findings, how many are labelled real or not, and the precision (real / reported,
 findings counted as not real); then every finding that has no label yet, without its secret.
 Then the CredData-dev score (`score.py --x-as ignore`) and the recall fixtures of fake-leaks.
 
---check exits 1 when a finding labelled real is no longer reported, or when the precision
-over all corpora falls below the floor written in labels.tsv (`# floor: 0.NN`).
+--check exits 1 when a finding labelled real is no longer reported, when the precision
+over all corpora falls below the floor written in labels.tsv (`# floor: 0.NN`), or when fewer
+fake-leaks files have a finding than its recall floor there (`# fake-leaks floor: N`).
 """
 import argparse
 import csv
@@ -58,18 +59,21 @@ def scan(scour, cwd, args):
 
 
 def load_labels():
-    labels, floor = {}, 0.0
+    """The labels, the precision floor and the fake-leaks recall floor of labels.tsv."""
+    labels, floor, recall_floor = {}, 0.0, 0
     with open(LABELS, newline="") as fh:
         for row in fh:
             if row.startswith("# floor:"):
                 floor = float(row.split(":", 1)[1])
+            if row.startswith("# fake-leaks floor:"):
+                recall_floor = int(row.split(":", 1)[1])
         fh.seek(0)
         rows = csv.reader((r for r in fh if not r.startswith("#")), delimiter="\t")
         for corpus, path, line, label, reason in rows:
             if label not in ("real", "not") or not reason.strip():
                 sys.exit(f"wild: bad label row {corpus} {path}:{line}: {label!r} {reason!r}")
             labels[(corpus, path, int(line))] = label
-    return labels, floor
+    return labels, floor, recall_floor
 
 
 def precision_corpora(scour, work, labels):
@@ -132,6 +136,7 @@ def fake_leaks(scour, work):
              for d, _, names in os.walk(root) if "/.git" not in d for n in names}
     found = {f["path"] for f in scan(scour, work, ["fake-leaks", "--no-ignore"])}
     print(f"\nfake-leaks (recall fixtures): {len(found & files)} of {len(files)} files have a finding")
+    return len(found & files)
 
 
 def main():
@@ -142,11 +147,14 @@ def main():
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     unpack(args.corpora, args.work)
-    labels, floor = load_labels()
+    labels, floor, recall_floor = load_labels()
     precision, missing = precision_corpora(args.scour, args.work, labels)
     if args.check:
+        recalled = fake_leaks(args.scour, args.work)
         if missing or precision < floor:
             sys.exit(f"wild: precision {precision:.3f} (floor {floor}), {len(missing)} real finding(s) lost")
+        if recalled is not None and recalled < recall_floor:
+            sys.exit(f"wild: {recalled} fake-leaks files have a finding (floor {recall_floor})")
         return
     creddata(args.scour, args.work)
     fake_leaks(args.scour, args.work)
