@@ -74,6 +74,8 @@ pub fn regions(text: &[u8]) -> Vec<Region> {
     // on past a block nested inside them (a `secretGenerator:` one space in): order by start,
     // as callers are promised.
     out.sort_by_key(|r| (r.range.start, r.range.end));
+    // A mapping that says `kind: Secret` twice gives its blocks twice.
+    out.dedup();
     out
 }
 
@@ -264,6 +266,53 @@ mod tests {
             std::str::from_utf8(&text[r[0].range.clone()]).unwrap(),
             "      API_KEY: abc"
         );
+    }
+
+    /// Random documents of the lines regions are made of: whatever their nesting, regions
+    /// come out in order, once each, inside the text, as whole lines.
+    #[test]
+    fn regions_of_random_nestings_are_whole_lines_in_order() {
+        let pieces = [
+            "kind: Secret",
+            "- kind: Secret",
+            "  - kind: Secret",
+            "kind: SealedSecret",
+            "data:",
+            "  data:",
+            "- data:",
+            "stringData:",
+            "    stringData:",
+            "  a: cGFzcw==",
+            "    b: x",
+            "      c: y",
+            "- apiVersion: v1",
+            "  - apiVersion: v1",
+            "items:",
+            "secretGenerator:",
+            "  - DB_PASSWORD=x",
+            "---",
+            "# note",
+            "",
+            "   ",
+        ];
+        let mut rng = crate::testing::Rng(0x7e91);
+        for _ in 0..3000 {
+            let n = rng.next(14);
+            let text: String = (0..n)
+                .map(|_| pieces[rng.next(pieces.len())].to_string() + "\n")
+                .collect();
+            let text = text.as_bytes();
+            let found = regions(text);
+            for w in found.windows(2) {
+                assert!(w[0].range.start <= w[1].range.start, "{found:?}");
+                assert!(w[0] != w[1], "{found:?}");
+            }
+            for r in &found {
+                assert!(r.range.start <= r.range.end && r.range.end <= text.len());
+                assert!(r.range.start == 0 || text[r.range.start - 1] == b'\n');
+                assert!(r.range.end == text.len() || text[r.range.end] == b'\n');
+            }
+        }
     }
 
     /// Found by `fuzz/` (target `region`): regions came out of order when a block nested in a
