@@ -17,6 +17,7 @@
 
 use std::ops::Range;
 
+use crate::detect::prefilter::Hits;
 use crate::detect::{Detector, Issue, Match, Scanned};
 
 /// Stretches to read closer than this many bytes are read as one.
@@ -119,16 +120,16 @@ fn push_piece(pieces: &mut Vec<Piece>, piece: Piece) {
 /// Scans `bytes` whole; with `summarise`, also says what deltas based on it need (`None` when it
 /// names a YAML region, which its deltas must scan whole too).
 pub fn full(detector: &Detector, bytes: &[u8], summarise: bool) -> (Scanned, Option<Summary>) {
-    let scanned = detector.scan_unplaced(bytes);
-    let summary = summarise
-        .then(|| detector.unplaced_windows(bytes, std::slice::from_ref(&(0..bytes.len()))))
-        .filter(|(_, region)| !region)
-        .map(|(blocks, _)| Summary {
-            len: bytes.len(),
-            matches: scanned.matches.clone(),
-            issues: scanned.issues.clone(),
-            blocks,
-        });
+    // The prefilter reads the blob once, for the scan and for the summary's blocks.
+    let hits = detector.unplaced_hits(bytes, std::slice::from_ref(&(0..bytes.len())));
+    let blocks = (summarise && !hits.region).then(|| hits.blocks());
+    let scanned = detector.scan_unplaced_with(bytes, hits);
+    let summary = blocks.map(|blocks| Summary {
+        len: bytes.len(),
+        matches: scanned.matches.clone(),
+        issues: scanned.issues.clone(),
+        blocks,
+    });
     (scanned, summary)
 }
 
@@ -175,23 +176,24 @@ fn scan_joining(
     // Reading a few clean lines more costs less than one more piece to scan.
     let mut read = Ranges::from(dirty).coalesced(join);
     let mut windowed = Ranges::default();
-    let mut windows: Vec<Range<usize>> = Vec::new();
+    // The prefilter's hits on the lines to read, kept for their scan.
+    let mut hits = Hits::default();
     loop {
         let mut more = Vec::new();
         // Windows of B opening in the lines to read reach as far as they reach.
         let todo = read.minus(&windowed);
         if !todo.is_empty() {
-            let (found, region) = detector.unplaced_windows(b, &todo);
-            if region {
+            let found = detector.unplaced_hits(b, &todo);
+            if found.region {
                 return None;
             }
-            for w in &found {
+            for w in found.blocks() {
                 let lines = w.start..(w.end + 1).min(n);
                 if !read.covers(&lines) {
                     more.push(lines);
                 }
             }
-            windows.extend(found);
+            hits.absorb(found);
             windowed = Ranges::from(windowed.0.into_iter().chain(todo).collect::<Vec<_>>());
         }
         // A clean stretch must not cut through a window of A: read what the window covers.
@@ -216,7 +218,13 @@ fn scan_joining(
     let mut issues = Vec::new();
     let mut blocks = Vec::new();
     let emit_read = |part: &Range<usize>, matches: &mut Vec<Match>, issues: &mut Vec<Issue>| {
-        let scanned = detector.scan_unplaced(&b[part.clone()]);
+        // No window reaches out of a stretch to read, so its hits are those of the stretch.
+        let mine = hits.within(part);
+        debug_assert_eq!(
+            mine,
+            detector.unplaced_hits(&b[part.clone()], std::slice::from_ref(&(0..part.len())))
+        );
+        let scanned = detector.scan_unplaced_with(&b[part.clone()], mine);
         matches.extend(scanned.matches.into_iter().map(|mut m| {
             m.span = m.span.start + part.start..m.span.end + part.start;
             m
@@ -270,7 +278,7 @@ fn scan_joining(
         }
     }
     let summary = summarise.then(|| {
-        blocks.extend(windows);
+        blocks.extend(hits.blocks());
         Summary {
             len: n,
             matches: matches.clone(),
