@@ -324,7 +324,9 @@ struct Ranges(Vec<Range<usize>>);
 
 impl From<Vec<Range<usize>>> for Ranges {
     fn from(mut list: Vec<Range<usize>>) -> Ranges {
-        list.sort_unstable_by_key(|r| (r.start, r.end));
+        // The lists come as a few sorted runs (a delta's pieces in order, a list appended to
+        // another), which the stable sort merges in linear time; equal keys are equal ranges.
+        list.sort_by_key(|r| (r.start, r.end));
         let mut out: Vec<Range<usize>> = Vec::with_capacity(list.len());
         for r in list {
             match out.last_mut() {
