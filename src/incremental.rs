@@ -163,18 +163,8 @@ fn scan_joining(
     if !fits {
         return None;
     }
-    // The lines to read again: first, last, and every line holding a seam or inserted bytes.
-    let mut dirty = vec![line_of(b, 0), line_of(b, n)];
-    for (i, p) in pieces.iter().enumerate() {
-        if i > 0 {
-            dirty.push(line_of(b, p.b.start));
-        }
-        if p.from.is_none() && !p.b.is_empty() {
-            dirty.push(line_of(b, p.b.start).start..line_of(b, p.b.end - 1).end);
-        }
-    }
     // Reading a few clean lines more costs less than one more piece to scan.
-    let mut read = Ranges::from(dirty).coalesced(join);
+    let mut read = Ranges::from(dirty_lines(b, pieces)).coalesced(join);
     let mut windowed = Ranges::default();
     // The prefilter's hits on the lines to read, kept for their scan.
     let mut hits = Hits::default();
@@ -287,6 +277,31 @@ fn scan_joining(
         }
     });
     Some((Scanned { matches, issues }, summary))
+}
+
+/// The lines of `b` to read again whatever the windows: first, last, and every line holding a
+/// seam between pieces or inserted bytes.
+fn dirty_lines(b: &[u8], pieces: &[Piece]) -> Vec<Range<usize>> {
+    let mut dirty = vec![line_of(b, 0)];
+    // A delta's seams often share a line (a generated file's): each line is found once.
+    let mut line = 0..0;
+    let mut line_at = |at: usize| {
+        if !line.contains(&at) {
+            line = line_of(b, at);
+        }
+        line.clone()
+    };
+    for (i, p) in pieces.iter().enumerate() {
+        let first = line_at(p.b.start);
+        if i > 0 && dirty.last() != Some(&first) {
+            dirty.push(first.clone());
+        }
+        if p.from.is_none() && !p.b.is_empty() {
+            dirty.push(first.start..line_at(p.b.end - 1).end);
+        }
+    }
+    dirty.push(line_of(b, b.len()));
+    dirty
 }
 
 /// The line holding byte `at` (or the last line, for `at == text.len()`), with its newline.
@@ -569,6 +584,43 @@ mod tests {
             }
         }
         assert!(by_changes > whole, "{by_changes} by changes, {whole} whole");
+    }
+
+    /// Every line holding a seam or inserted bytes, and the first and last, found one by one.
+    fn dirty_lines_one_by_one(b: &[u8], pieces: &[Piece]) -> Vec<Range<usize>> {
+        let mut dirty = vec![line_of(b, 0), line_of(b, b.len())];
+        for (i, p) in pieces.iter().enumerate() {
+            if i > 0 {
+                dirty.push(line_of(b, p.b.start));
+            }
+            if p.from.is_none() {
+                dirty.push(line_of(b, p.b.start).start..line_of(b, p.b.end - 1).end);
+            }
+        }
+        dirty
+    }
+
+    #[test]
+    fn dirty_lines_are_those_of_every_seam_and_insertion() {
+        let mut rng = Rng(0xd1e7);
+        for _ in 0..2000 {
+            let doc: Vec<String> = (0..1 + rng.next(30))
+                .map(|_| LINES[rng.next(LINES.len())].to_string())
+                .collect();
+            let a = text(&doc, rng.next(2) == 0);
+            let mut doc = doc;
+            for _ in 0..rng.next(4) {
+                let at = rng.next(doc.len());
+                doc[at].push_str(LINES[rng.next(LINES.len())]);
+            }
+            let b = text(&doc, rng.next(2) == 0);
+            let ps = pieces(&a, &b, &mut rng);
+            assert_eq!(
+                Ranges::from(dirty_lines(&b, &ps)).0,
+                Ranges::from(dirty_lines_one_by_one(&b, &ps)).0,
+                "pieces: {ps:?}"
+            );
+        }
     }
 
     #[test]
