@@ -66,10 +66,11 @@ impl Hits {
             .windows
             .iter()
             .map(|ws| {
+                // Most rules have no window here: two searches and no iterator to run.
                 let first = ws.partition_point(|w| w.start < part.start);
-                ws[first..]
+                let end = first + ws[first..].partition_point(|w| w.start < part.end);
+                ws[first..end]
                     .iter()
-                    .take_while(|w| w.start < part.end)
                     .map(|w| w.start - part.start..w.end.min(part.end) - part.start)
                     .collect()
             })
