@@ -17,6 +17,7 @@
 
 use std::ops::Range;
 
+use crate::detect::prefilter::Hits;
 use crate::detect::{Detector, Issue, Match, Scanned};
 
 /// Stretches to read closer than this many bytes are read as one.
@@ -119,16 +120,16 @@ fn push_piece(pieces: &mut Vec<Piece>, piece: Piece) {
 /// Scans `bytes` whole; with `summarise`, also says what deltas based on it need (`None` when it
 /// names a YAML region, which its deltas must scan whole too).
 pub fn full(detector: &Detector, bytes: &[u8], summarise: bool) -> (Scanned, Option<Summary>) {
-    let scanned = detector.scan_unplaced(bytes);
-    let summary = summarise
-        .then(|| detector.unplaced_windows(bytes, std::slice::from_ref(&(0..bytes.len()))))
-        .filter(|(_, region)| !region)
-        .map(|(blocks, _)| Summary {
-            len: bytes.len(),
-            matches: scanned.matches.clone(),
-            issues: scanned.issues.clone(),
-            blocks,
-        });
+    // The prefilter reads the blob once, for the scan and for the summary's blocks.
+    let hits = detector.unplaced_hits(bytes, std::slice::from_ref(&(0..bytes.len())));
+    let blocks = (summarise && !hits.region).then(|| hits.blocks());
+    let scanned = detector.scan_unplaced_with(bytes, hits);
+    let summary = blocks.map(|blocks| Summary {
+        len: bytes.len(),
+        matches: scanned.matches.clone(),
+        issues: scanned.issues.clone(),
+        blocks,
+    });
     (scanned, summary)
 }
 
@@ -162,36 +163,27 @@ fn scan_joining(
     if !fits {
         return None;
     }
-    // The lines to read again: first, last, and every line holding a seam or inserted bytes.
-    let mut dirty = vec![line_of(b, 0), line_of(b, n)];
-    for (i, p) in pieces.iter().enumerate() {
-        if i > 0 {
-            dirty.push(line_of(b, p.b.start));
-        }
-        if p.from.is_none() && !p.b.is_empty() {
-            dirty.push(line_of(b, p.b.start).start..line_of(b, p.b.end - 1).end);
-        }
-    }
     // Reading a few clean lines more costs less than one more piece to scan.
-    let mut read = Ranges::from(dirty).coalesced(join);
+    let mut read = Ranges::from(dirty_lines(b, pieces)).coalesced(join);
     let mut windowed = Ranges::default();
-    let mut windows: Vec<Range<usize>> = Vec::new();
+    // The prefilter's hits on the lines to read, kept for their scan.
+    let mut hits = Hits::default();
     loop {
         let mut more = Vec::new();
         // Windows of B opening in the lines to read reach as far as they reach.
         let todo = read.minus(&windowed);
         if !todo.is_empty() {
-            let (found, region) = detector.unplaced_windows(b, &todo);
-            if region {
+            let found = detector.unplaced_hits(b, &todo);
+            if found.region {
                 return None;
             }
-            for w in &found {
+            for w in found.blocks() {
                 let lines = w.start..(w.end + 1).min(n);
                 if !read.covers(&lines) {
                     more.push(lines);
                 }
             }
-            windows.extend(found);
+            hits.absorb(found);
             windowed = Ranges::from(windowed.0.into_iter().chain(todo).collect::<Vec<_>>());
         }
         // A clean stretch must not cut through a window of A: read what the window covers.
@@ -216,7 +208,13 @@ fn scan_joining(
     let mut issues = Vec::new();
     let mut blocks = Vec::new();
     let emit_read = |part: &Range<usize>, matches: &mut Vec<Match>, issues: &mut Vec<Issue>| {
-        let scanned = detector.scan_unplaced(&b[part.clone()]);
+        // No window reaches out of a stretch to read, so its hits are those of the stretch.
+        let mine = hits.within(part);
+        debug_assert_eq!(
+            mine,
+            detector.unplaced_hits(&b[part.clone()], std::slice::from_ref(&(0..part.len())))
+        );
+        let scanned = detector.scan_unplaced_with(&b[part.clone()], mine);
         matches.extend(scanned.matches.into_iter().map(|mut m| {
             m.span = m.span.start + part.start..m.span.end + part.start;
             m
@@ -270,7 +268,7 @@ fn scan_joining(
         }
     }
     let summary = summarise.then(|| {
-        blocks.extend(windows);
+        blocks.extend(hits.blocks());
         Summary {
             len: n,
             matches: matches.clone(),
@@ -279,6 +277,31 @@ fn scan_joining(
         }
     });
     Some((Scanned { matches, issues }, summary))
+}
+
+/// The lines of `b` to read again whatever the windows: first, last, and every line holding a
+/// seam between pieces or inserted bytes.
+fn dirty_lines(b: &[u8], pieces: &[Piece]) -> Vec<Range<usize>> {
+    let mut dirty = vec![line_of(b, 0)];
+    // A delta's seams often share a line (a generated file's): each line is found once.
+    let mut line = 0..0;
+    let mut line_at = |at: usize| {
+        if !line.contains(&at) {
+            line = line_of(b, at);
+        }
+        line.clone()
+    };
+    for (i, p) in pieces.iter().enumerate() {
+        let first = line_at(p.b.start);
+        if i > 0 && dirty.last() != Some(&first) {
+            dirty.push(first.clone());
+        }
+        if p.from.is_none() && !p.b.is_empty() {
+            dirty.push(first.start..line_at(p.b.end - 1).end);
+        }
+    }
+    dirty.push(line_of(b, b.len()));
+    dirty
 }
 
 /// The line holding byte `at` (or the last line, for `at == text.len()`), with its newline.
@@ -316,7 +339,9 @@ struct Ranges(Vec<Range<usize>>);
 
 impl From<Vec<Range<usize>>> for Ranges {
     fn from(mut list: Vec<Range<usize>>) -> Ranges {
-        list.sort_unstable_by_key(|r| (r.start, r.end));
+        // The lists come as a few sorted runs (a delta's pieces in order, a list appended to
+        // another), which the stable sort merges in linear time; equal keys are equal ranges.
+        list.sort_by_key(|r| (r.start, r.end));
         let mut out: Vec<Range<usize>> = Vec::with_capacity(list.len());
         for r in list {
             match out.last_mut() {
@@ -559,6 +584,43 @@ mod tests {
             }
         }
         assert!(by_changes > whole, "{by_changes} by changes, {whole} whole");
+    }
+
+    /// Every line holding a seam or inserted bytes, and the first and last, found one by one.
+    fn dirty_lines_one_by_one(b: &[u8], pieces: &[Piece]) -> Vec<Range<usize>> {
+        let mut dirty = vec![line_of(b, 0), line_of(b, b.len())];
+        for (i, p) in pieces.iter().enumerate() {
+            if i > 0 {
+                dirty.push(line_of(b, p.b.start));
+            }
+            if p.from.is_none() {
+                dirty.push(line_of(b, p.b.start).start..line_of(b, p.b.end - 1).end);
+            }
+        }
+        dirty
+    }
+
+    #[test]
+    fn dirty_lines_are_those_of_every_seam_and_insertion() {
+        let mut rng = Rng(0xd1e7);
+        for _ in 0..2000 {
+            let doc: Vec<String> = (0..1 + rng.next(30))
+                .map(|_| LINES[rng.next(LINES.len())].to_string())
+                .collect();
+            let a = text(&doc, rng.next(2) == 0);
+            let mut doc = doc;
+            for _ in 0..rng.next(4) {
+                let at = rng.next(doc.len());
+                doc[at].push_str(LINES[rng.next(LINES.len())]);
+            }
+            let b = text(&doc, rng.next(2) == 0);
+            let ps = pieces(&a, &b, &mut rng);
+            assert_eq!(
+                Ranges::from(dirty_lines(&b, &ps)).0,
+                Ranges::from(dirty_lines_one_by_one(&b, &ps)).0,
+                "pieces: {ps:?}"
+            );
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::finding::{Finding, Placement};
 use crate::rules::{Category, Decode, Rule, RuleSet, Scope, Severity};
 use confidence::Confidence;
 pub use context::Site;
-use prefilter::Prefilter;
+use prefilter::{Hits, Prefilter};
 use region::{Region, RegionKind};
 
 /// How many decoding layers deep the detector looks.
@@ -317,7 +317,27 @@ impl Detector {
     /// once however many paths hold it. Rules without keywords read whole dedicated files
     /// (`.pgpass`) and are left to [`Detector::scan`] with the path.
     pub fn scan_unplaced(&self, bytes: &[u8]) -> Scanned {
-        self.run_with(bytes, FileKind::Config, &self.unplaced, Overlaps::KeepAll)
+        self.run_with(
+            bytes,
+            FileKind::Config,
+            &self.unplaced,
+            Overlaps::KeepAll,
+            None,
+        )
+    }
+
+    /// [`Detector::scan_unplaced`] of `bytes`, given what [`Detector::unplaced_hits`] found
+    /// on all of its lines: the prefilter does not read them again.
+    pub fn scan_unplaced_with(&self, bytes: &[u8], hits: Hits) -> Scanned {
+        let (kind, overlaps) = (FileKind::Config, Overlaps::KeepAll);
+        self.run_with(bytes, kind, &self.unplaced, overlaps, Some(hits))
+    }
+
+    /// What the prefilter of [`Detector::scan_unplaced`] finds on the keyword lines within
+    /// `lines` (each whole lines of `text`, in order), windows reaching over `text` beyond them.
+    pub fn unplaced_hits(&self, text: &[u8], lines: &[Range<usize>]) -> Hits {
+        self.prefilter
+            .hits_in(text, lines, self.rules.rules(), &self.unplaced)
     }
 
     /// Where [`Detector::scan_unplaced`] of `text` looks past a line: the windows that the
@@ -337,11 +357,8 @@ impl Detector {
         text: &[u8],
         lines: &[Range<usize>],
     ) -> (Vec<Range<usize>>, bool) {
-        let hits = self
-            .prefilter
-            .hits_in(text, lines, self.rules.rules(), &self.unplaced);
-        let all: Vec<Range<usize>> = hits.windows.into_iter().flatten().collect();
-        (merge_ranges(all), hits.region)
+        let hits = self.unplaced_hits(text, lines);
+        (hits.blocks(), hits.region)
     }
 
     /// The matches of [`Detector::scan_unplaced`] that stand for a file at `path` (`None`: a
@@ -416,15 +433,17 @@ impl Detector {
     }
 
     fn run(&self, bytes: &[u8], kind: FileKind, applicable: &[bool]) -> Scanned {
-        self.run_with(bytes, kind, applicable, Overlaps::Resolve)
+        self.run_with(bytes, kind, applicable, Overlaps::Resolve, None)
     }
 
+    /// Scans `bytes`; `hits`, when given, are the prefilter's on the whole of them.
     fn run_with(
         &self,
         bytes: &[u8],
         kind: FileKind,
         applicable: &[bool],
         overlaps: Overlaps,
+        hits: Option<Hits>,
     ) -> Scanned {
         let mut issues = Vec::new();
         let layer = Layering {
@@ -432,7 +451,7 @@ impl Detector {
             applicable,
             overlaps,
         };
-        let mut matches = self.scan_layer(bytes, &layer, &[], &mut issues);
+        let mut matches = self.scan_layer(bytes, &layer, &[], hits, &mut issues);
         matches.retain(|m| !allowed(bytes, m.span.start));
         for m in &mut matches {
             let line = prefilter::line_around(bytes, m.span.start);
@@ -444,17 +463,19 @@ impl Detector {
         Scanned { matches, issues }
     }
 
-    /// Scans one layer of text; spans in the result are offsets into `text`.
+    /// Scans one layer of text (its prefilter `hits` found anew when not given); spans in the
+    /// result are offsets into `text`.
     fn scan_layer(
         &self,
         text: &[u8],
         layer: &Layering<'_>,
         layers: &[Layer],
+        hits: Option<Hits>,
         issues: &mut Vec<Issue>,
     ) -> Vec<Match> {
         let (kind, applicable) = (layer.kind, layer.applicable);
         let rules = self.rules.rules();
-        let hits = self.prefilter.hits(text, rules, applicable);
+        let hits = hits.unwrap_or_else(|| self.prefilter.hits(text, rules, applicable));
         let regions = if hits.region {
             region::regions(text)
         } else {
@@ -508,7 +529,7 @@ impl Detector {
             match c.inner {
                 Some(inner) if layers.len() < MAX_LAYERS => {
                     let mut deeper = c.layers.clone();
-                    let found = self.scan_layer(inner.as_bytes(), layer, &deeper, issues);
+                    let found = self.scan_layer(inner.as_bytes(), layer, &deeper, None, issues);
                     if !found.is_empty() {
                         out.extend(found.into_iter().map(|m| Match {
                             span: c.span.clone(),
@@ -573,7 +594,7 @@ impl Detector {
             };
             let mut deeper = layers.to_vec();
             deeper.push(Layer::Base64);
-            let found = self.scan_layer(inner.as_bytes(), layer, &deeper, issues);
+            let found = self.scan_layer(inner.as_bytes(), layer, &deeper, None, issues);
             out.extend(found.into_iter().map(|m| Match {
                 span: run.clone(),
                 ..m

@@ -37,12 +37,56 @@ pub struct Prefilter {
 }
 
 /// What the prefilter found in one text.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Hits {
     /// For each rule, the merged windows its regex should run on (empty: not triggered).
     pub windows: Vec<Vec<Range<usize>>>,
     /// Whether a region keyword was seen.
     pub region: bool,
+}
+
+impl Hits {
+    /// Adds the hits found on other lines of the same text.
+    pub fn absorb(&mut self, other: Hits) {
+        self.region |= other.region;
+        if self.windows.is_empty() {
+            self.windows = other.windows;
+            return;
+        }
+        for (mine, theirs) in self.windows.iter_mut().zip(other.windows) {
+            if !theirs.is_empty() {
+                mine.extend(theirs);
+                merge_windows(mine);
+            }
+        }
+    }
+
+    /// The hits within `part` (whole lines of the text), as offsets into `part` alone: what
+    /// the prefilter finds on `part` by itself when no window reaches out of it.
+    pub fn within(&self, part: &Range<usize>) -> Hits {
+        let windows = self
+            .windows
+            .iter()
+            .map(|ws| {
+                // Most rules have no window here: two searches and no iterator to run.
+                let first = ws.partition_point(|w| w.start < part.start);
+                let end = first + ws[first..].partition_point(|w| w.start < part.end);
+                ws[first..end]
+                    .iter()
+                    .map(|w| w.start - part.start..w.end.min(part.end) - part.start)
+                    .collect()
+            })
+            .collect();
+        Hits {
+            windows,
+            region: self.region,
+        }
+    }
+
+    /// Every rule's windows, merged where they overlap or touch.
+    pub fn blocks(&self) -> Vec<Range<usize>> {
+        crate::detect::merge_ranges(self.windows.iter().flatten().cloned().collect())
+    }
 }
 
 impl Prefilter {
@@ -162,14 +206,7 @@ impl Prefilter {
             }
         }
         for windows in &mut hits.windows {
-            if windows.len() > 1 {
-                windows.sort_by_key(|w| w.start);
-                let mut merged: Vec<Range<usize>> = Vec::with_capacity(windows.len());
-                for w in windows.drain(..) {
-                    push_merged(&mut merged, w);
-                }
-                *windows = merged;
-            }
+            merge_windows(windows);
         }
         hits
     }
@@ -375,6 +412,18 @@ fn common_prefix<'a>(a: &'a str, b: &str) -> &'a str {
 fn rare_enough(prefix: &str) -> bool {
     let alnum = prefix.bytes().all(|b| b.is_ascii_alphanumeric());
     prefix.len() >= if alnum { 4 } else { 3 }
+}
+
+/// Sorts `windows` and joins those that overlap or touch.
+fn merge_windows(windows: &mut Vec<Range<usize>>) {
+    if windows.len() > 1 {
+        windows.sort_by_key(|w| w.start);
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(windows.len());
+        for w in windows.drain(..) {
+            push_merged(&mut merged, w);
+        }
+        *windows = merged;
+    }
 }
 
 fn push_merged(windows: &mut Vec<Range<usize>>, w: Range<usize>) {
