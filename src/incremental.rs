@@ -8,7 +8,7 @@
 //!
 //! [`Detector::scan_unplaced`] is additive over pieces of a text cut between lines that none
 //! of its windows span, in a text without YAML region keywords (see
-//! [`Detector::unplaced_windows`]). So the lines to read again grow, to a fixed point, by every
+//! [`Detector::unplaced_hits`]). So the lines to read again grow, to a fixed point, by every
 //! window of B that starts in them and by every window of A that spans the edge of a clean
 //! stretch; then each stretch to read is scanned alone, and each clean stretch takes A's matches
 //! there, moved to where the stretch sits in B. The result is exactly B's own scan; a blob
@@ -570,8 +570,9 @@ mod tests {
                             String::from_utf8_lossy(&b)
                         );
                         assert_eq!(got.issues, expected.issues);
-                        let (blocks, _) =
-                            detector.unplaced_windows(&b, std::slice::from_ref(&(0..b.len())));
+                        let blocks = detector
+                            .unplaced_hits(&b, std::slice::from_ref(&(0..b.len())))
+                            .blocks();
                         assert_eq!(next.as_ref().unwrap().blocks, blocks, "summary blocks");
                         summary = next;
                     }

@@ -219,12 +219,7 @@ fn value_features(v: &str, read: &ValueRead, f: &mut Vec<String>) {
     for (on, name) in [
         (is_hex(v) && n >= 16, "hex"),
         (is_uuid(v), "uuid"),
-        (
-            n >= 16
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b)),
-            "token_chars",
-        ),
+        (n >= 16 && token_chars(v), "token_chars"),
         (v.bytes().all(|b| b.is_ascii_digit()), "digits_only"),
         (v.bytes().all(|b| b.is_ascii_lowercase()), "lower_only"),
         (v.contains(' '), "space"),
@@ -253,11 +248,16 @@ fn value_features(v: &str, read: &ValueRead, f: &mut Vec<String>) {
     }
 }
 
+/// Only characters of base64, base64url and most token alphabets.
+fn token_chars(v: &str) -> bool {
+    v.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
+}
+
 /// A base64 or base64url body of 16 or more characters with digits and letters of both cases.
 fn is_base64(v: &str) -> bool {
     v.len() >= 16
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
+        && token_chars(v)
         && v.bytes().any(|b| b.is_ascii_digit())
         && v.bytes().any(|b| b.is_ascii_uppercase())
         && v.bytes().any(|b| b.is_ascii_lowercase())

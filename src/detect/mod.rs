@@ -329,21 +329,14 @@ impl Detector {
     /// [`Detector::scan_unplaced`] of `bytes`, given what [`Detector::unplaced_hits`] found
     /// on all of its lines: the prefilter does not read them again.
     pub fn scan_unplaced_with(&self, bytes: &[u8], hits: Hits) -> Scanned {
-        let (kind, overlaps) = (FileKind::Config, Overlaps::KeepAll);
-        self.run_with(bytes, kind, &self.unplaced, overlaps, Some(hits))
+        let config = FileKind::Config;
+        self.run_with(bytes, config, &self.unplaced, Overlaps::KeepAll, Some(hits))
     }
 
     /// What the prefilter of [`Detector::scan_unplaced`] finds on the keyword lines within
-    /// `lines` (each whole lines of `text`, in order), windows reaching over `text` beyond them.
-    pub fn unplaced_hits(&self, text: &[u8], lines: &[Range<usize>]) -> Hits {
-        self.prefilter
-            .hits_in(text, lines, self.rules.rules(), &self.unplaced)
-    }
-
-    /// Where [`Detector::scan_unplaced`] of `text` looks past a line: the windows that the
-    /// keyword lines within `lines` (each whole lines of `text`, in order) open for their
-    /// rules, merged where they overlap, and whether one of those lines names a YAML region
-    /// (`kind: Secret`).
+    /// `lines` (each whole lines of `text`, in order): the windows they open for their rules,
+    /// reaching over `text` beyond them ([`Hits::blocks`] merges them: where the scan looks
+    /// past a line), and whether one of those lines names a YAML region (`kind: Secret`).
     ///
     /// History scans a blob that is a delta of another only around what the delta changed
     /// (`crate::incremental`), which holds because, in a text without region keywords,
@@ -352,13 +345,9 @@ impl Detector {
     /// judgement reads only that line. A change here that makes a match depend on more than
     /// that must show in these windows (or in `region`); `tests/history.rs` compares the two
     /// scans on real repositories.
-    pub fn unplaced_windows(
-        &self,
-        text: &[u8],
-        lines: &[Range<usize>],
-    ) -> (Vec<Range<usize>>, bool) {
-        let hits = self.unplaced_hits(text, lines);
-        (hits.blocks(), hits.region)
+    pub fn unplaced_hits(&self, text: &[u8], lines: &[Range<usize>]) -> Hits {
+        self.prefilter
+            .hits_in(text, lines, self.rules.rules(), &self.unplaced)
     }
 
     /// The matches of [`Detector::scan_unplaced`] that stand for a file at `path` (`None`: a
@@ -896,6 +885,10 @@ fn resolve_overlaps<T: Spanned>(mut candidates: Vec<T>, rules: &[Rule]) -> Vec<T
 
 /// `ranges` sorted, with those that overlap or touch joined into one.
 pub fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    // The prefilter merges every rule's windows per text, most of them empty or one.
+    if ranges.len() <= 1 {
+        return ranges;
+    }
     ranges.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
     for r in ranges {

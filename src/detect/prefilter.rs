@@ -18,6 +18,7 @@ use std::ops::Range;
 use aho_corasick::packed::{self, MatchKind as PackedKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
+use super::merge_ranges;
 use crate::rules::Rule;
 
 /// Keywords that say a file may hold YAML regions worth mapping (see `region`).
@@ -56,7 +57,7 @@ impl Hits {
         for (mine, theirs) in self.windows.iter_mut().zip(other.windows) {
             if !theirs.is_empty() {
                 mine.extend(theirs);
-                merge_windows(mine);
+                *mine = merge_ranges(std::mem::take(mine));
             }
         }
     }
@@ -85,7 +86,7 @@ impl Hits {
 
     /// Every rule's windows, merged where they overlap or touch.
     pub fn blocks(&self) -> Vec<Range<usize>> {
-        crate::detect::merge_ranges(self.windows.iter().flatten().cloned().collect())
+        merge_ranges(self.windows.iter().flatten().cloned().collect())
     }
 }
 
@@ -141,7 +142,7 @@ impl Prefilter {
                     keywords
                         .iter()
                         .zip(&rare)
-                        .filter(|(k, _)| k.as_bytes().windows(f.len()).any(|w| w == f))
+                        .filter(|(k, _)| memchr::memmem::find(k.as_bytes(), &f).is_some())
                         .all(|(_, &r)| r)
                 };
                 let (rare_forms, common_forms): (Vec<_>, Vec<_>) =
@@ -206,7 +207,7 @@ impl Prefilter {
             }
         }
         for windows in &mut hits.windows {
-            merge_windows(windows);
+            *windows = merge_ranges(std::mem::take(windows));
         }
         hits
     }
@@ -415,17 +416,6 @@ fn rare_enough(prefix: &str) -> bool {
 }
 
 /// Sorts `windows` and joins those that overlap or touch.
-fn merge_windows(windows: &mut Vec<Range<usize>>) {
-    if windows.len() > 1 {
-        windows.sort_by_key(|w| w.start);
-        let mut merged: Vec<Range<usize>> = Vec::with_capacity(windows.len());
-        for w in windows.drain(..) {
-            push_merged(&mut merged, w);
-        }
-        *windows = merged;
-    }
-}
-
 fn push_merged(windows: &mut Vec<Range<usize>>, w: Range<usize>) {
     if let Some(last) = windows.last_mut() {
         if w.start <= last.end && w.end >= last.start {

@@ -250,22 +250,23 @@ mod tests {
     /// (Helmfile, Terraform) nest manifests in their own lists.
     #[test]
     fn secrets_nested_in_lists() {
-        let text = b"apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    token: cGFzc3dvcmQ=\n  kind: ConfigMap\n- apiVersion: v1\n  data:\n    password: cGFzc3dvcmQ=\n  kind: Secret\n  metadata:\n    name: db\nkind: List\n";
-        let r = regions(text);
-        assert_eq!(r.len(), 1, "{r:?}");
-        assert_eq!(r[0].kind, RegionKind::SecretData);
+        let list = "apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    token: cGFzc3dvcmQ=\n  kind: ConfigMap\n- apiVersion: v1\n  data:\n    password: cGFzc3dvcmQ=\n  kind: Secret\n  metadata:\n    name: db\nkind: List\n";
         assert_eq!(
-            std::str::from_utf8(&text[r[0].range.clone()]).unwrap(),
-            "    password: cGFzc3dvcmQ="
+            only_region(list),
+            (RegionKind::SecretData, "    password: cGFzc3dvcmQ=")
         );
-        let text = b"manifests:\n  - apiVersion: v1\n    kind: Secret\n    stringData:\n      # documented in the README\n      API_KEY: abc\n  - kind: ConfigMap\n    data:\n      x: y\n";
-        let r = regions(text);
-        assert_eq!(r.len(), 1, "{r:?}");
-        assert_eq!(r[0].kind, RegionKind::SecretStringData);
+        let manifests = "manifests:\n  - apiVersion: v1\n    kind: Secret\n    stringData:\n      # documented in the README\n      API_KEY: abc\n  - kind: ConfigMap\n    data:\n      x: y\n";
         assert_eq!(
-            std::str::from_utf8(&text[r[0].range.clone()]).unwrap(),
-            "      API_KEY: abc"
+            only_region(manifests),
+            (RegionKind::SecretStringData, "      API_KEY: abc")
         );
+    }
+
+    /// The one region of `text`, and its lines.
+    fn only_region(text: &str) -> (RegionKind, &str) {
+        let found = regions(text.as_bytes());
+        assert_eq!(found.len(), 1, "{found:?}");
+        (found[0].kind, &text[found[0].range.clone()])
     }
 
     /// Random documents of the lines regions are made of: whatever their nesting, regions
