@@ -6,6 +6,7 @@
 //! are dropped in source code, entropy and structure where the rule asks). Decoded text, and any
 //! base64 run that decodes to text, goes back through the same steps, with its layers recorded.
 
+mod buckets;
 pub mod clues;
 pub mod comment;
 pub mod confidence;

@@ -2,8 +2,9 @@
 //!
 //! Two stages keep the per-byte cost low. Vectorised packed searchers (Teddy) look for a small
 //! set of *anchors*: the keywords that contain no other keyword, each in the case it is written
-//! in and in lower, UPPER and Capitalised form; the common anchors in one searcher, the rare
-//! prefixes of token formats in a few small ones. Only on a line where an anchor occurs does one
+//! in and in lower, UPPER and Capitalised form; the common anchors in some searchers, the rare
+//! prefixes of token formats in others, each laid out so that like prefixes share a bucket
+//! (see `buckets`). Only on a line where an anchor occurs does one
 //! Aho-Corasick automaton over every keyword (ASCII case-insensitive, overlapping) run, and each
 //! keyword it finds gives its rules a window. Files that mention no keyword cost one packed
 //! pass per searcher.
@@ -18,7 +19,7 @@ use std::ops::Range;
 use aho_corasick::packed::{self, MatchKind as PackedKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
-use super::merge_ranges;
+use super::{buckets, merge_ranges};
 use crate::rules::Rule;
 
 /// Keywords that say a file may hold YAML regions worth mapping (see `region`).
@@ -245,31 +246,13 @@ impl Prefilter {
     }
 }
 
-/// The most forms one packed searcher is given: Teddy's own limit, past which its buckets
-/// share so many fingerprints that checking false candidates costs more than a second pass.
-const FORMS_PER_SEARCHER: usize = 64;
-
-/// The most rare forms one searcher is given. Teddy checks a candidate wherever a bucket's
-/// nibble fingerprint matches, and a bucket of many unrelated prefixes matches most text: on
-/// the detector bench, 53 rare forms in two searchers cost 30%, in four of 13-14 about 4%.
-const RARE_PER_SEARCHER: usize = 16;
-
-/// Packed searchers over the anchor forms, at most [`FORMS_PER_SEARCHER`] each: one when
-/// they fit; else the common forms in one and the rare ones (token formats' prefixes) in the
-/// rest, since a searcher whose forms seldom occur costs one vector pass and little checking.
-/// `None` when one cannot be built (no SIMD).
+/// Packed searchers over the anchor forms: the common forms (which occur on most keyword
+/// lines) and the rare ones (token formats' prefixes) each laid out over slim searchers by
+/// [`buckets::plan`]. `None` when one cannot be built (no SIMD).
 fn anchor_searchers(common: Vec<Vec<u8>>, rare: Vec<Vec<u8>>) -> Option<Vec<packed::Searcher>> {
-    let groups: Vec<Vec<Vec<u8>>> = if common.len() + rare.len() <= FORMS_PER_SEARCHER {
-        vec![common.into_iter().chain(rare).collect()]
-    } else if common.len() <= FORMS_PER_SEARCHER {
-        std::iter::once(common)
-            .chain(deal(rare, RARE_PER_SEARCHER))
-            .collect()
-    } else {
-        deal(common.into_iter().chain(rare).collect(), FORMS_PER_SEARCHER)
-    };
-    groups
+    buckets::plan(common)
         .into_iter()
+        .chain(buckets::plan(rare))
         .map(|forms| {
             packed::Config::new()
                 .match_kind(PackedKind::LeftmostFirst)
@@ -277,14 +260,6 @@ fn anchor_searchers(common: Vec<Vec<u8>>, rare: Vec<Vec<u8>>) -> Option<Vec<pack
                 .extend(forms)
                 .build()
         })
-        .collect()
-}
-
-/// `forms` dealt into as few groups of at most `most` as hold them, evenly.
-fn deal(forms: Vec<Vec<u8>>, most: usize) -> Vec<Vec<Vec<u8>>> {
-    let n = forms.len().div_ceil(most).max(1);
-    (0..n)
-        .map(|i| forms.iter().skip(i).step_by(n).cloned().collect())
         .collect()
 }
 
@@ -342,7 +317,7 @@ impl<'a> AnchorCursor<'a> {
 fn anchor_forms(keywords: &[String], written: &[BTreeSet<String>]) -> Option<Vec<Vec<u8>>> {
     // A bound, not a measured optimum: each searcher is one more pass over the text, and with
     // many of them the automaton alone may be cheaper (the built-in rules make 114 forms).
-    const PACKED_LIMIT: usize = 2 * FORMS_PER_SEARCHER;
+    const PACKED_LIMIT: usize = 128;
     let mut order: Vec<usize> = (0..keywords.len())
         .filter(|&k| {
             !keywords.iter().any(|other| {
