@@ -250,9 +250,21 @@ impl Prefilter {
 /// lines) and the rare ones (token formats' prefixes) each laid out over slim searchers by
 /// [`buckets::plan`]. `None` when one cannot be built (no SIMD).
 fn anchor_searchers(common: Vec<Vec<u8>>, rare: Vec<Vec<u8>>) -> Option<Vec<packed::Searcher>> {
-    buckets::plan(common)
+    let groups: Vec<Vec<Vec<u8>>> = buckets::plan(common)
         .into_iter()
         .chain(buckets::plan(rare))
+        .collect();
+    if std::env::var_os("SCOUR_DEBUG_ANCHORS").is_some() {
+        for (i, forms) in groups.iter().enumerate() {
+            let shown: Vec<_> = forms.iter().map(|f| String::from_utf8_lossy(f)).collect();
+            eprintln!(
+                "searcher {i}: {} patterns in id order: {shown:?}",
+                forms.len()
+            );
+        }
+    }
+    groups
+        .into_iter()
         .map(|forms| {
             packed::Config::new()
                 .match_kind(PackedKind::LeftmostFirst)
