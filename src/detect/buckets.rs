@@ -1,12 +1,13 @@
-//! How rare anchor forms are laid out over slim Teddy searchers.
+//! How anchor forms are laid out over slim Teddy searchers.
 //!
 //! A slim Teddy searcher (up to 32 patterns) sorts its patterns into 8 buckets and, at each
-//! position, tests the first three bytes against each bucket's nibble masks: a bucket matches
-//! a byte when its low nibble is one of the bucket's low nibbles for that position and its high
-//! nibble one of its high nibbles. A candidate is then checked pattern by pattern. Two unrelated
-//! prefixes in a bucket (`dp.` and `T3B`) accept every cross of their nibbles, and text matches
-//! such a bucket often: on real configuration, five searchers of 16 forms dealt at random spent
-//! 370 M instructions where a pass over the text costs about 35 M.
+//! position, tests the first bytes (three, or four when every form has four) against each
+//! bucket's nibble masks: a bucket matches a byte when its low nibble is one of the bucket's low
+//! nibbles for that position and its high nibble one of its high nibbles. A candidate is then
+//! checked pattern by pattern. Two unrelated prefixes in a bucket (`dp.` and `T3B`) accept every
+//! cross of their nibbles, and text matches such a bucket often: on real configuration (82 MB of
+//! charts and Python), five searchers of 16 token prefixes dealt in turn spent 369 M
+//! instructions, four laid out by this model 269 M.
 //!
 //! So forms are clustered: prefixes that differ in few nibbles (`ghp_`, `ghs_`, `ghu_`) share a
 //! bucket at almost no cost, and the number of searchers is chosen where one more pass costs
@@ -29,7 +30,8 @@ const BYTE_FREQUENCY: [u16; 128] = [
     992, 1939, 2010, 919, 66, 2022, 2227, 2759, 1004, 307, 192, 216, 411, 41, 315, 224, 314, 14, 6,
 ];
 
-/// The bytes of a form Teddy fingerprints (its mask length for forms of three bytes or more).
+/// The bytes of a form the model reads: what Teddy fingerprints when the shortest form has three
+/// (with four, a searcher is only more selective than modelled).
 const MASK: usize = 3;
 /// Buckets of a slim searcher.
 const BUCKETS: usize = 8;
