@@ -361,4 +361,52 @@ mod tests {
             assert!(buckets.windows(2).all(|w| w[0] == w[1]), "{buckets:?}");
         }
     }
+
+    /// Random form sets: each plan lays out every form once or more, keeps every searcher
+    /// within the slim limit unless one cluster alone passes it, and the packed searchers
+    /// built from it find each form where it occurs.
+    #[test]
+    fn random_form_sets_are_laid_out_and_found() {
+        let mut rng = crate::testing::Rng(0xb0c4e7);
+        let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$:/ ";
+        for _ in 0..200 {
+            let count = 1 + rng.next(120);
+            let mut list: Vec<Vec<u8>> = (0..count)
+                .map(|_| {
+                    let len = 3 + rng.next(6);
+                    (0..len)
+                        .map(|_| alphabet[rng.next(alphabet.len())])
+                        .collect()
+                })
+                .collect();
+            list.sort();
+            list.dedup();
+            let plan = plan(list.clone());
+            let mut laid: Vec<Vec<u8>> = plan.concat();
+            laid.sort();
+            laid.dedup();
+            assert_eq!(laid, list);
+            for searcher in &plan {
+                assert!(
+                    searcher.len() <= SLIM_PATTERNS,
+                    "{} patterns",
+                    searcher.len()
+                );
+                let built = aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                    .builder()
+                    .extend(searcher)
+                    .build()
+                    .expect("a packed searcher builds on this machine");
+                let mut distinct = searcher.clone();
+                distinct.sort();
+                distinct.dedup();
+                for form in distinct {
+                    let text = [b"~~~~".as_slice(), &form, b"~~~~"].concat();
+                    let found = built.find(&text).expect("the form is found");
+                    assert_eq!(found.start(), 4, "{:?}", String::from_utf8_lossy(&form));
+                }
+            }
+        }
+    }
 }
