@@ -328,7 +328,7 @@ impl<'a> AnchorCursor<'a> {
 /// a packed searcher takes.
 fn anchor_forms(keywords: &[String], written: &[BTreeSet<String>]) -> Option<Vec<Vec<u8>>> {
     // A bound, not a measured optimum: each searcher is one more pass over the text, and with
-    // many of them the automaton alone may be cheaper (the built-in rules make 114 forms).
+    // many of them the automaton alone may be cheaper (the built-in rules make 117 forms).
     const PACKED_LIMIT: usize = 128;
     let mut order: Vec<usize> = (0..keywords.len())
         .filter(|&k| {
