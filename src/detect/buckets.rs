@@ -12,7 +12,8 @@
 //! So forms are clustered: prefixes that differ in few nibbles (`ghp_`, `ghs_`, `ghu_`) share a
 //! bucket at almost no cost, and the number of searchers is chosen where one more pass costs
 //! more than the candidates it saves, by a model of how often text bytes fall in a bucket's
-//! masks (byte frequencies measured on the shared corpora).
+//! masks (byte frequencies measured on the shared corpora). The model reads three bytes; where
+//! every form of a searcher has four, Teddy fingerprints four, and the layout follows it.
 //!
 //! aho-corasick assigns a pattern whose low-nibble prefix it has not seen to bucket
 //! `7 - id % 8` and one it has seen to that prefix's bucket; patterns are laid out in that
@@ -30,8 +31,7 @@ const BYTE_FREQUENCY: [u16; 128] = [
     992, 1939, 2010, 919, 66, 2022, 2227, 2759, 1004, 307, 192, 216, 411, 41, 315, 224, 314, 14, 6,
 ];
 
-/// The bytes of a form the model reads: what Teddy fingerprints when the shortest form has three
-/// (with four, a searcher is only more selective than modelled).
+/// The bytes of a form the model reads: what Teddy fingerprints when the shortest form has three.
 const MASK: usize = 3;
 /// Buckets of a slim searcher.
 const BUCKETS: usize = 8;
@@ -135,7 +135,13 @@ impl Cluster {
 /// The forms laid out for slim searchers, each list in the order to give it to the builder:
 /// as few searchers as the candidate model finds cheapest.
 pub fn plan(forms: Vec<Vec<u8>>) -> Vec<Vec<Vec<u8>>> {
-    let clusters = cheapest_clusters(&units(forms));
+    // Rules' keywords have three bytes or more; a shorter form would make Teddy fingerprint
+    // fewer bytes, and refuse more than 16 patterns with one.
+    debug_assert!(
+        forms.iter().all(|f| f.len() >= MASK),
+        "anchor forms of 3+ bytes"
+    );
+    let clusters = cheapest_clusters(&units(forms, MASK));
     clusters.chunks(BUCKETS).flat_map(slim_searchers).collect()
 }
 
@@ -208,11 +214,11 @@ fn cheapest_clusters(units: &[Unit]) -> Vec<Cluster> {
     best.1
 }
 
-/// Groups forms by the low nibbles of their fingerprinted bytes, in a stable order.
-fn units(mut forms: Vec<Vec<u8>>) -> Vec<Unit> {
+/// Groups forms by the low nibbles of their first `mask` bytes, in a stable order.
+fn units(mut forms: Vec<Vec<u8>>, mask: usize) -> Vec<Unit> {
     forms.sort();
     forms.dedup();
-    let key = |f: &[u8]| -> Vec<u8> { f.iter().take(MASK).map(|b| b & 0xf).collect() };
+    let key = |f: &[u8]| -> Vec<u8> { f.iter().take(mask).map(|b| b & 0xf).collect() };
     let mut units: Vec<(Vec<u8>, Unit)> = Vec::new();
     for form in forms {
         let k = key(&form);
@@ -228,8 +234,13 @@ fn units(mut forms: Vec<Vec<u8>>) -> Vec<Unit> {
 /// repeat and their case variants would pass the slim searcher's limit.
 fn slim_searchers(clusters: &[Cluster]) -> Vec<Vec<Vec<u8>>> {
     let order = lay_out(clusters);
-    if order.len() <= SLIM_PATTERNS || clusters.len() < 2 {
+    if order.len() <= SLIM_PATTERNS {
         return vec![order];
+    }
+    if clusters.len() < 2 {
+        // One cluster of many forms alike (a keyword in many casings): past 64 patterns
+        // aho-corasick would build no searcher at all.
+        return order.chunks(SLIM_PATTERNS).map(<[_]>::to_vec).collect();
     }
     let (left, right) = clusters.split_at(clusters.len() / 2);
     let mut split = slim_searchers(left);
@@ -238,14 +249,24 @@ fn slim_searchers(clusters: &[Cluster]) -> Vec<Vec<Vec<u8>>> {
 }
 
 /// One searcher's patterns in the order that puts each cluster in a bucket of its own: the
-/// first form of each unit at an id that maps to its cluster's bucket (repeating an earlier
-/// form where a cluster has no unit left for the round), the rest after them.
+/// first form of each distinct fingerprint at an id that maps to its cluster's bucket
+/// (repeating an earlier form where a cluster has none left for the round), the rest after
+/// them. Fingerprints are read as Teddy will: over four bytes when every form has four.
 fn lay_out(clusters: &[Cluster]) -> Vec<Vec<u8>> {
-    let rounds = clusters.iter().map(|c| c.units.len()).max().unwrap_or(0);
+    let forms = |c: &Cluster| -> Vec<Vec<u8>> {
+        c.units
+            .iter()
+            .flat_map(|u| u.forms.iter().cloned())
+            .collect()
+    };
+    let shortest = clusters.iter().flat_map(forms).map(|f| f.len()).min();
+    let mask = shortest.unwrap_or(MASK).min(4);
+    let groups: Vec<Vec<Unit>> = clusters.iter().map(|c| units(forms(c), mask)).collect();
+    let rounds = groups.iter().map(Vec::len).max().unwrap_or(0);
     let mut order: Vec<Vec<u8>> = Vec::new();
     for round in 0..rounds {
         for slot in 0..BUCKETS {
-            match clusters.get(slot).and_then(|c| c.units.get(round)) {
+            match groups.get(slot).and_then(|g| g.get(round)) {
                 Some(unit) => order.push(unit.forms[0].clone()),
                 None => order.push(order[0].clone()),
             }
@@ -255,10 +276,8 @@ fn lay_out(clusters: &[Cluster]) -> Vec<Vec<u8>> {
     while order.len() > 1 && order[..order.len() - 1].contains(&order[order.len() - 1]) {
         order.pop();
     }
-    for c in clusters {
-        for unit in &c.units {
-            order.extend(unit.forms[1..].iter().cloned());
-        }
+    for unit in groups.iter().flatten() {
+        order.extend(unit.forms[1..].iter().cloned());
     }
     order
 }
@@ -328,7 +347,7 @@ mod tests {
         let list = forms(&[
             "ghp_", "ghs_", "AKIA", "xox", "dp.", "T3Bl", "npm_", "sk-ant-", "hvs.",
         ]);
-        let clusters = cheapest_clusters(&units(list));
+        let clusters = cheapest_clusters(&units(list, MASK));
         assert_eq!(clusters.len(), BUCKETS);
         let pair: Vec<&Cluster> = clusters.iter().filter(|c| c.units.len() == 2).collect();
         assert_eq!(pair.len(), 1);
@@ -337,34 +356,57 @@ mod tests {
         assert_eq!(firsts, [&b"ghp_"[..], &b"ghs_"[..]]);
     }
 
+    /// The buckets aho-corasick gives each pattern: a new low-nibble prefix (over the
+    /// searcher's mask length) goes to bucket 7 - id % 8, a known one to its prefix's bucket.
+    fn crate_buckets(order: &[Vec<u8>]) -> Vec<(Vec<u8>, usize)> {
+        let mask = order.iter().map(Vec::len).min().unwrap_or(MASK).min(4);
+        let mut seen: Vec<(Vec<u8>, usize)> = Vec::new();
+        let mut placed = Vec::new();
+        for (id, form) in order.iter().enumerate() {
+            let key: Vec<u8> = form.iter().take(mask).map(|b| b & 0xf).collect();
+            let bucket = match seen.iter().find(|(k, _)| *k == key) {
+                Some(&(_, b)) => b,
+                None => {
+                    seen.push((key, BUCKETS - 1 - id % BUCKETS));
+                    BUCKETS - 1 - id % BUCKETS
+                }
+            };
+            placed.push((form.clone(), bucket));
+        }
+        placed
+    }
+
     #[test]
     fn ids_put_each_cluster_in_its_own_bucket() {
-        let clusters = cheapest_clusters(&units(forms(&["ghp_", "ghs_", "AKIA", "xox"])));
-        let order = lay_out(&clusters);
-        // aho-corasick's rule: a new low-nibble prefix goes to bucket 7 - id % 8.
-        let mut seen: Vec<(Vec<u8>, usize)> = Vec::new();
-        for (id, form) in order.iter().enumerate() {
-            let key: Vec<u8> = form.iter().take(MASK).map(|b| b & 0xf).collect();
-            if !seen.iter().any(|(k, _)| *k == key) {
-                seen.push((key, BUCKETS - 1 - id % BUCKETS));
+        // Three-byte forms (mask 3), and four-byte ones whose case and fourth-byte variants
+        // Teddy tells apart (mask 4: `shpat_`, `shpca_`, `shppa_` are three fingerprints).
+        for list in [
+            &["ghp_", "ghs_", "AKIA", "xox", "Key", "KEY", "key"][..],
+            &[
+                "shpat_", "shpca_", "shppa_", "shpss_", "sntry", "nfp_", "ghp_", "ghs_", "LCHIMP",
+                "lchimp",
+            ][..],
+        ] {
+            let clusters = cheapest_clusters(&units(forms(list), MASK));
+            let placed = crate_buckets(&lay_out(&clusters));
+            let mut owner: Vec<Option<usize>> = vec![None; BUCKETS];
+            for (i, c) in clusters.iter().enumerate() {
+                for form in c.units.iter().flat_map(|u| &u.forms) {
+                    let (_, bucket) = placed.iter().find(|(f, _)| f == form).unwrap();
+                    let owner = owner[*bucket].get_or_insert(i);
+                    assert_eq!(
+                        *owner,
+                        i,
+                        "{:?} shares bucket {bucket}",
+                        String::from_utf8_lossy(form)
+                    );
+                }
             }
-        }
-        for c in &clusters {
-            let buckets: Vec<usize> = c
-                .units
-                .iter()
-                .map(|u| {
-                    let key: Vec<u8> = u.forms[0].iter().take(MASK).map(|b| b & 0xf).collect();
-                    seen.iter().find(|(k, _)| *k == key).unwrap().1
-                })
-                .collect();
-            assert!(buckets.windows(2).all(|w| w[0] == w[1]), "{buckets:?}");
         }
     }
 
     /// Random form sets: each plan lays out every form once or more, keeps every searcher
-    /// within the slim limit unless one cluster alone passes it, and the packed searchers
-    /// built from it find each form where it occurs.
+    /// within the slim limit, and the packed searchers built from it find each form.
     #[test]
     fn random_form_sets_are_laid_out_and_found() {
         let mut rng = crate::testing::Rng(0xb0c4e7);
