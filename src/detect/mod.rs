@@ -330,8 +330,8 @@ impl Detector {
     /// [`Detector::scan_unplaced`] of `bytes`, given what [`Detector::unplaced_hits`] found
     /// on all of its lines: the prefilter does not read them again.
     pub fn scan_unplaced_with(&self, bytes: &[u8], hits: Hits) -> Scanned {
-        let config = FileKind::Config;
-        self.run_with(bytes, config, &self.unplaced, Overlaps::KeepAll, Some(hits))
+        let (kind, overlaps) = (FileKind::Config, Overlaps::KeepAll);
+        self.run_with(bytes, kind, &self.unplaced, overlaps, Some(hits))
     }
 
     /// What the prefilter of [`Detector::scan_unplaced`] finds on the keyword lines within

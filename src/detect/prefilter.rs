@@ -324,8 +324,8 @@ impl<'a> AnchorCursor<'a> {
 /// A keyword that contains another keyword needs no anchor of its own; the rest collapse into
 /// shared prefixes (`postgres://` and `postgresql+` into `postg`) when the prefix is long enough
 /// to stay rare. Each anchor is searched in every case its keywords are written in, which is why
-/// rule files list `password`, `PASSWORD` and `Password`. `None` when there are more forms than
-/// a packed searcher takes.
+/// rule files list `password`, `PASSWORD` and `Password`. `None` past `PACKED_LIMIT` forms,
+/// where the automaton alone is left to scan.
 fn anchor_forms(keywords: &[String], written: &[BTreeSet<String>]) -> Option<Vec<Vec<u8>>> {
     // A bound, not a measured optimum: each searcher is one more pass over the text, and with
     // many of them the automaton alone may be cheaper (the built-in rules make 120 forms).
@@ -402,7 +402,8 @@ fn rare_enough(prefix: &str) -> bool {
     prefix.len() >= if alnum { 4 } else { 3 }
 }
 
-/// Sorts `windows` and joins those that overlap or touch.
+/// Appends `w` to `windows`, joined with the last one when they overlap or touch: a line's
+/// keywords come in text order, so this keeps the list short; `merge_ranges` sorts the rest.
 fn push_merged(windows: &mut Vec<Range<usize>>, w: Range<usize>) {
     if let Some(last) = windows.last_mut() {
         if w.start <= last.end && w.end >= last.start {
