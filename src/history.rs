@@ -23,6 +23,7 @@ use crate::finding::{Finding, LineIndex, Placement, Provenance};
 use crate::incremental;
 use crate::report::human::plural;
 use crate::scan::{Outcome, Summary, Warning};
+use crate::source::delta_tree;
 use crate::source::git::{self, Graph, Index, Obj, Occurrence, RefReach, Selection};
 use crate::source::is_binary;
 
@@ -171,8 +172,6 @@ pub fn examine(
         batch: Vec::new(),
         batch_bytes: 0,
         deltas: &deltas,
-        inflate: gix::zlib::Inflate::default(),
-        instructions: Vec::new(),
     };
     let (pass_warnings, index) = std::thread::scope(|scope| {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -327,8 +326,6 @@ pub fn sweep(
         batch: Vec::new(),
         batch_bytes: 0,
         deltas: &deltas,
-        inflate: gix::zlib::Inflate::default(),
-        instructions: Vec::new(),
     };
     let counts_of_pass = git::PassCounts::default();
     // Not stopped by Ctrl-C: a verification runs once the refs have moved, and a half-read
@@ -378,10 +375,8 @@ struct Visitor<'a> {
     to_index: Option<std::sync::mpsc::SyncSender<Vec<Record>>>,
     batch: Vec<Record>,
     batch_bytes: usize,
-    /// What scanned bases left for their deltas, shared by the pass's threads.
+    /// How blobs stored as deltas are scanned, and how many were, shared by the pass's threads.
     deltas: &'a Deltas,
-    inflate: gix::zlib::Inflate,
-    instructions: Vec<u8>,
 }
 
 /// How blobs stored as deltas are scanned (`SCOUR_DELTA`).
@@ -395,22 +390,13 @@ enum DeltaMode {
     Check,
 }
 
-/// What the blobs of the pack being traversed left for the blobs stored as deltas of them.
+/// How the blobs a pack stores as deltas are scanned, and how many were scanned each way.
 struct Deltas {
     mode: DeltaMode,
     /// Blobs scanned from their base's summary, and what failed to (for `SCOUR_TIMINGS`).
     by_changes: AtomicU64,
     no_summary: AtomicU64,
     fell_back: AtomicU64,
-    /// By a base's offset in the pack: how many deltas of it are still to come, and what its
-    /// scan left them (once it is scanned).
-    slots: Mutex<HashMap<u64, Slot, std::hash::BuildHasherDefault<git::FxHasher>>>,
-}
-
-#[derive(Default)]
-struct Slot {
-    left: u32,
-    summary: Option<std::sync::Arc<incremental::Summary>>,
 }
 
 impl DeltaMode {
@@ -430,39 +416,6 @@ impl Deltas {
             by_changes: AtomicU64::new(0),
             no_summary: AtomicU64::new(0),
             fell_back: AtomicU64::new(0),
-            slots: Mutex::default(),
-        }
-    }
-
-    fn slots(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<u64, Slot, std::hash::BuildHasherDefault<git::FxHasher>>>
-    {
-        self.slots
-            .lock()
-            .expect("no panics while holding the slots")
-    }
-
-    /// Whether objects of the pack are stored as deltas of the one at `offset`.
-    fn is_base(&self, offset: u64) -> bool {
-        self.slots().contains_key(&offset)
-    }
-
-    /// What the base at `offset` left, counting one of its deltas as served.
-    fn take(&self, offset: u64) -> Option<std::sync::Arc<incremental::Summary>> {
-        let mut slots = self.slots();
-        let slot = slots.get_mut(&offset)?;
-        let summary = slot.summary.clone();
-        slot.left = slot.left.saturating_sub(1);
-        if slot.left == 0 {
-            slots.remove(&offset);
-        }
-        summary
-    }
-
-    fn keep(&self, offset: u64, summary: incremental::Summary) {
-        if let Some(slot) = self.slots().get_mut(&offset) {
-            slot.summary = Some(std::sync::Arc::new(summary));
         }
     }
 }
@@ -502,8 +455,6 @@ impl Clone for Visitor<'_> {
             batch: Vec::new(),
             batch_bytes: 0,
             deltas: self.deltas,
-            inflate: gix::zlib::Inflate::default(),
-            instructions: Vec::new(),
         }
     }
 }
@@ -532,88 +483,71 @@ impl Visitor<'_> {
     }
 
     /// Scans a blob of a pack: around what its delta changed when its base left a summary.
-    fn packed_blob(&mut self, id: ObjectId, data: &[u8], at: &git::Packed<'_>) {
+    fn packed_blob(&mut self, blob: &Packed<'_>) -> Option<incremental::Summary> {
         let deltas = self.deltas;
-        let summarise = deltas.mode != DeltaMode::Whole && deltas.is_base(at.offset);
-        let base = match deltas.mode {
-            DeltaMode::Whole => None,
-            _ => at.delta_base().and_then(|b| deltas.take(b)),
-        };
-        let (hit, summary) = {
-            let mut incremental = |data: &[u8]| -> Option<(Scanned, Option<incremental::Summary>)> {
-                let Some(base) = base.as_ref() else {
-                    deltas.no_summary.fetch_add(1, Ordering::Relaxed);
-                    return None;
-                };
-                let found = at
-                    .delta_instructions(&mut self.inflate, &mut self.instructions)
-                    .then(|| incremental::parse_delta(&self.instructions, base.len, data.len()))
-                    .flatten()
-                    .and_then(|pieces| {
-                        incremental::scan(self.detector, data, &pieces, base, summarise)
-                    });
-                let counter = match found {
-                    Some(_) => &deltas.by_changes,
-                    None => &deltas.fell_back,
-                };
-                counter.fetch_add(1, Ordering::Relaxed);
-                if deltas.mode == DeltaMode::Check {
-                    if let Some((scanned, _)) = &found {
-                        let whole = self.detector.scan_unplaced(data);
-                        assert!(
-                            whole.matches == scanned.matches && whole.issues == scanned.issues,
-                            "SCOUR_DELTA=check: blob {id}: the delta scan differs from the whole scan\nwhole: {:?} {:?}\ndelta: {:?} {:?}",
-                            whole.matches,
-                            whole.issues,
-                            scanned.matches,
-                            scanned.issues
-                        );
-                    }
-                }
-                found
+        let (id, data) = (blob.id, blob.data);
+        let summarise = deltas.mode != DeltaMode::Whole && blob.is_base;
+        let delta = blob
+            .delta
+            .as_ref()
+            .filter(|_| deltas.mode != DeltaMode::Whole);
+        let mut incremental = |data: &[u8]| -> Option<(Scanned, Option<incremental::Summary>)> {
+            let delta = delta?;
+            let Some(base) = delta.base else {
+                deltas.no_summary.fetch_add(1, Ordering::Relaxed);
+                return None;
             };
-            scan_blob(
-                self.detector,
-                id,
-                data,
-                self.max_file_size,
-                self.counts,
-                summarise,
-                &mut incremental,
-            )
+            let found = incremental::parse_delta(delta.instructions, base.len, data.len())
+                .and_then(|pieces| {
+                    incremental::scan(self.detector, data, &pieces, base, summarise)
+                });
+            let counter = match found {
+                Some(_) => &deltas.by_changes,
+                None => &deltas.fell_back,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            if deltas.mode == DeltaMode::Check {
+                if let Some((scanned, _)) = &found {
+                    let whole = self.detector.scan_unplaced(data);
+                    assert!(
+                        whole.matches == scanned.matches && whole.issues == scanned.issues,
+                        "SCOUR_DELTA=check: blob {id}: the delta scan differs from the whole scan\nwhole: {:?} {:?}\ndelta: {:?} {:?}",
+                        whole.matches,
+                        whole.issues,
+                        scanned.matches,
+                        scanned.issues
+                    );
+                }
+            }
+            found
         };
-        if let Some(summary) = summary {
-            deltas.keep(at.offset, summary);
-        }
+        let (hit, summary) = scan_blob(
+            self.detector,
+            id,
+            data,
+            self.max_file_size,
+            self.counts,
+            summarise,
+            &mut incremental,
+        );
         self.keep(hit);
+        summary
     }
 }
 
-impl git::Visit for Visitor<'_> {
-    fn begin_pack(&mut self, pack: &git::Packed<'_>) {
-        if self.scan && self.deltas.mode != DeltaMode::Whole {
-            let children = pack.delta_children();
-            *self.deltas.slots() = children
-                .into_iter()
-                .map(|(offset, left)| {
-                    (
-                        offset,
-                        Slot {
-                            left,
-                            summary: None,
-                        },
-                    )
-                })
-                .collect();
-        }
-    }
+/// A packed object as the pass hands it to the visitor.
+type Packed<'a> = delta_tree::Object<'a, incremental::Summary>;
 
-    fn packed(&mut self, id: ObjectId, kind: Kind, data: &[u8], at: &git::Packed<'_>) {
-        if kind != Kind::Blob || !self.scan {
-            return self.object(id, kind, data);
+impl git::Visit for Visitor<'_> {
+    type Left = incremental::Summary;
+
+    fn packed(&mut self, object: &Packed<'_>) -> Option<incremental::Summary> {
+        if object.kind != Kind::Blob || !self.scan {
+            self.object(object.id, object.kind, object.data);
+            return None;
         }
-        self.record(id, kind, data);
-        self.packed_blob(id, data, at);
+        self.record(object.id, object.kind, object.data);
+        self.packed_blob(object)
     }
 
     fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {

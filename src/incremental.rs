@@ -19,6 +19,7 @@ use std::ops::Range;
 
 use crate::detect::prefilter::Hits;
 use crate::detect::{Detector, Issue, Match, Scanned};
+use crate::source::delta_tree::{Instructions, Op};
 
 /// Stretches to read closer than this many bytes are read as one.
 const COALESCE: usize = 512;
@@ -45,59 +46,24 @@ pub struct Piece {
     pub from: Option<usize>,
 }
 
-/// Decodes git's delta instructions (after the pack entry's zlib stream is inflated) into
-/// pieces, checking them against the sizes of base and result. `None` if they are malformed.
+/// Turns git's delta instructions (the pack entry inflated) into pieces, checking them against
+/// the sizes of base and result. `None` if they are malformed.
 pub fn parse_delta(delta: &[u8], base_len: usize, result_len: usize) -> Option<Vec<Piece>> {
-    let mut at = 0;
-    let mut varint = || -> Option<usize> {
-        let mut value = 0usize;
-        let mut shift = 0;
-        loop {
-            let byte = *delta.get(at)?;
-            at += 1;
-            value |= usize::from(byte & 0x7f).checked_shl(shift)?;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-    };
-    if varint()? != base_len || varint()? != result_len {
+    let ops = Instructions::parse(delta)?;
+    if ops.base_len != base_len || ops.result_len != result_len {
         return None;
     }
     let mut pieces: Vec<Piece> = Vec::new();
     let mut b = 0usize;
-    while at < delta.len() {
-        let cmd = delta[at];
-        at += 1;
-        let (from, len) = if cmd & 0x80 != 0 {
-            let mut offset = 0usize;
-            let mut size = 0usize;
-            for i in 0..4 {
-                if cmd & (1 << i) != 0 {
-                    offset |= usize::from(*delta.get(at)?) << (8 * i);
-                    at += 1;
+    for op in ops {
+        let (from, len) = match op.ok()? {
+            Op::Copy { from, len } => {
+                if from.checked_add(len)? > base_len {
+                    return None;
                 }
+                (Some(from), len)
             }
-            for i in 0..3 {
-                if cmd & (0x10 << i) != 0 {
-                    size |= usize::from(*delta.get(at)?) << (8 * i);
-                    at += 1;
-                }
-            }
-            if size == 0 {
-                size = 0x10000;
-            }
-            if offset.checked_add(size)? > base_len {
-                return None;
-            }
-            (Some(offset), size)
-        } else if cmd != 0 {
-            let len = usize::from(cmd);
-            at = at.checked_add(len).filter(|&end| end <= delta.len())?;
-            (None, len)
-        } else {
-            return None;
+            Op::Insert(bytes) => (None, bytes.len()),
         };
         let end = b.checked_add(len).filter(|&end| end <= result_len)?;
         push_piece(&mut pieces, Piece { b: b..end, from });

@@ -1,6 +1,6 @@
 //! The git object database, read with gix in one pass, and the history graph built from it.
 //!
-//! [`pass`] decodes every object of every pack by traversing the pack's delta tree (each object
+//! [`pass`] decodes every object of every pack by walking the pack's delta tree ([`delta_tree`]: each object
 //! inflated once, on all cores), then the loose objects, and hands each to a visitor; looking
 //! objects up one by one is several times slower. The visitor keeps commits, tags and an
 //! interned copy of the trees in an [`Index`] (identical tree entries are stored once, so the
@@ -18,6 +18,8 @@ use gix::bstr::{BStr, BString, ByteSlice};
 use gix::objs::{CommitRef, Kind, TagRef, TreeRefIter};
 use gix::ObjectId;
 use globset::GlobSet;
+
+use super::delta_tree;
 
 /// A problem that stops the history scan.
 #[derive(Debug, thiserror::Error)]
@@ -572,78 +574,39 @@ pub fn pack_indices(dirs: &[PathBuf]) -> Vec<PathBuf> {
 
 /// What the pass hands every object to. Each thread of the pass works on its own clone.
 pub trait Visit: Clone + Send {
+    /// What visiting a packed object leaves for the objects the pack stores as deltas of it.
+    type Left: Send + Sync;
+
     /// Handles one object.
     fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]);
 
-    /// Handles one object of a pack, stored at `at`: by default as [`Visit::object`]. A pack's
-    /// delta tree is traversed base first, so every base has been handled before the objects
-    /// stored as deltas of it.
-    fn packed(&mut self, id: ObjectId, kind: Kind, data: &[u8], at: &Packed<'_>) {
-        let _ = at;
-        self.object(id, kind, data);
-    }
-
-    /// A pack is about to be traversed (called on the visitor the pass was given, before its
-    /// clones for the pack are made).
-    fn begin_pack(&mut self, pack: &Packed<'_>) {
-        let _ = pack;
+    /// Handles one object of a pack: by default as [`Visit::object`]. A pack's delta tree is
+    /// walked base first, so every base has been handled before the objects stored as deltas
+    /// of it, which receive what it returned.
+    fn packed(&mut self, object: &delta_tree::Object<'_, Self::Left>) -> Option<Self::Left> {
+        self.object(object.id, object.kind, object.data);
+        None
     }
 }
 
-/// Where a packed object lies: its pack, the pack's index and the object's offset in the pack.
-pub struct Packed<'p> {
-    /// The pack.
-    pub pack: &'p gix::odb::pack::data::File,
-    /// Its index.
-    pub index: &'p gix::odb::pack::index::File,
-    /// The object's offset in the pack (0 in [`Visit::begin_pack`]).
-    pub offset: u64,
+/// Runs a [`Visit`] over one pack's walk: a clone per thread, each object once over all packs.
+struct PackVisit<'a, V, F> {
+    first_time: F,
+    counts: &'a PassCounts,
+    visitor: std::marker::PhantomData<fn() -> V>,
 }
 
-impl Packed<'_> {
-    /// The offset of the base of the object at `self.offset`, when the pack stores it as a
-    /// delta.
-    pub fn delta_base(&self) -> Option<u64> {
-        self.base_of(&self.pack.entry(self.offset).ok()?)
+impl<V: Visit, F: Fn(&ObjectId) -> bool + Sync> delta_tree::Walker for PackVisit<'_, V, F> {
+    type Left = V::Left;
+    type Local = V;
+
+    fn wants(&self, id: &ObjectId) -> bool {
+        self.counts.objects.fetch_add(1, Ordering::Relaxed);
+        (self.first_time)(id)
     }
 
-    /// The instructions of the delta stored at `self.offset`, inflated into `out`.
-    pub fn delta_instructions(&self, inflate: &mut gix::zlib::Inflate, out: &mut Vec<u8>) -> bool {
-        let Ok(entry) = self.pack.entry(self.offset) else {
-            return false;
-        };
-        let Ok(size) = usize::try_from(entry.decompressed_size) else {
-            return false;
-        };
-        out.clear();
-        out.resize(size, 0);
-        self.pack.decompress_entry(&entry, inflate, out).is_ok()
-    }
-
-    /// How many objects of the pack are stored as deltas of each base, by the base's offset.
-    pub fn delta_children(&self) -> HashMap<u64, u32, BuildHasherDefault<FxHasher>> {
-        let mut children: HashMap<u64, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
-        for e in self.index.iter() {
-            let Ok(entry) = self.pack.entry(e.pack_offset) else {
-                continue;
-            };
-            if let Some(base) = self.base_of(&entry) {
-                *children.entry(base).or_default() += 1;
-            }
-        }
-        children
-    }
-
-    fn base_of(&self, entry: &gix::odb::pack::data::Entry) -> Option<u64> {
-        use gix::odb::pack::data::entry::Header;
-        match entry.header {
-            Header::OfsDelta { base_distance } => Some(entry.base_pack_offset(base_distance)),
-            Header::RefDelta { base_id } => self
-                .index
-                .lookup(base_id)
-                .map(|i| self.index.pack_offset_at_index(i)),
-            _ => None,
-        }
+    fn visit(&self, local: &mut V, object: &delta_tree::Object<'_, V::Left>) -> Option<V::Left> {
+        local.packed(object)
     }
 }
 
@@ -674,7 +637,6 @@ pub fn pass<V: Visit>(
     interrupt: &AtomicBool,
     visitor: V,
 ) -> Vec<String> {
-    use gix::odb::pack::index::traverse::{Algorithm, Options, SafetyCheck};
     let hash = repo.object_hash();
     let mut warnings = Vec::new();
     let (packs, loose_in) = match scope {
@@ -703,52 +665,41 @@ pub fn pass<V: Visit>(
                 continue;
             }
         };
-        // Each of the traversal's threads gets its own clone of the visitor (and drops it when
-        // it is done), so a visitor can batch its work without locks.
+        let walker = PackVisit {
+            first_time: &first_time,
+            counts,
+            visitor: std::marker::PhantomData::<fn() -> V>,
+        };
+        // Each thread of the walk gets its own clone of the visitor, and drops it when the
+        // pack is done, so a visitor can batch its work without locks.
+        let outcome = delta_tree::walk(
+            &bundle.pack,
+            &bundle.index,
+            threads,
+            interrupt,
+            &walker,
+            || visitor.clone(),
+        );
+        let pack_name = idx.display();
+        warnings.extend(
+            outcome
+                .warnings
+                .into_iter()
+                .map(|w| format!("pack {pack_name}: {w}")),
+        );
+        // A delta whose base is elsewhere (or nowhere) is read through the object database.
         let mut visitor = visitor.clone();
-        let (pack, index) = (&bundle.pack, &bundle.index);
-        visitor.begin_pack(&Packed {
-            pack,
-            index,
-            offset: 0,
-        });
-        let mut mine = visitor.clone();
-        drop(visitor);
-        let first_time = &first_time;
-        let processor = move |kind: Kind,
-                              data: &[u8],
-                              entry: &gix::odb::pack::index::Entry,
-                              _: &dyn gix::Progress|
-              -> gix::Result<()> {
-            counts.objects.fetch_add(1, Ordering::Relaxed);
-            if first_time(&entry.oid) {
-                let at = Packed {
-                    pack,
-                    index,
-                    offset: entry.pack_offset,
-                };
-                mine.packed(entry.oid, kind, data, &at);
+        for id in outcome.unreached {
+            if !first_time(&id) {
+                continue;
             }
-            Ok(())
-        };
-        let options = Options {
-            traversal: Algorithm::DeltaTreeLookup,
-            thread_limit: (threads > 0).then_some(threads),
-            // Like `git cat-file`, trust the object ids; a decode error costs one object, not the pack.
-            check: SafetyCheck::SkipFileAndObjectChecksumVerificationAndNoAbortOnDecodeError,
-            alloc_limit_bytes: None,
-            make_pack_lookup_cache: || gix::odb::pack::cache::Never,
-        };
-        let mut progress = gix::utils::progress::Discard;
-        if let Err(e) =
-            bundle
-                .index
-                .traverse(&bundle.pack, &mut progress, interrupt, processor, options)
-        {
-            warnings.push(format!(
-                "pack {}: {e}; objects after the error are skipped",
-                idx.display()
-            ));
+            match repo.find_object(id) {
+                Ok(object) => {
+                    counts.objects.fetch_add(1, Ordering::Relaxed);
+                    visitor.object(id, object.kind, &object.data);
+                }
+                Err(e) => warnings.push(format!("pack {pack_name}: object {id}: {e}; skipped")),
+            }
         }
     }
     let mut visitor = visitor;

@@ -1,5 +1,6 @@
 //! Sources of bytes to scan: files on disk, standard input, git objects, and what a push brings.
 
+pub mod delta_tree;
 pub mod git;
 pub mod push;
 pub mod stdin;
