@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::detect::{Detector, FileKind, Input, Match, Scanned, Site};
 use crate::finding::{Finding, LineIndex, Placement, Provenance};
-use crate::incremental;
+use crate::incremental::{self, Text};
 use crate::report::human::plural;
 use crate::scan::{Outcome, Summary, Warning};
 use crate::source::delta_tree;
@@ -172,6 +172,7 @@ pub fn examine(
         batch: Vec::new(),
         batch_bytes: 0,
         deltas: &deltas,
+        rebuilt: Vec::new(),
     };
     let (pass_warnings, index) = std::thread::scope(|scope| {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -326,6 +327,7 @@ pub fn sweep(
         batch: Vec::new(),
         batch_bytes: 0,
         deltas: &deltas,
+        rebuilt: Vec::new(),
     };
     let counts_of_pass = git::PassCounts::default();
     // Not stopped by Ctrl-C: a verification runs once the refs have moved, and a half-read
@@ -377,6 +379,8 @@ struct Visitor<'a> {
     batch_bytes: usize,
     /// How blobs stored as deltas are scanned, and how many were, shared by the pass's threads.
     deltas: &'a Deltas,
+    /// Where a blob the pass left unbuilt is rebuilt, as far as it is read.
+    rebuilt: Vec<u8>,
 }
 
 /// How blobs stored as deltas are scanned (`SCOUR_DELTA`).
@@ -455,6 +459,7 @@ impl Clone for Visitor<'_> {
             batch: Vec::new(),
             batch_bytes: 0,
             deltas: self.deltas,
+            rebuilt: Vec::new(),
         }
     }
 }
@@ -468,10 +473,15 @@ impl Drop for Visitor<'_> {
 impl Visitor<'_> {
     /// Sends trees, commits, tags and blob sizes to the indexer.
     fn record(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {
+        self.record_len(id, kind, data, data.len());
+    }
+
+    /// [`Visitor::record`] of an object of `len` bytes, `data` unread for a blob.
+    fn record_len(&mut self, id: ObjectId, kind: Kind, data: &[u8], len: usize) {
         if self.to_index.is_some() {
             let record = match kind {
                 // A blob's record carries only its size, in eight bytes.
-                Kind::Blob => (data.len() as u64).to_le_bytes().to_vec(),
+                Kind::Blob => (len as u64).to_le_bytes().to_vec(),
                 _ => data.to_vec(),
             };
             self.batch_bytes += record.len() + 32;
@@ -485,31 +495,52 @@ impl Visitor<'_> {
     /// Scans a blob of a pack: around what its delta changed when its base left a summary.
     fn packed_blob(&mut self, blob: &Packed<'_>) -> Option<incremental::Summary> {
         let deltas = self.deltas;
-        let (id, data) = (blob.id, blob.data);
+        let id = blob.id;
         let summarise = deltas.mode != DeltaMode::Whole && blob.is_base;
         let delta = blob
             .delta
             .as_ref()
             .filter(|_| deltas.mode != DeltaMode::Whole);
-        let mut incremental = |data: &[u8]| -> Option<(Scanned, Option<incremental::Summary>)> {
-            let delta = delta?;
-            let Some(base) = delta.base else {
-                deltas.no_summary.fetch_add(1, Ordering::Relaxed);
-                return None;
-            };
-            let found = incremental::parse_delta(delta.instructions, base.len, data.len())
-                .and_then(|pieces| {
-                    incremental::scan(self.detector, data, &pieces, base, summarise)
-                });
-            let counter = match found {
-                Some(_) => &deltas.by_changes,
-                None => &deltas.fell_back,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            if deltas.mode == DeltaMode::Check {
-                if let Some((scanned, _)) = &found {
-                    let whole = self.detector.scan_unplaced(data);
-                    assert!(
+        let mut buf = std::mem::take(&mut self.rebuilt);
+        let mut spare = Vec::new();
+        let stretches = match (blob.data, delta) {
+            (None, Some(d)) => incremental::stretches(d.base_data, d.instructions),
+            _ => None,
+        };
+        let mut text = match (blob.data, stretches) {
+            (Some(data), _) => Text::Whole(data),
+            (None, Some(stretches)) => {
+                let poison = deltas.mode == DeltaMode::Check;
+                Text::Sparse(incremental::Sparse::new(stretches, &mut buf, poison))
+            }
+            // The walk checked the delta; a blob it cannot rebuild is read as it is.
+            (None, None) => Text::Whole(blob.rebuild(&mut spare)),
+        };
+        let detector = self.detector;
+        let mut incremental =
+            |text: &mut Text<'_>| -> Option<(Scanned, Option<incremental::Summary>)> {
+                let delta = delta?;
+                let Some(base) = delta.base else {
+                    deltas.no_summary.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                };
+                let pieces = match text {
+                    Text::Sparse(sparse) => Some(sparse.pieces()),
+                    Text::Whole(data) => {
+                        incremental::parse_delta(delta.instructions, delta.base_data, data.len())
+                    }
+                };
+                let found = pieces
+                    .and_then(|pieces| incremental::scan(detector, text, &pieces, base, summarise));
+                let counter = match found {
+                    Some(_) => &deltas.by_changes,
+                    None => &deltas.fell_back,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                if deltas.mode == DeltaMode::Check {
+                    if let Some((scanned, _)) = &found {
+                        let whole = detector.scan_unplaced(text.whole());
+                        assert!(
                         whole.matches == scanned.matches && whole.issues == scanned.issues,
                         "SCOUR_DELTA=check: blob {id}: the delta scan differs from the whole scan\nwhole: {:?} {:?}\ndelta: {:?} {:?}",
                         whole.matches,
@@ -517,19 +548,21 @@ impl Visitor<'_> {
                         scanned.matches,
                         scanned.issues
                     );
+                    }
                 }
-            }
-            found
-        };
+                found
+            };
         let (hit, summary) = scan_blob(
             self.detector,
             id,
-            data,
+            &mut text,
             self.max_file_size,
             self.counts,
             summarise,
             &mut incremental,
         );
+        drop(text);
+        self.rebuilt = buf;
         self.keep(hit);
         summary
     }
@@ -543,11 +576,17 @@ impl git::Visit for Visitor<'_> {
 
     fn packed(&mut self, object: &Packed<'_>) -> Option<incremental::Summary> {
         if object.kind != Kind::Blob || !self.scan {
-            self.object(object.id, object.kind, object.data);
+            let mut buf = std::mem::take(&mut self.rebuilt);
+            self.object(object.id, object.kind, object.rebuild(&mut buf));
+            self.rebuilt = buf;
             return None;
         }
-        self.record(object.id, object.kind, object.data);
+        self.record_len(object.id, object.kind, &[], object.len);
         self.packed_blob(object)
+    }
+
+    fn lazy_leaves(&self) -> bool {
+        self.scan && self.deltas.mode != DeltaMode::Whole
     }
 
     fn object(&mut self, id: ObjectId, kind: Kind, data: &[u8]) {
@@ -560,7 +599,7 @@ impl git::Visit for Visitor<'_> {
                 let (hit, _) = scan_blob(
                     self.detector,
                     id,
-                    data,
+                    &mut Text::Whole(data),
                     self.max_file_size,
                     self.counts,
                     false,
@@ -660,35 +699,44 @@ fn selection(repo: &gix::Repository, opts: &Options) -> Result<Selection, Error>
 }
 
 /// What [`incremental::scan`] made of a blob, when its base's scan could serve.
-type Incremental<'a> = dyn FnMut(&[u8]) -> Option<(Scanned, Option<incremental::Summary>)> + 'a;
+type Incremental<'a> =
+    dyn FnMut(&mut Text<'_>) -> Option<(Scanned, Option<incremental::Summary>)> + 'a;
 
 /// Scans one blob from the pass, whose paths are not known yet: through `incremental` when it
 /// answers, whole otherwise; with `summarise`, also returns what deltas of it need.
 fn scan_blob(
     detector: &Detector,
     id: ObjectId,
-    data: &[u8],
+    text: &mut Text<'_>,
     max: u64,
     counts: &Counts,
     summarise: bool,
     incremental: &mut Incremental<'_>,
 ) -> (Option<Hit>, Option<incremental::Summary>) {
-    if data.len() as u64 > max {
+    let len = text.len();
+    if len as u64 > max {
         counts.skipped_large.fetch_add(1, Ordering::Relaxed);
         return (None, None);
     }
-    if is_binary(data) {
+    if text.is_binary() {
         counts.skipped_binary.fetch_add(1, Ordering::Relaxed);
         return (None, None);
     }
     counts.blobs.fetch_add(1, Ordering::Relaxed);
-    counts.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-    let (scanned, summary) =
-        incremental(data).unwrap_or_else(|| incremental::full(detector, data, summarise));
+    counts.bytes.fetch_add(len as u64, Ordering::Relaxed);
+    let (scanned, summary) = match incremental(text) {
+        Some(found) => found,
+        None => incremental::full(detector, text.whole(), summarise),
+    };
     counts
         .decode_warnings
         .fetch_add(scanned.issues.len() as u64, Ordering::Relaxed);
-    (hit(id, Holder::Blob, data, scanned.matches), summary)
+    // Lines are counted only in a blob with matches.
+    let hit = match scanned.matches.is_empty() {
+        true => None,
+        false => hit(id, Holder::Blob, text.whole(), scanned.matches),
+    };
+    (hit, summary)
 }
 
 fn scan_message(

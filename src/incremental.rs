@@ -19,7 +19,9 @@ use std::ops::Range;
 
 use crate::detect::prefilter::Hits;
 use crate::detect::{Detector, Issue, Match, Scanned};
-use crate::source::delta_tree::{Instructions, Op};
+
+mod text;
+pub use text::{stretches, Sparse, Stretch, Text};
 
 /// Stretches to read closer than this many bytes are read as one.
 const COALESCE: usize = 512;
@@ -47,29 +49,26 @@ pub struct Piece {
 }
 
 /// Turns git's delta instructions (the pack entry inflated) into pieces, checking them against
-/// the sizes of base and result. `None` if they are malformed.
-pub fn parse_delta(delta: &[u8], base_len: usize, result_len: usize) -> Option<Vec<Piece>> {
-    let ops = Instructions::parse(delta)?;
-    if ops.base_len != base_len || ops.result_len != result_len {
-        return None;
+/// the base and the size of the result. `None` if they are malformed.
+pub fn parse_delta(delta: &[u8], base: &[u8], result_len: usize) -> Option<Vec<Piece>> {
+    let stretches = text::stretches(base, delta)?;
+    let n = stretches.last().map_or(0, |s| s.at + s.bytes.len());
+    (n == result_len).then(|| pieces_of(&stretches))
+}
+
+/// The pieces stretches make, joined where they continue each other.
+fn pieces_of(stretches: &[Stretch<'_>]) -> Vec<Piece> {
+    let mut pieces = Vec::with_capacity(stretches.len());
+    for s in stretches {
+        push_piece(
+            &mut pieces,
+            Piece {
+                b: s.at..s.at + s.bytes.len(),
+                from: s.from,
+            },
+        );
     }
-    let mut pieces: Vec<Piece> = Vec::new();
-    let mut b = 0usize;
-    for op in ops {
-        let (from, len) = match op.ok()? {
-            Op::Copy { from, len } => {
-                if from.checked_add(len)? > base_len {
-                    return None;
-                }
-                (Some(from), len)
-            }
-            Op::Insert(bytes) => (None, bytes.len()),
-        };
-        let end = b.checked_add(len).filter(|&end| end <= result_len)?;
-        push_piece(&mut pieces, Piece { b: b..end, from });
-        b = end;
-    }
-    (b == result_len).then_some(pieces)
+    pieces
 }
 
 /// Appends a piece, joining it to the last when it continues it.
@@ -104,7 +103,7 @@ pub fn full(detector: &Detector, bytes: &[u8], summarise: bool) -> (Scanned, Opt
 /// region, or the pieces do not fit the base): the caller scans `b` whole.
 pub fn scan(
     detector: &Detector,
-    b: &[u8],
+    b: &mut Text<'_>,
     pieces: &[Piece],
     base: &Summary,
     summarise: bool,
@@ -115,7 +114,7 @@ pub fn scan(
 /// [`scan`], reading as one the stretches less than `join` bytes apart.
 fn scan_joining(
     detector: &Detector,
-    b: &[u8],
+    b: &mut Text<'_>,
     pieces: &[Piece],
     base: &Summary,
     summarise: bool,
@@ -139,7 +138,13 @@ fn scan_joining(
         // Windows of B opening in the lines to read reach as far as they reach.
         let todo = read.minus(&windowed);
         if !todo.is_empty() {
-            let found = detector.unplaced_hits(b, &todo);
+            // Few lines past the lines to read are read, unless a window reads far.
+            let bytes = b.readable(&todo, detector.near_reach());
+            let mut found = detector.unplaced_hits(bytes, &todo);
+            if b.is_sparse() && detector.reads_far(&found) {
+                let bytes = b.readable(&todo, detector.far_reach());
+                found = detector.unplaced_hits(bytes, &todo);
+            }
             if found.region {
                 return None;
             }
@@ -173,14 +178,16 @@ fn scan_joining(
     let mut matches = Vec::new();
     let mut issues = Vec::new();
     let mut blocks = Vec::new();
+    // Every stretch to read was made readable when the prefilter searched it.
+    let bytes: &[u8] = b.readable(&read.0, 0);
     let emit_read = |part: &Range<usize>, matches: &mut Vec<Match>, issues: &mut Vec<Issue>| {
         // No window reaches out of a stretch to read, so its hits are those of the stretch.
         let mine = hits.within(part);
         debug_assert_eq!(
             mine,
-            detector.unplaced_hits(&b[part.clone()], std::slice::from_ref(&(0..part.len())))
+            detector.unplaced_hits(&bytes[part.clone()], std::slice::from_ref(&(0..part.len())))
         );
-        let scanned = detector.scan_unplaced_with(&b[part.clone()], mine);
+        let scanned = detector.scan_unplaced_with(&bytes[part.clone()], mine);
         matches.extend(scanned.matches.into_iter().map(|mut m| {
             m.span = m.span.start + part.start..m.span.end + part.start;
             m
@@ -247,13 +254,13 @@ fn scan_joining(
 
 /// The lines of `b` to read again whatever the windows: first, last, and every line holding a
 /// seam between pieces or inserted bytes.
-fn dirty_lines(b: &[u8], pieces: &[Piece]) -> Vec<Range<usize>> {
-    let mut dirty = vec![line_of(b, 0)];
+fn dirty_lines(b: &Text<'_>, pieces: &[Piece]) -> Vec<Range<usize>> {
+    let mut dirty = vec![b.line_of(0)];
     // A delta's seams often share a line (a generated file's): each line is found once.
     let mut line = 0..0;
     let mut line_at = |at: usize| {
         if !line.contains(&at) {
-            line = line_of(b, at);
+            line = b.line_of(at);
         }
         line.clone()
     };
@@ -266,7 +273,7 @@ fn dirty_lines(b: &[u8], pieces: &[Piece]) -> Vec<Range<usize>> {
             dirty.push(first.start..line_at(p.b.end - 1).end);
         }
     }
-    dirty.push(line_of(b, b.len()));
+    dirty.push(b.line_of(b.len()));
     dirty
 }
 
@@ -525,7 +532,15 @@ mod tests {
                 };
                 let ps = pieces(&a, &b, &mut rng);
                 let join = [0, 0, 40, COALESCE][rng.next(4)];
-                match scan_joining(&detector, &b, &ps, base, true, join) {
+                // Rebuilt only where read (what is not holds NUL bytes, or the version before,
+                // as a reused buffer does), or whole.
+                let mut buf = a.clone();
+                let mut text = match rng.next(3) {
+                    0 => Text::Sparse(Sparse::new(stretches_of(&a, &b, &ps), &mut buf, true)),
+                    1 => Text::Sparse(Sparse::new(stretches_of(&a, &b, &ps), &mut buf, false)),
+                    _ => Text::Whole(&b),
+                };
+                match scan_joining(&detector, &mut text, &ps, base, true, join) {
                     Some((got, next)) => {
                         by_changes += 1;
                         assert_eq!(
@@ -551,6 +566,21 @@ mod tests {
             }
         }
         assert!(by_changes > whole, "{by_changes} by changes, {whole} whole");
+    }
+
+    /// The stretches of `pieces` over base `a`, the inserted bytes taken from `b`.
+    fn stretches_of<'a>(a: &'a [u8], b: &'a [u8], pieces: &[Piece]) -> Vec<Stretch<'a>> {
+        pieces
+            .iter()
+            .map(|p| Stretch {
+                at: p.b.start,
+                bytes: match p.from {
+                    Some(f) => &a[f..f + p.b.len()],
+                    None => &b[p.b.clone()],
+                },
+                from: p.from,
+            })
+            .collect()
     }
 
     /// Every line holding a seam or inserted bytes, and the first and last, found one by one.
@@ -582,10 +612,18 @@ mod tests {
             }
             let b = text(&doc, rng.next(2) == 0);
             let ps = pieces(&a, &b, &mut rng);
+            let expected = Ranges::from(dirty_lines_one_by_one(&b, &ps)).0;
             assert_eq!(
-                Ranges::from(dirty_lines(&b, &ps)).0,
-                Ranges::from(dirty_lines_one_by_one(&b, &ps)).0,
+                Ranges::from(dirty_lines(&Text::Whole(&b), &ps)).0,
+                expected,
                 "pieces: {ps:?}"
+            );
+            let mut buf = Vec::new();
+            let sparse = Text::Sparse(Sparse::new(stretches_of(&a, &b, &ps), &mut buf, true));
+            assert_eq!(
+                Ranges::from(dirty_lines(&sparse, &ps)).0,
+                expected,
+                "sparse"
             );
         }
     }
@@ -599,7 +637,7 @@ mod tests {
         d.push(6);
         d.extend(b"there ");
         d.extend([0x80 | 0x01 | 0x10, 6, 6]);
-        let pieces = parse_delta(&d, 12, 18).unwrap();
+        let pieces = parse_delta(&d, b"hello world\n", 18).unwrap();
         assert_eq!(
             pieces,
             vec![
@@ -617,7 +655,8 @@ mod tests {
                 },
             ]
         );
-        assert!(parse_delta(&d, 13, 18).is_none());
-        assert!(parse_delta(&d[..d.len() - 1], 12, 18).is_none());
+        assert!(parse_delta(&d, b"hello world!\n", 18).is_none());
+        assert!(parse_delta(&d[..d.len() - 1], b"hello world\n", 18).is_none());
+        assert!(parse_delta(&d, b"hello world\n", 19).is_none());
     }
 }

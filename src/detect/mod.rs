@@ -276,6 +276,23 @@ impl Detector {
         &self.rules
     }
 
+    /// The most lines past its keyword's line that a window of a rule that does not read far
+    /// takes: unless [`Detector::reads_far`], [`Detector::unplaced_hits`] reads no further.
+    pub fn near_reach(&self) -> u32 {
+        self.prefilter.near_reach()
+    }
+
+    /// The most lines past its keyword's line that any window takes.
+    pub fn far_reach(&self) -> u32 {
+        self.prefilter.far_reach()
+    }
+
+    /// Whether `hits` give a window to a rule that reads farther than
+    /// [`Detector::near_reach`] (a private key's block).
+    pub fn reads_far(&self, hits: &Hits) -> bool {
+        self.prefilter.reads_far(hits)
+    }
+
     /// The rule a match refers to.
     pub fn rule(&self, m: &Match) -> &Rule {
         &self.rules.rules()[m.rule]
@@ -346,6 +363,8 @@ impl Detector {
     /// judgement reads only that line. A change here that makes a match depend on more than
     /// that must show in these windows (or in `region`); `tests/history.rs` compares the two
     /// scans on real repositories.
+    /// Of `text`, the hits read only the whole lines of `lines` and the lines after each
+    /// keyword line that its rules' windows take.
     pub fn unplaced_hits(&self, text: &[u8], lines: &[Range<usize>]) -> Hits {
         self.prefilter
             .hits_in(text, lines, self.rules.rules(), &self.unplaced)

@@ -36,6 +36,43 @@ pub struct Prefilter {
     triggers: Vec<Vec<usize>>,
     /// For each keyword, whether it marks possible YAML regions.
     region: Vec<bool>,
+    /// How far past their keyword's line the windows reach; see [`Reach`].
+    reach: Reach,
+}
+
+/// How many lines past a keyword's line the windows can reach: few, unless a rule that reads
+/// far (a private key's block) has a window.
+#[derive(Debug)]
+struct Reach {
+    /// The most lines after its keyword's line of a rule that does not read far.
+    near: u32,
+    /// The most lines of any rule.
+    far: u32,
+    /// The rules reading farther than `near`.
+    far_rules: Vec<usize>,
+}
+
+/// A rule whose window takes more lines than this after its keyword's line reads far.
+const NEAR_LINES: u32 = 8;
+
+impl Reach {
+    fn new(rules: &[Rule]) -> Reach {
+        let near = rules
+            .iter()
+            .map(|r| r.lines_after)
+            .filter(|&l| l <= NEAR_LINES)
+            .max()
+            .unwrap_or(0);
+        let far_rules: Vec<usize> = (0..rules.len())
+            .filter(|&r| rules[r].lines_after > near)
+            .collect();
+        let far = rules.iter().map(|r| r.lines_after).max().unwrap_or(0);
+        Reach {
+            near,
+            far: far.max(near),
+            far_rules,
+        }
+    }
 }
 
 /// What the prefilter found in one text.
@@ -156,7 +193,28 @@ impl Prefilter {
             anchors,
             triggers,
             region,
+            reach: Reach::new(rules),
         }
+    }
+
+    /// The most lines past its keyword's line that a window of a rule that does not read far
+    /// takes; see [`Prefilter::reads_far`].
+    pub fn near_reach(&self) -> u32 {
+        self.reach.near
+    }
+
+    /// The most lines past its keyword's line that any window takes.
+    pub fn far_reach(&self) -> u32 {
+        self.reach.far
+    }
+
+    /// Whether `hits` give a window to a rule that reads more than
+    /// [`Prefilter::near_reach`] lines past its keyword's line.
+    pub fn reads_far(&self, hits: &Hits) -> bool {
+        self.reach
+            .far_rules
+            .iter()
+            .any(|&r| hits.windows.get(r).is_some_and(|w| !w.is_empty()))
     }
 
     /// Whether the fast anchor stage is in use (false: the automaton scans every byte).

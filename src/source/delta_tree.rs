@@ -158,24 +158,63 @@ pub fn apply(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> bool {
     out.len() == result_len
 }
 
+/// The length of the object `delta` makes of a base of `base_len` bytes, without building it;
+/// `None` if the delta does not fit the base or is malformed.
+pub fn result_len(base_len: usize, delta: &[u8]) -> Option<usize> {
+    let ops = Instructions::parse(delta)?;
+    if ops.base_len != base_len || !ops.plausible() {
+        return None;
+    }
+    let result_len = ops.result_len;
+    let mut len = 0usize;
+    for op in ops {
+        len = len.checked_add(match op.ok()? {
+            Op::Copy { from, len } => (from.checked_add(len)? <= base_len).then_some(len)?,
+            Op::Insert(bytes) => bytes.len(),
+        })?;
+    }
+    (len == result_len).then_some(len)
+}
+
 /// An object the walk hands to its visitor.
 pub struct Object<'a, L> {
     /// The object's id, as the pack's index gives it.
     pub id: ObjectId,
     /// Blob, tree, commit or tag.
     pub kind: Kind,
-    /// The object's content.
-    pub data: &'a [u8],
+    /// The object's content; `None` for a delta that no object is based on when the walker
+    /// asked for such deltas unbuilt ([`Walker::lazy_leaves`]): [`Object::rebuild`] builds it.
+    pub data: Option<&'a [u8]>,
+    /// The object's length.
+    pub len: usize,
     /// When the pack stores the object as a delta: how, and what the visit of its base left.
     pub delta: Option<Delta<'a, L>>,
     /// Whether the pack stores other objects as deltas of this one.
     pub is_base: bool,
 }
 
+impl<L> Object<'_, L> {
+    /// The object's content, rebuilt into `out` when the walk left it unbuilt.
+    pub fn rebuild<'b>(&'b self, out: &'b mut Vec<u8>) -> &'b [u8] {
+        match (self.data, &self.delta) {
+            (Some(data), _) => data,
+            (None, Some(delta)) => {
+                // The walk checked that the delta fits its base.
+                let fits = apply(delta.base_data, delta.instructions, out);
+                debug_assert!(fits);
+                out
+            }
+            (None, None) => &[],
+        }
+    }
+}
+
 /// How a packed object was rebuilt from its base.
 pub struct Delta<'a, L> {
     /// The delta's instructions.
     pub instructions: &'a [u8],
+    /// The base's content.
+    pub base_data: &'a [u8],
     /// What the visit of the base returned.
     pub base: Option<&'a L>,
 }
@@ -194,6 +233,12 @@ pub trait Walker: Sync {
     /// Visits one object.
     fn visit(&self, local: &mut Self::Local, object: &Object<'_, Self::Left>)
         -> Option<Self::Left>;
+
+    /// Whether a delta that no object is based on is handed over unbuilt (its instructions
+    /// checked against its base), for a visitor that reads only what it changed.
+    fn lazy_leaves(&self) -> bool {
+        false
+    }
 }
 
 /// What the walk of one pack met that it could not decode.
@@ -479,7 +524,7 @@ impl<'p, W: Walker> Walk<'p, W> {
                 drop(data);
                 return self.warn(slot, &problem);
             }
-            self.visit(local, slot, kind, &data, None)
+            self.visit(local, slot, kind, Some(&data), data.len(), None)
         };
         self.spawn_children(s, slot, Base { kind, data, left });
     }
@@ -489,7 +534,8 @@ impl<'p, W: Walker> Walk<'p, W> {
         local: &mut Local<W::Local>,
         slot: u32,
         kind: Kind,
-        data: &[u8],
+        data: Option<&[u8]>,
+        len: usize,
         delta: Option<Delta<'_, W::Left>>,
     ) -> Option<W::Left> {
         let id = self.id(slot);
@@ -500,6 +546,7 @@ impl<'p, W: Walker> Walk<'p, W> {
             id,
             kind,
             data,
+            len,
             delta,
             is_base: !self.tree.children(slot).is_empty(),
         };
@@ -533,21 +580,28 @@ impl<'p, W: Walker> Walk<'p, W> {
         } else {
             std::mem::take(&mut local.result)
         };
+        // A delta no object builds on is left for the visitor to build where it reads it.
+        let lazy = !is_base && self.walker.lazy_leaves();
         let rebuilt = self
             .inflate(slot, &mut local.inflate, &mut instructions)
             .and_then(|()| {
-                apply(&base.data, &instructions, &mut result)
-                    .then_some(())
-                    .ok_or_else(|| "its delta does not fit its base".to_string())
+                let len = if lazy {
+                    result_len(base.data.len(), &instructions)
+                } else {
+                    apply(&base.data, &instructions, &mut result).then_some(result.len())
+                };
+                len.ok_or_else(|| "its delta does not fit its base".to_string())
             });
         let ok = rebuilt.is_ok();
         let left = match rebuilt {
-            Ok(()) => {
+            Ok(len) => {
                 let delta = Delta {
                     instructions: &instructions,
+                    base_data: &base.data,
                     base: base.left.as_ref(),
                 };
-                self.visit(local, slot, base.kind, &result, Some(delta))
+                let data = (!lazy).then_some(&result[..]);
+                self.visit(local, slot, base.kind, data, len, Some(delta))
             }
             Err(problem) => {
                 self.warn(slot, &problem);
@@ -646,6 +700,7 @@ mod tests {
     /// and whether a delta received its base's visit.
     struct Record {
         seen: Mutex<Vec<(ObjectId, bool, bool)>>,
+        lazy: bool,
     }
 
     impl Walker for Record {
@@ -656,9 +711,19 @@ mod tests {
             true
         }
 
+        fn lazy_leaves(&self) -> bool {
+            self.lazy
+        }
+
         fn visit(&self, _: &mut (), object: &Object<'_, ObjectId>) -> Option<ObjectId> {
-            let hashed =
-                gix::objs::compute_hash(gix::hash::Kind::Sha1, object.kind, object.data).ok();
+            assert_eq!(
+                object.data.is_none(),
+                self.lazy && !object.is_base && object.delta.is_some()
+            );
+            let mut buf = Vec::new();
+            let data = object.rebuild(&mut buf);
+            assert_eq!(data.len(), object.len);
+            let hashed = gix::objs::compute_hash(gix::hash::Kind::Sha1, object.kind, data).ok();
             let base_seen = object.delta.as_ref().map_or(true, |d| {
                 d.base
                     .is_some_and(|b| self.seen.lock().unwrap().iter().any(|(id, _, _)| id == b))
@@ -742,9 +807,10 @@ mod tests {
             .filter(|l| l.split_whitespace().count() == 7)
             .count();
         assert!(deltas > 50, "the pack stores deltas ({deltas})");
-        for threads in [1, 2] {
+        for (threads, lazy) in [(1, false), (2, false), (2, true)] {
             let record = Record {
                 seen: Mutex::default(),
+                lazy,
             };
             let never = AtomicBool::new(false);
             let outcome = walk(&bundle.pack, &bundle.index, threads, &never, &record, || ());

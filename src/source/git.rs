@@ -584,8 +584,14 @@ pub trait Visit: Clone + Send {
     /// walked base first, so every base has been handled before the objects stored as deltas
     /// of it, which receive what it returned.
     fn packed(&mut self, object: &delta_tree::Object<'_, Self::Left>) -> Option<Self::Left> {
-        self.object(object.id, object.kind, object.data);
+        let mut rebuilt = Vec::new();
+        self.object(object.id, object.kind, object.rebuild(&mut rebuilt));
         None
+    }
+
+    /// Whether [`Visit::packed`] takes a delta no object builds on unbuilt.
+    fn lazy_leaves(&self) -> bool {
+        false
     }
 }
 
@@ -593,6 +599,7 @@ pub trait Visit: Clone + Send {
 struct PackVisit<'a, V, F> {
     first_time: F,
     counts: &'a PassCounts,
+    lazy_leaves: bool,
     visitor: std::marker::PhantomData<fn() -> V>,
 }
 
@@ -607,6 +614,10 @@ impl<V: Visit, F: Fn(&ObjectId) -> bool + Sync> delta_tree::Walker for PackVisit
 
     fn visit(&self, local: &mut V, object: &delta_tree::Object<'_, V::Left>) -> Option<V::Left> {
         local.packed(object)
+    }
+
+    fn lazy_leaves(&self) -> bool {
+        self.lazy_leaves
     }
 }
 
@@ -668,6 +679,7 @@ pub fn pass<V: Visit>(
         let walker = PackVisit {
             first_time: &first_time,
             counts,
+            lazy_leaves: visitor.lazy_leaves(),
             visitor: std::marker::PhantomData::<fn() -> V>,
         };
         // Each thread of the walk gets its own clone of the visitor, and drops it when the

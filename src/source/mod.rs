@@ -10,7 +10,7 @@ pub mod worktree;
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
 
 /// How many leading bytes are searched for a NUL to call a file binary.
-const BINARY_PROBE: usize = 8 * 1024;
+pub(crate) const BINARY_PROBE: usize = 8 * 1024;
 
 /// Whether `bytes` look binary: a NUL byte in the first 8 KiB, as git judges.
 pub fn is_binary(bytes: &[u8]) -> bool {
