@@ -847,8 +847,8 @@ fn scan_dedicated_files(
                                 .filter(|m| detector.rule(m).keywords.is_empty())
                                 .collect()
                         };
-                        // Most versions of a `values.yaml` hold nothing these rules could
-                        // match, which a look at their regexes tells without the full scan.
+                        // Most versions of a SQL dump hold nothing these rules could match,
+                        // which a look at their regexes tells without the full scan.
                         let may = mode == DeltaMode::Whole
                             || detector.keywordless_may_match(&object.data, &applicable);
                         let counter = if may { &scanned } else { &skipped };

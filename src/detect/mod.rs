@@ -419,7 +419,7 @@ impl Detector {
     /// decoders take no blank inside, and no mix of `+/` with `-_`), at least a third longer
     /// than the layer, which holds the match,
     /// at least as long as the regex's shortest match. History uses this to skip the path scan
-    /// of most of the files such rules read (every version of every `values.yaml`).
+    /// of most of the files such rules read (every version of every SQL dump).
     pub fn keywordless_may_match(&self, bytes: &[u8], applicable: &[bool]) -> bool {
         let mut shortest = usize::MAX;
         for (r, rule) in self.rules.rules().iter().enumerate() {
