@@ -1028,27 +1028,39 @@ pub fn locate(
     targets: &HashSet<Obj, BuildHasherDefault<FxHasher>>,
 ) -> HashMap<(Obj, BString), Occurrence> {
     let mut paths = PathChains::default();
-    let mut memo: FxMap<Obj, Rc<[(u32, Obj)]>> = FxMap::default();
-    let mut found: FxMap<(Obj, u32), Occurrence> = FxMap::default();
+    // By object: the memo of each tree seen, and whether a blob is a target (dense tables,
+    // as every distinct tree of the history is looked at once).
+    let mut memo: Vec<Option<Under>> = vec![None; index.len()];
+    let mut is_target = vec![false; index.len()];
+    for &t in targets {
+        if let Some(slot) = is_target.get_mut(t as usize) {
+            *slot = true;
+        }
+    }
+    // With each occurrence, the times of its first and last commits.
+    let mut found: FxMap<(Obj, u32), (Occurrence, i64, i64)> = FxMap::default();
     for &c in commits {
         let Some(commit) = index.commit(c) else {
             continue;
         };
-        let list = targets_under(index, commit.tree, targets, &mut memo, &mut paths);
+        let list = targets_under(index, commit.tree, &is_target, &mut memo, &mut paths);
+        let when = commit.seconds;
         for &(path, blob) in list.iter() {
-            let o = found.entry((blob, path)).or_insert_with(|| Occurrence {
-                first: c,
-                last: c,
-                commits: 0,
-                in_head: false,
-                holders: Vec::new(),
+            let (o, first, last) = found.entry((blob, path)).or_insert_with(|| {
+                let o = Occurrence {
+                    first: c,
+                    last: c,
+                    commits: 0,
+                    in_head: false,
+                    holders: Vec::new(),
+                };
+                (o, when, when)
             });
-            let seconds = |x: Obj| index.commit(x).map_or(i64::MAX, |d| d.seconds);
-            if seconds(c) < seconds(o.first) {
-                o.first = c;
+            if when < *first {
+                (o.first, *first) = (c, when);
             }
-            if seconds(c) > seconds(o.last) {
-                o.last = c;
+            if when > *last {
+                (o.last, *last) = (c, when);
             }
             o.commits += 1;
             o.in_head |= Some(c) == head;
@@ -1057,48 +1069,53 @@ pub fn locate(
     }
     found
         .into_iter()
-        .map(|((blob, path), o)| ((blob, paths.spell(index, path)), o))
+        .map(|((blob, path), (o, _, _))| ((blob, paths.spell(index, path)), o))
         .collect()
 }
+
+/// The targets under a tree, as (path chain, blob).
+type Under = Rc<[(u32, Obj)]>;
 
 /// The targets under `tree` as (path chain, blob), memoised per tree; iterative, so that a
 /// hostile, very deep tree cannot overflow the stack.
 fn targets_under(
     index: &Index,
     tree: Obj,
-    targets: &HashSet<Obj, BuildHasherDefault<FxHasher>>,
-    memo: &mut FxMap<Obj, Rc<[(u32, Obj)]>>,
+    is_target: &[bool],
+    memo: &mut [Option<Under>],
     paths: &mut PathChains,
-) -> Rc<[(u32, Obj)]> {
+) -> Under {
     // Most trees hold no target: they all share one empty list.
-    let empty: Rc<[(u32, Obj)]> = Rc::from(Vec::new());
+    let empty: Under = Rc::from(Vec::new());
+    let seen = |memo: &[Option<Under>], t: Obj| memo.get(t as usize).map_or(true, |m| m.is_some());
     let mut stack: Vec<(Obj, bool)> = vec![(tree, false)];
     while let Some((t, expanded)) = stack.pop() {
-        if memo.contains_key(&t) {
+        if seen(memo, t) {
             continue;
         }
         let Some(entries) = index.tree(t) else {
-            memo.insert(t, empty.clone());
+            memo[t as usize] = Some(empty.clone());
             continue;
         };
         if !expanded {
             stack.push((t, true));
-            for e in index.tree(t).into_iter().flatten() {
-                if e.kind == EntryKind::Tree && !memo.contains_key(&e.id) {
+            for e in entries {
+                if e.kind == EntryKind::Tree && !seen(memo, e.id) {
                     stack.push((e.id, false));
                 }
             }
             continue;
         }
         let mut list = Vec::new();
-        for e in entries {
+        for e in index.tree(t).into_iter().flatten() {
             match e.kind {
-                EntryKind::Blob if targets.contains(&e.id) => {
+                EntryKind::Blob if is_target.get(e.id as usize) == Some(&true) => {
                     list.push((paths.intern(e.name, PathChains::END), e.id));
                 }
                 EntryKind::Tree => {
                     // A tree that contains itself is corrupt; it has no memo entry yet.
-                    if let Some(below) = memo.get(&e.id).filter(|b| !b.is_empty()).cloned() {
+                    let below = memo.get(e.id as usize).and_then(|m| m.as_ref());
+                    if let Some(below) = below.filter(|b| !b.is_empty()) {
                         for &(rest, blob) in below.iter() {
                             list.push((paths.intern(e.name, rest), blob));
                         }
@@ -1107,10 +1124,14 @@ fn targets_under(
                 _ => {}
             }
         }
-        memo.insert(t, Rc::from(list));
+        memo[t as usize] = Some(if list.is_empty() {
+            empty.clone()
+        } else {
+            Rc::from(list)
+        });
     }
-    memo.get(&tree)
-        .cloned()
+    memo.get(tree as usize)
+        .and_then(|m| m.clone())
         .unwrap_or_else(|| Rc::from(Vec::new()))
 }
 
