@@ -794,9 +794,10 @@ fn scan_dedicated_files(
     if targets.is_empty() {
         return Vec::new();
     }
-    let mut places: Vec<(Obj, BString)> = git::locate(index, &graph.commits, graph.head, &targets)
-        .into_keys()
-        .collect();
+    let mut places: Vec<(Obj, BString)> =
+        git::locate(index, &graph.commits, graph.head, &targets, None)
+            .into_keys()
+            .collect();
     places.sort();
     // Each blob is read once, on all cores, and scanned once per distinct (kind, rules) of its
     // paths; the hits keep the order of `places`.
@@ -919,7 +920,7 @@ fn place(
         .filter_map(blob_of)
         .filter(|b| !graph.blobs.contains(b))
         .collect();
-    let mut located = git::locate(index, &graph.commits, graph.head, &reachable);
+    let mut located = git::locate(index, &graph.commits, graph.head, &reachable, Some(&reach));
     let walked: HashSet<Obj> = graph.commits.iter().copied().collect();
     if all_objects && !unreachable.is_empty() {
         let mut others: Vec<Obj> = index
@@ -927,7 +928,7 @@ fn place(
             .filter(|c| !walked.contains(c))
             .collect();
         others.sort_unstable();
-        located.extend(git::locate(index, &others, None, &unreachable));
+        located.extend(git::locate(index, &others, None, &unreachable, None));
     }
     let mut by_blob: HashMap<Obj, Vec<(&BString, &Occurrence)>> = HashMap::new();
     for ((blob, path), occurrence) in &located {
@@ -988,7 +989,7 @@ fn place(
                     }
                     let first = index.commit(occurrence.first);
                     let last = index.commit(occurrence.last);
-                    let (refs, refs_total) = reach.names(graph, &occurrence.holders);
+                    let (refs, refs_total) = reach.names(graph, &occurrence.refs);
                     let git = Arc::new(Provenance {
                         blob: hex.clone(),
                         commit: Some(index.id(occurrence.first).to_hex().to_string()),
@@ -1045,7 +1046,7 @@ fn place(
                 }
                 let data = o.and_then(|o| index.commit(o));
                 let (refs, refs_total) = match (o, is_commit) {
-                    (Some(o), true) => reach.names(graph, &[o]),
+                    (Some(o), true) => reach.names(graph, &reach.of(o)),
                     _ => (Vec::new(), 0),
                 };
                 let git = Arc::new(Provenance {

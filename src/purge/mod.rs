@@ -713,7 +713,7 @@ fn elsewhere(
         left.iter().filter_map(|id| index.get(id)).collect();
     let mut commits: Vec<Obj> = index.all_commits().collect();
     commits.sort_unstable();
-    let mut paths: BTreeSet<String> = git::locate(index, &commits, None, &targets)
+    let mut paths: BTreeSet<String> = git::locate(index, &commits, None, &targets, None)
         .into_keys()
         .filter(|(_, path)| !removed_at.contains(&path))
         .map(|(_, path)| path.to_string())

@@ -282,7 +282,7 @@ impl Check<'_> {
             blobs.iter().flat_map(origins).collect();
         let commits: Vec<Obj> = self.index.all_commits().collect();
         let mut by_blob: HashMap<Obj, Vec<BString>> = HashMap::new();
-        for (blob, path) in git::locate(self.index, &commits, None, &targets).into_keys() {
+        for (blob, path) in git::locate(self.index, &commits, None, &targets, None).into_keys() {
             by_blob.entry(blob).or_default().push(path);
         }
         blobs

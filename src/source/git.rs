@@ -11,7 +11,6 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gix::bstr::{BStr, BString, ByteSlice};
@@ -1013,158 +1012,249 @@ pub struct Occurrence {
     pub commits: usize,
     /// Whether HEAD's commit holds it there.
     pub in_head: bool,
-    /// The commits holding it there.
-    pub holders: Vec<Obj>,
+    /// The refs reaching a commit that holds it there, as [`RefReach`] numbers them.
+    pub refs: RefSet,
 }
 
-/// Finds every (blob, path) where the `targets` sit in the trees of `commits`.
+/// A set of refs, one bit each, as [`RefReach`] numbers them.
+pub type RefSet = Vec<u64>;
+
+/// What the commits crediting one place in the trees add up to.
+#[derive(Debug, Clone)]
+struct Credit {
+    /// The earliest commit, by (time, order among the commits given).
+    first: (i64, usize, Obj),
+    /// The latest commit, by time, then earliest in that order.
+    last: (i64, usize, Obj),
+    commits: usize,
+    in_head: bool,
+    refs: RefSet,
+}
+
+impl Credit {
+    fn of(commit: Obj, when: i64, order: usize, in_head: bool, refs: RefSet) -> Credit {
+        Credit {
+            first: (when, order, commit),
+            last: (when, order, commit),
+            commits: 1,
+            in_head,
+            refs,
+        }
+    }
+
+    fn add(&mut self, other: &Credit) {
+        if (other.first.0, other.first.1) < (self.first.0, self.first.1) {
+            self.first = other.first;
+        }
+        let later = other.last.0 > self.last.0
+            || (other.last.0 == self.last.0 && other.last.1 < self.last.1);
+        if later {
+            self.last = other.last;
+        }
+        self.commits += other.commits;
+        self.in_head |= other.in_head;
+        if self.refs.len() < other.refs.len() {
+            self.refs.resize(other.refs.len(), 0);
+        }
+        for (mine, theirs) in self.refs.iter_mut().zip(&other.refs) {
+            *mine |= theirs;
+        }
+    }
+}
+
+/// A tree that holds targets below it: the target blobs it names, and its subtrees that hold
+/// targets, each by name. Trees without targets have no node.
+#[derive(Debug, Default)]
+struct Node {
+    blobs: Vec<(u32, Obj)>,
+    subtrees: Vec<(u32, u32)>,
+}
+
+/// Finds every (blob, path) where the `targets` sit in the trees of `commits`, with `reach`
+/// (when given) saying which refs reach the commits holding each.
 ///
-/// Each tree's list of the targets below it is computed once and shared by every commit whose
-/// tree holds it; paths are chains of interned names, spelled out only for the answer.
+/// Work follows the trees, not the commits times the targets: each distinct tree is read once
+/// (its targets below are a node shared by every tree holding that subtree); each commit then
+/// credits its root's node, and the credits flow down the nodes, once per (node, path), to the
+/// blobs. Paths are chains of interned names, spelled out only for the answer.
 pub fn locate(
     index: &Index,
     commits: &[Obj],
     head: Option<Obj>,
     targets: &HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    reach: Option<&RefReach>,
 ) -> HashMap<(Obj, BString), Occurrence> {
-    let mut paths = PathChains::default();
-    // By object: the memo of each tree seen, and whether a blob is a target (dense tables,
-    // as every distinct tree of the history is looked at once).
-    let mut memo: Vec<Option<Under>> = vec![None; index.len()];
     let mut is_target = vec![false; index.len()];
     for &t in targets {
         if let Some(slot) = is_target.get_mut(t as usize) {
             *slot = true;
         }
     }
-    // With each occurrence, the times of its first and last commits.
-    let mut found: FxMap<(Obj, u32), (Occurrence, i64, i64)> = FxMap::default();
-    for &c in commits {
+    let mut nodes = Nodes {
+        of_tree: vec![UNSEEN; index.len()],
+        list: Vec::new(),
+    };
+    // By node: the credits of the paths it stands at.
+    let mut credits: Vec<FxMap<u32, Credit>> = Vec::new();
+    for (order, &c) in commits.iter().enumerate() {
         let Some(commit) = index.commit(c) else {
             continue;
         };
-        let list = targets_under(index, commit.tree, &is_target, &mut memo, &mut paths);
-        let when = commit.seconds;
-        for &(path, blob) in list.iter() {
-            let (o, first, last) = found.entry((blob, path)).or_insert_with(|| {
-                let o = Occurrence {
-                    first: c,
-                    last: c,
-                    commits: 0,
-                    in_head: false,
-                    holders: Vec::new(),
-                };
-                (o, when, when)
-            });
-            if when < *first {
-                (o.first, *first) = (c, when);
+        let Some(node) = nodes.of(index, commit.tree, &is_target) else {
+            continue;
+        };
+        credits.resize_with(nodes.list.len(), FxMap::default);
+        let refs = reach.map(|r| r.of(c)).unwrap_or_default();
+        let credit = Credit::of(c, commit.seconds, order, Some(c) == head, refs);
+        match credits[node as usize].entry(Prefixes::ROOT) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().add(&credit),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(credit);
             }
-            if when > *last {
-                (o.last, *last) = (c, when);
+        }
+    }
+    credits.resize_with(nodes.list.len(), FxMap::default);
+    let mut prefixes = Prefixes::default();
+    let mut found: FxMap<(Obj, u32), Credit> = FxMap::default();
+    // A node's number is above its subtrees' (they are numbered first): from the top down,
+    // every path of a node has all its credit before it passes it on.
+    for n in (0..nodes.list.len()).rev() {
+        let here = std::mem::take(&mut credits[n]);
+        let node = &nodes.list[n];
+        for (prefix, credit) in here {
+            for &(name, blob) in &node.blobs {
+                let path = prefixes.intern(prefix, name);
+                merge(&mut found, (blob, path), &credit);
             }
-            o.commits += 1;
-            o.in_head |= Some(c) == head;
-            o.holders.push(c);
+            for &(name, sub) in &node.subtrees {
+                let path = prefixes.intern(prefix, name);
+                merge(&mut credits[sub as usize], path, &credit);
+            }
         }
     }
     found
         .into_iter()
-        .map(|((blob, path), (o, _, _))| ((blob, paths.spell(index, path)), o))
+        .map(|((blob, path), c)| {
+            let occurrence = Occurrence {
+                first: c.first.2,
+                last: c.last.2,
+                commits: c.commits,
+                in_head: c.in_head,
+                refs: c.refs,
+            };
+            ((blob, prefixes.spell(index, path)), occurrence)
+        })
         .collect()
 }
 
-/// The targets under a tree, as (path chain, blob).
-type Under = Rc<[(u32, Obj)]>;
-
-/// The targets under `tree` as (path chain, blob), memoised per tree; iterative, so that a
-/// hostile, very deep tree cannot overflow the stack.
-fn targets_under(
-    index: &Index,
-    tree: Obj,
-    is_target: &[bool],
-    memo: &mut [Option<Under>],
-    paths: &mut PathChains,
-) -> Under {
-    // Most trees hold no target: they all share one empty list.
-    let empty: Under = Rc::from(Vec::new());
-    let seen = |memo: &[Option<Under>], t: Obj| memo.get(t as usize).map_or(true, |m| m.is_some());
-    let mut stack: Vec<(Obj, bool)> = vec![(tree, false)];
-    while let Some((t, expanded)) = stack.pop() {
-        if seen(memo, t) {
-            continue;
+/// Adds `credit` to what `map` holds at `key`.
+fn merge<K: std::hash::Hash + Eq>(map: &mut FxMap<K, Credit>, key: K, credit: &Credit) {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().add(credit),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(credit.clone());
         }
-        let Some(entries) = index.tree(t) else {
-            memo[t as usize] = Some(empty.clone());
-            continue;
-        };
-        if !expanded {
-            stack.push((t, true));
-            for e in entries {
-                if e.kind == EntryKind::Tree && !seen(memo, e.id) {
-                    stack.push((e.id, false));
-                }
-            }
-            continue;
-        }
-        let mut list = Vec::new();
-        for e in index.tree(t).into_iter().flatten() {
-            match e.kind {
-                EntryKind::Blob if is_target.get(e.id as usize) == Some(&true) => {
-                    list.push((paths.intern(e.name, PathChains::END), e.id));
-                }
-                EntryKind::Tree => {
-                    // A tree that contains itself is corrupt; it has no memo entry yet.
-                    let below = memo.get(e.id as usize).and_then(|m| m.as_ref());
-                    if let Some(below) = below.filter(|b| !b.is_empty()) {
-                        for &(rest, blob) in below.iter() {
-                            list.push((paths.intern(e.name, rest), blob));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        memo[t as usize] = Some(if list.is_empty() {
-            empty.clone()
-        } else {
-            Rc::from(list)
-        });
     }
-    memo.get(tree as usize)
-        .and_then(|m| m.clone())
-        .unwrap_or_else(|| Rc::from(Vec::new()))
 }
 
-/// Paths as chains of (name, rest of the path), interned, so that a path costs no allocation.
+/// Not looked at yet, in [`Nodes::of_tree`].
+const UNSEEN: u32 = u32::MAX;
+/// Holds no target, in [`Nodes::of_tree`].
+const NO_NODE: u32 = u32::MAX - 1;
+
+/// The nodes of the trees looked at so far.
+struct Nodes {
+    /// By tree: its node, [`UNSEEN`] or [`NO_NODE`].
+    of_tree: Vec<u32>,
+    list: Vec<Node>,
+}
+
+impl Nodes {
+    /// The node of `tree`, made on first sight; iterative, so that a hostile, very deep tree
+    /// cannot overflow the stack.
+    fn of(&mut self, index: &Index, tree: Obj, is_target: &[bool]) -> Option<u32> {
+        let state = |of: &[u32], t: Obj| of.get(t as usize).copied().unwrap_or(NO_NODE);
+        let mut stack: Vec<(Obj, bool)> = vec![(tree, false)];
+        while let Some((t, expanded)) = stack.pop() {
+            if state(&self.of_tree, t) != UNSEEN {
+                continue;
+            }
+            let Some(entries) = index.tree(t) else {
+                self.of_tree[t as usize] = NO_NODE;
+                continue;
+            };
+            if !expanded {
+                stack.push((t, true));
+                for e in entries {
+                    if e.kind == EntryKind::Tree && state(&self.of_tree, e.id) == UNSEEN {
+                        stack.push((e.id, false));
+                    }
+                }
+                continue;
+            }
+            let mut node = Node::default();
+            for e in index.tree(t).into_iter().flatten() {
+                match e.kind {
+                    EntryKind::Blob if is_target.get(e.id as usize) == Some(&true) => {
+                        node.blobs.push((e.name, e.id));
+                    }
+                    // A tree that contains itself is corrupt: it is still unseen here.
+                    EntryKind::Tree => match state(&self.of_tree, e.id) {
+                        UNSEEN | NO_NODE => {}
+                        sub => node.subtrees.push((e.name, sub)),
+                    },
+                    _ => {}
+                }
+            }
+            self.of_tree[t as usize] = if node.blobs.is_empty() && node.subtrees.is_empty() {
+                NO_NODE
+            } else {
+                self.list.push(node);
+                self.list.len() as u32 - 1
+            };
+        }
+        match state(&self.of_tree, tree) {
+            UNSEEN | NO_NODE => None,
+            node => Some(node),
+        }
+    }
+}
+
+/// Paths as chains of (path of the parent directory, name), interned, so that a path costs no
+/// allocation.
 #[derive(Default)]
-struct PathChains {
+struct Prefixes {
     links: Vec<(u32, u32)>,
     by_link: FxMap<(u32, u32), u32>,
 }
 
-impl PathChains {
-    /// The end of a chain.
-    const END: u32 = u32::MAX;
+impl Prefixes {
+    /// The root directory's path.
+    const ROOT: u32 = u32::MAX;
 
-    fn intern(&mut self, name: u32, rest: u32) -> u32 {
-        if let Some(&id) = self.by_link.get(&(name, rest)) {
+    fn intern(&mut self, parent: u32, name: u32) -> u32 {
+        if let Some(&id) = self.by_link.get(&(parent, name)) {
             return id;
         }
         let id = self.links.len() as u32;
-        self.links.push((name, rest));
-        self.by_link.insert((name, rest), id);
+        self.links.push((parent, name));
+        self.by_link.insert((parent, name), id);
         id
     }
 
     fn spell(&self, index: &Index, mut id: u32) -> BString {
+        let mut names = Vec::new();
+        while id != Self::ROOT {
+            let (parent, name) = self.links[id as usize];
+            names.push(&index.names[name as usize]);
+            id = parent;
+        }
         let mut path = BString::default();
-        while id != Self::END {
-            let (name, rest) = self.links[id as usize];
+        for name in names.iter().rev() {
             if !path.is_empty() {
                 path.push(b'/');
             }
-            path.extend_from_slice(&index.names[name as usize]);
-            id = rest;
+            path.extend_from_slice(name);
         }
         path
     }
@@ -1175,13 +1265,17 @@ pub const MAX_REFS: usize = 10;
 
 /// Which refs reach each commit, as bit sets propagated from tips to ancestors.
 pub struct RefReach {
-    words: usize,
     bits: FxMap<Obj, Vec<u64>>,
 }
 
 impl RefReach {
     /// Refs beyond this many are not tracked (their names would be capped anyway).
     const MAX_TRACKED: usize = 256;
+
+    /// The refs reaching `commit` (none for a commit the walk did not reach).
+    pub fn of(&self, commit: Obj) -> RefSet {
+        self.bits.get(&commit).cloned().unwrap_or_default()
+    }
 
     /// Propagates every ref's bit from its tip to all its ancestors among `commits`.
     pub fn compute(index: &Index, graph: &Graph) -> RefReach {
@@ -1236,21 +1330,14 @@ impl RefReach {
                 }
             }
         }
-        RefReach { words, bits }
+        RefReach { bits }
     }
 
-    /// The names of the refs reaching any of `commits` (capped at [`MAX_REFS`]) and their count.
-    pub fn names(&self, graph: &Graph, commits: &[Obj]) -> (Vec<String>, usize) {
-        let mut set = vec![0u64; self.words];
-        for c in commits {
-            if let Some(bits) = self.bits.get(c) {
-                for (w, v) in bits.iter().enumerate() {
-                    set[w] |= v;
-                }
-            }
-        }
-        let refs: Vec<usize> = (0..self.words * 64)
+    /// The names of the refs in `set` (capped at [`MAX_REFS`]) and their count.
+    pub fn names(&self, graph: &Graph, set: &RefSet) -> (Vec<String>, usize) {
+        let refs: Vec<usize> = (0..set.len() * 64)
             .filter(|&r| set[r / 64] & (1 << (r % 64)) != 0)
+            .filter(|&r| r < graph.refs.len())
             .collect();
         let names = refs
             .iter()
