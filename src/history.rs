@@ -496,6 +496,11 @@ impl Visitor<'_> {
     fn packed_blob(&mut self, blob: &Packed<'_>) -> Option<incremental::Summary> {
         let deltas = self.deltas;
         let id = blob.id;
+        // Before anything is rebuilt: a blob too large to scan costs nothing.
+        if blob.len as u64 > self.max_file_size {
+            self.counts.skipped_large.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
         let summarise = deltas.mode != DeltaMode::Whole && blob.is_base;
         let delta = blob
             .delta

@@ -363,6 +363,7 @@ impl Detector {
     /// judgement reads only that line. A change here that makes a match depend on more than
     /// that must show in these windows (or in `region`); `tests/history.rs` compares the two
     /// scans on real repositories.
+    ///
     /// Of `text`, the hits read only the whole lines of `lines` and the lines after each
     /// keyword line that its rules' windows take.
     pub fn unplaced_hits(&self, text: &[u8], lines: &[Range<usize>]) -> Hits {

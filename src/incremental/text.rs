@@ -276,19 +276,7 @@ impl Text<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A small generator, enough to spread cases and reproducible.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((self.0 >> 33) as usize) % n.max(1)
-        }
-    }
+    use crate::testing::Rng;
 
     #[test]
     fn what_is_made_readable_reads_as_the_rebuilt_blob() {

@@ -20,7 +20,12 @@ use gix::ObjectId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op<'a> {
     /// Copy `len` bytes of the base, starting at `from`.
-    Copy { from: usize, len: usize },
+    Copy {
+        /// Where the bytes start in the base.
+        from: usize,
+        /// How many.
+        len: usize,
+    },
     /// Insert these bytes.
     Insert(&'a [u8]),
 }
@@ -35,6 +40,11 @@ pub struct Instructions<'a> {
     pub result_len: usize,
     rest: &'a [u8],
 }
+
+/// The largest object the walk rebuilds: a pack can declare any size (a delta of a few bytes
+/// can copy its base a million times), and a larger one is reported and skipped rather than
+/// allocated.
+pub const MAX_OBJECT: usize = 1 << 31;
 
 /// A delta whose instructions cannot be followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +68,7 @@ impl<'a> Instructions<'a> {
     /// declared larger is a lie, and is refused before anything is allocated for it.
     fn plausible(&self) -> bool {
         let most = self.rest.len().saturating_mul(self.base_len.max(1));
-        self.result_len <= most
+        self.result_len <= most.min(MAX_OBJECT)
     }
 }
 
@@ -230,7 +240,9 @@ pub trait Walker: Sync {
     /// for the deltas based on it).
     fn wants(&self, id: &ObjectId) -> bool;
 
-    /// Visits one object.
+    /// Visits one object. It runs on a thread of the walk's pool holding that thread's state,
+    /// so it must not call into rayon: a job the thread picked up meanwhile would need the
+    /// same state.
     fn visit(&self, local: &mut Self::Local, object: &Object<'_, Self::Left>)
         -> Option<Self::Left>;
 
@@ -274,7 +286,7 @@ struct Tree {
 }
 
 impl Tree {
-    fn build(pack: &data::File, index: &index::File, warnings: &mut Vec<String>) -> Tree {
+    fn build(pack: &data::File, index: &index::File) -> Tree {
         let mut slots: Vec<Slot> = index
             .iter()
             .enumerate()
@@ -306,11 +318,9 @@ impl Tree {
                     roots.push(i as u32);
                     continue;
                 }
-                Err(e) => {
-                    let id = index.oid_at_index(slots[i].position).to_owned();
-                    warnings.push(format!("object {id}: {e}; skipped"));
-                    continue;
-                }
+                // An entry whose header does not parse is left unreached, for the caller to
+                // read another way (and to warn about).
+                Err(_) => continue,
             };
             // A missing base leaves the entry unreached; the caller reads it another way.
             parent[i] = base.unwrap_or(NONE);
@@ -383,7 +393,7 @@ pub fn walk<W: Walker>(
     locals: impl Fn() -> W::Local,
 ) -> Outcome {
     let mut warnings = Vec::new();
-    let tree = Tree::build(pack, index, &mut warnings);
+    let tree = Tree::build(pack, index);
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool,
         Err(e) => {
@@ -445,16 +455,22 @@ pub fn walk<W: Walker>(
 impl<'p, W: Walker> Walk<'p, W> {
     fn local(&self) -> std::sync::MutexGuard<'_, Local<W::Local>> {
         let i = rayon::current_thread_index().unwrap_or(0) % self.locals.len();
-        // A thread only ever takes its own state, and never while holding it.
-        self.locals[i].lock().unwrap_or_else(|e| e.into_inner())
+        // A thread only ever takes its own state, and never while holding it (a visitor that
+        // called into rayon could break that: better a clear panic than a deadlock).
+        match self.locals[i].try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                panic!("a visitor of the delta-tree walk called into rayon")
+            }
+        }
     }
 
     fn warn(&self, slot: u32, problem: &str) {
         let id = self.id(slot);
-        let message = match self.tree.children(slot).len() {
-            0 => format!("object {id}: {problem}; skipped"),
-            _ => format!("object {id}: {problem}; skipped with the objects stored as deltas of it"),
-        };
+        // The objects stored as deltas of it are left unreached, for the caller to read
+        // another way (and to warn about, one by one).
+        let message = format!("object {id}: {problem}; skipped");
         self.warnings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -478,7 +494,7 @@ impl<'p, W: Walker> Walk<'p, W> {
         let span = end.saturating_sub(entry.data_offset);
         let most = span.saturating_mul(MAX_INFLATE_RATIO).saturating_add(64);
         match usize::try_from(entry.decompressed_size) {
-            Ok(size) if entry.decompressed_size <= most => Ok((entry, size)),
+            Ok(size) if entry.decompressed_size <= most && size <= MAX_OBJECT => Ok((entry, size)),
             _ => Err(format!(
                 "declares {} bytes in {span} packed bytes",
                 entry.decompressed_size

@@ -1,8 +1,8 @@
 //! The git object database, read with gix in one pass, and the history graph built from it.
 //!
-//! [`pass`] decodes every object of every pack by walking the pack's delta tree ([`delta_tree`]: each object
-//! inflated once, on all cores), then the loose objects, and hands each to a visitor; looking
-//! objects up one by one is several times slower. The visitor keeps commits, tags and an
+//! [`pass`] decodes every object of every pack by walking the pack's delta tree
+//! ([`delta_tree`]: each object inflated once, on all cores), then the loose objects, and hands
+//! each to a visitor; looking objects up one by one is several times slower. The visitor keeps commits, tags and an
 //! interned copy of the trees in an [`Index`] (identical tree entries are stored once, so the
 //! hundreds of versions of a root tree cost a few bytes each), and scans the blobs. From the
 //! index, [`Graph`] then finds what the refs reach and where each blob sits, without reading
@@ -933,6 +933,9 @@ fn collect(
 }
 
 /// The blobs of `tree` that none of `parents`' trees holds at the same path.
+/// Trees nested deeper than this are not followed (git itself refuses deeper ones).
+const MAX_TREE_DEPTH: usize = 4096;
+
 fn introduced(
     index: &Index,
     tree: Obj,
@@ -940,9 +943,10 @@ fn introduced(
     blobs: &mut HashSet<Obj, BuildHasherDefault<FxHasher>>,
     submodules: &mut u64,
 ) {
-    let mut stack: Vec<(Obj, Vec<Obj>)> = vec![(tree, parents.to_vec())];
-    while let Some((t, olds)) = stack.pop() {
-        if olds.contains(&t) {
+    let mut stack: Vec<(Obj, Vec<Obj>, usize)> = vec![(tree, parents.to_vec(), 0)];
+    while let Some((t, olds, depth)) = stack.pop() {
+        // A tree that holds itself (a hostile pack can name one) would never end.
+        if olds.contains(&t) || depth > MAX_TREE_DEPTH {
             continue;
         }
         let Some(entries) = index.tree(t) else {
@@ -968,7 +972,7 @@ fn introduced(
                         .filter(|b| b.kind == EntryKind::Tree)
                         .map(|b| b.id)
                         .collect();
-                    stack.push((e.id, subtrees));
+                    stack.push((e.id, subtrees, depth + 1));
                 }
                 EntryKind::Blob => {
                     blobs.insert(e.id);
@@ -1106,12 +1110,7 @@ pub fn locate(
         credits.resize_with(nodes.list.len(), FxMap::default);
         let refs = reach.map(|r| r.of(c)).unwrap_or_default();
         let credit = Credit::of(c, commit.seconds, order, Some(c) == head, refs);
-        match credits[node as usize].entry(Prefixes::ROOT) {
-            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().add(&credit),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(credit);
-            }
-        }
+        merge(&mut credits[node as usize], Prefixes::ROOT, &credit);
     }
     credits.resize_with(nodes.list.len(), FxMap::default);
     let mut prefixes = Prefixes::default();
@@ -1161,6 +1160,8 @@ fn merge<K: std::hash::Hash + Eq>(map: &mut FxMap<K, Credit>, key: K, credit: &C
 const UNSEEN: u32 = u32::MAX;
 /// Holds no target, in [`Nodes::of_tree`].
 const NO_NODE: u32 = u32::MAX - 1;
+/// Being looked at, in [`Nodes::of_tree`]: a tree met again below itself is corrupt.
+const IN_PROGRESS: u32 = u32::MAX - 2;
 
 /// The nodes of the trees looked at so far.
 struct Nodes {
@@ -1176,14 +1177,16 @@ impl Nodes {
         let state = |of: &[u32], t: Obj| of.get(t as usize).copied().unwrap_or(NO_NODE);
         let mut stack: Vec<(Obj, bool)> = vec![(tree, false)];
         while let Some((t, expanded)) = stack.pop() {
-            if state(&self.of_tree, t) != UNSEEN {
-                continue;
+            match (state(&self.of_tree, t), expanded) {
+                (UNSEEN, false) | (IN_PROGRESS, true) => {}
+                _ => continue,
             }
             let Some(entries) = index.tree(t) else {
                 self.of_tree[t as usize] = NO_NODE;
                 continue;
             };
             if !expanded {
+                self.of_tree[t as usize] = IN_PROGRESS;
                 stack.push((t, true));
                 for e in entries {
                     if e.kind == EntryKind::Tree && state(&self.of_tree, e.id) == UNSEEN {
@@ -1198,9 +1201,9 @@ impl Nodes {
                     EntryKind::Blob if is_target.get(e.id as usize) == Some(&true) => {
                         node.blobs.push((e.name, e.id));
                     }
-                    // A tree that contains itself is corrupt: it is still unseen here.
+                    // A tree that contains itself is corrupt: it is still in progress here.
                     EntryKind::Tree => match state(&self.of_tree, e.id) {
-                        UNSEEN | NO_NODE => {}
+                        UNSEEN | NO_NODE | IN_PROGRESS => {}
                         sub => node.subtrees.push((e.name, sub)),
                     },
                     _ => {}
@@ -1214,7 +1217,7 @@ impl Nodes {
             };
         }
         match state(&self.of_tree, tree) {
-            UNSEEN | NO_NODE => None,
+            UNSEEN | NO_NODE | IN_PROGRESS => None,
             node => Some(node),
         }
     }
@@ -1345,5 +1348,45 @@ impl RefReach {
             .map(|&r| graph.refs[r].0.clone())
             .collect();
         (names, refs.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree entry as git writes it.
+    fn entry(mode: &str, name: &str, id: ObjectId) -> Vec<u8> {
+        let mut raw = format!("{mode} {name}\0").into_bytes();
+        raw.extend_from_slice(id.as_bytes());
+        raw
+    }
+
+    #[test]
+    fn a_tree_that_holds_itself_ends_the_search() {
+        // A pack is not checked against its ids, so a hostile one can name a tree that lists
+        // itself; the search for targets must end and still find what the tree holds.
+        let hash = gix::hash::Kind::Sha1;
+        let tree = ObjectId::from_hex(b"1111111111111111111111111111111111111111").unwrap();
+        let blob = ObjectId::from_hex(b"2222222222222222222222222222222222222222").unwrap();
+        let mut index = Index::default();
+        let mut data = entry("100644", "secret.env", blob);
+        data.extend(entry("40000", "loop", tree));
+        index.add_blob(blob, 10);
+        index.add_tree(tree, &data, hash);
+        let (t, b) = (index.get(&tree).unwrap(), index.get(&blob).unwrap());
+        let mut is_target = vec![false; index.len()];
+        is_target[b as usize] = true;
+        let mut nodes = Nodes {
+            of_tree: vec![UNSEEN; index.len()],
+            list: Vec::new(),
+        };
+        let node = nodes.of(&index, t, &is_target).expect("the blob is a target");
+        assert_eq!(nodes.list[node as usize].blobs.len(), 1);
+        assert!(nodes.list[node as usize].subtrees.is_empty());
+        let mut blobs = HashSet::default();
+        let mut submodules = 0;
+        introduced(&index, t, &[], &mut blobs, &mut submodules);
+        assert!(blobs.contains(&b));
     }
 }
