@@ -372,7 +372,8 @@ fn offset_encoding(mut distance: u64) -> Vec<u8> {
     bytes
 }
 
-fn varint(mut n: u64, out: &mut Vec<u8>) {
+/// Appends `n` as a little-endian base-128 number, as deltas encode their sizes.
+pub(crate) fn varint(mut n: u64, out: &mut Vec<u8>) {
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;

@@ -652,17 +652,8 @@ mod tests {
     /// A delta: the two sizes, then the instructions as they are encoded.
     fn delta(base_len: usize, result_len: usize, body: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        for mut n in [base_len, result_len] {
-            loop {
-                let byte = (n & 0x7f) as u8;
-                n >>= 7;
-                if n == 0 {
-                    out.push(byte);
-                    break;
-                }
-                out.push(byte | 0x80);
-            }
-        }
+        crate::purge::pack::varint(base_len as u64, &mut out);
+        crate::purge::pack::varint(result_len as u64, &mut out);
         out.extend_from_slice(body);
         out
     }

@@ -704,12 +704,8 @@ pub fn pass<V: Visit>(
             if !first_time(&id) {
                 continue;
             }
-            match repo.find_object(id) {
-                Ok(object) => {
-                    counts.objects.fetch_add(1, Ordering::Relaxed);
-                    visitor.object(id, object.kind, &object.data);
-                }
-                Err(e) => warnings.push(format!("pack {pack_name}: object {id}: {e}; skipped")),
+            if let Err(e) = read_one(repo, id, counts, &mut visitor) {
+                warnings.push(format!("pack {pack_name}: object {id}: {e}; skipped"));
             }
         }
     }
@@ -722,15 +718,24 @@ pub fn pass<V: Visit>(
         if duplicates_possible && !first_time(&id) {
             continue;
         }
-        match repo.find_object(id) {
-            Ok(object) => {
-                counts.objects.fetch_add(1, Ordering::Relaxed);
-                visitor.object(id, object.kind, &object.data);
-            }
-            Err(_) => warnings.push(format!("loose object {id} is corrupt; skipped")),
+        if read_one(repo, id, counts, &mut visitor).is_err() {
+            warnings.push(format!("loose object {id} is corrupt; skipped"));
         }
     }
     warnings
+}
+
+/// Reads one object through the object database and hands it to `visitor`.
+fn read_one<V: Visit>(
+    repo: &gix::Repository,
+    id: ObjectId,
+    counts: &PassCounts,
+    visitor: &mut V,
+) -> gix::Result<()> {
+    let object = repo.find_object(id)?;
+    counts.objects.fetch_add(1, Ordering::Relaxed);
+    visitor.object(id, object.kind, &object.data);
+    Ok(())
 }
 
 /// The ids of the loose objects under `dir` (an `objects` directory).
@@ -1381,7 +1386,9 @@ mod tests {
             of_tree: vec![UNSEEN; index.len()],
             list: Vec::new(),
         };
-        let node = nodes.of(&index, t, &is_target).expect("the blob is a target");
+        let node = nodes
+            .of(&index, t, &is_target)
+            .expect("the blob is a target");
         assert_eq!(nodes.list[node as usize].blobs.len(), 1);
         assert!(nodes.list[node as usize].subtrees.is_empty());
         let mut blobs = HashSet::default();
