@@ -898,6 +898,86 @@ fn scan_dedicated_files(
     per_blob.into_iter().flatten().collect()
 }
 
+/// The findings [`place`] makes, in the order it meets them. The same secret stands at the same
+/// path in many versions of a file: it is judged once per (match, path, site), since the
+/// judgement reads those and the placement only moves it, and the judgements run on all cores.
+#[derive(Default)]
+struct Emits {
+    /// Each judgement's number, by what it reads: the match (its span left out), the path and
+    /// the kind of site.
+    judgement_of: HashMap<(Match, String, u8), usize>,
+    /// For each judgement, the rest of what it reads: the match's span, the site's path and
+    /// the first placement met.
+    to_judge: Vec<(
+        std::ops::Range<usize>,
+        Option<std::path::PathBuf>,
+        Placement,
+    )>,
+    /// Each finding to be: its judgement, where it is placed, and its provenance.
+    emits: Vec<(usize, Placement, Arc<Provenance>)>,
+}
+
+impl Emits {
+    fn add(
+        &mut self,
+        m: &Match,
+        placement: Placement,
+        path: &str,
+        site: Site<'_>,
+        git: &Arc<Provenance>,
+    ) {
+        let (site_path, at) = match site {
+            Site::File(Some(p)) => (Some(p.to_path_buf()), 0),
+            Site::File(None) => (None, 1),
+            Site::Message => (None, 2),
+        };
+        let key = (
+            Match {
+                span: 0..0,
+                ..m.clone()
+            },
+            path.to_string(),
+            at,
+        );
+        let next = self.to_judge.len();
+        let j = *self.judgement_of.entry(key).or_insert(next);
+        if j == next {
+            self.to_judge.push((m.span.clone(), site_path, placement));
+        }
+        self.emits.push((j, placement, Arc::clone(git)));
+    }
+
+    fn finish(self, detector: &Detector) -> Vec<Finding> {
+        use rayon::prelude::*;
+        let mut keys: Vec<((Match, String, u8), usize)> = self.judgement_of.into_iter().collect();
+        keys.sort_unstable_by_key(|(_, j)| *j);
+        let judged: Vec<Option<Finding>> = keys
+            .into_par_iter()
+            .zip(self.to_judge)
+            .map(|(((m, path, at), _), (span, site_path, placement))| {
+                let site = match at {
+                    0 => Site::File(site_path.as_deref()),
+                    1 => Site::File(None),
+                    _ => Site::Message,
+                };
+                let m = Match { span, ..m };
+                detector.finding(&m, &path, site, placement)
+            })
+            .collect();
+        self.emits
+            .into_iter()
+            .filter_map(|(j, placement, git)| {
+                let mut f = judged[j].clone()?;
+                f.line = placement.line;
+                f.column = placement.column;
+                f.value_span = placement.value;
+                f.git = Some(git);
+                Some(f)
+            })
+            .collect()
+    }
+}
+
 /// Turns hits into findings: one per match and path where the match stands, placed in history.
 fn place(
     detector: &Detector,
@@ -943,37 +1023,10 @@ fn place(
         list.sort_by(|a, b| a.0.cmp(b.0));
     }
 
-    let mut findings = Vec::new();
-    // The same secret stands at the same path in many versions of a file: it is judged once
-    // (the judgement reads the match, the path and the site; the placement only moves it).
-    let mut judged: HashMap<(Match, String, u8), Option<Finding>> = HashMap::new();
-    let mut emit =
-        |m: &Match, placement: Placement, path: &str, site: Site<'_>, git: &Arc<Provenance>| {
-            let at = match site {
-                Site::File(Some(_)) => 0,
-                Site::File(None) => 1,
-                Site::Message => 2,
-            };
-            let key = (
-                Match {
-                    span: 0..0,
-                    ..m.clone()
-                },
-                path.to_string(),
-                at,
-            );
-            let judgement = judged
-                .entry(key)
-                .or_insert_with(|| detector.finding(m, path, site, placement));
-            if let Some(f) = judgement {
-                let mut f = f.clone();
-                f.line = placement.line;
-                f.column = placement.column;
-                f.value_span = placement.value;
-                f.git = Some(Arc::clone(git));
-                findings.push(f);
-            }
-        };
+    let mut emits = Emits::default();
+    let mut emit = |m: &Match, placement, path: &str, site: Site<'_>, git: &Arc<Provenance>| {
+        emits.add(m, placement, path, site, git)
+    };
     for hit in hits {
         let hex = hit.id.to_hex().to_string();
         match &hit.holder {
@@ -1078,6 +1131,7 @@ fn place(
             }
         }
     }
+    let mut findings = emits.finish(detector);
     findings.sort_by(|a, b| {
         // The blob last: hits arrive in the order the pass's threads met them, and findings
         // equal but for their blob must not follow that order.
