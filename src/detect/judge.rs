@@ -101,9 +101,18 @@ pub fn is_not_a_secret(value: &str) -> bool {
     if bytes.len() < 4 && bytes.iter().all(u8::is_ascii_digit) || v.chars().count() <= 2 {
         return true;
     }
-    // `$insta::secret`: a variable of another section (OpenSSL configuration, Perl).
-    if bytes[0] == b'$' && v.len() > 1 && is_expression(&v[1..]) {
+    // `$insta::secret`: a variable of another section (OpenSSL configuration, Perl), and
+    // `$CPAN::Config->{password}` (the value stops at `>`, leaving the arrow's `-`).
+    if bytes[0] == b'$' && v.len() > 1 && is_expression(v[1..].trim_end_matches('-')) {
         return true;
+    }
+    // The rest of a scope path after its first `:` (`Credential::USE_HTTP_PATH` read as a
+    // key, a colon and a value), or a Ruby symbol (`password: :default`).
+    if let Some(rest) = v.strip_prefix(':') {
+        let rest = rest.strip_prefix(':').unwrap_or(rest);
+        if is_expression(&format!("Scope::{rest}")) {
+            return true;
+        }
     }
     is_positional(bytes)
         || is_version(v)
@@ -990,6 +999,10 @@ const NON_VALUES: &[&str] = &[
     "write",
     "read-all",
     "write-all",
+    // The anonymous FTP login's password by convention (RFC 1635): no secret by design.
+    "anonymous@",
+    "-anonymous@",
+    "anonymous",
 ];
 
 /// Substrings of template and interpolation syntax.
@@ -1195,6 +1208,10 @@ mod tests {
             "proc_macro2::TokenStream::from_str",
             "Config::DEFAULT_KEY",
             "$insta::secret",
+            "$CPAN::Config-",
+            "-anonymous@",
+            ":USE_HTTP_PATH",
+            ":default_password",
             "$dir/private/cakey.pem",
             "${HOME}/.ssh/id_rsa",
             "$(TOP)/keys/dev.key",
@@ -1213,6 +1230,8 @@ mod tests {
             "~Zq8.vLm2",
             "!Fq8vLm2x!",
             "!Zq8@vLm2",
+            ":Zq8@vLm2x!",
+            "$Zq8@vLm2-",
         ] {
             assert!(!is_not_a_secret(v), "{v:?} is a value");
         }
