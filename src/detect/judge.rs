@@ -94,7 +94,7 @@ pub fn is_not_a_secret(value: &str) -> bool {
     {
         return true;
     }
-    if is_arn(v) {
+    if is_arn(v) || is_public_key(v) {
         return true;
     }
     // Short numbers are lengths, ports and counts, not passwords; nor is a letter or two.
@@ -122,6 +122,34 @@ pub fn is_not_a_secret(value: &str) -> bool {
         || is_expression(v)
         || is_prose(v)
         || is_substitution_token(v)
+}
+
+/// A public key in base64 DER (`MFkwEwYHKoZIzj0CAQYI...`, `MIIBIjANBgkqhkiG9w0BAQEF...`): a
+/// SubjectPublicKeyInfo, a SEQUENCE that opens with the algorithm's SEQUENCE and its OID,
+/// where a private key (PKCS#1, PKCS#8, SEC 1) opens with a version INTEGER. Registries,
+/// JWT verifiers and package managers publish these; they are meant to be read.
+fn is_public_key(v: &str) -> bool {
+    if v.len() < 40 || !v.starts_with('M') {
+        return false;
+    }
+    let Some(der) = super::decode::base64(v.as_bytes()) else {
+        return false;
+    };
+    // A DER length: one byte below 0x80, or 0x81/0x82 and its bytes.
+    let skip_len = |at: usize| -> Option<usize> {
+        match *der.get(at)? {
+            n if n < 0x80 => Some(at + 1),
+            0x81 => Some(at + 2),
+            0x82 => Some(at + 3),
+            _ => None,
+        }
+    };
+    let outer = der.first() == Some(&0x30);
+    let inner = skip_len(1).filter(|&i| der.get(i) == Some(&0x30));
+    let oid = inner
+        .and_then(|i| skip_len(i + 1))
+        .filter(|&i| der.get(i) == Some(&0x06));
+    outer && oid.is_some()
 }
 
 /// A YAML tag (`!Ref`, `!!binary`, `!secret db_password`, `!vault |`): a word after `!`, up
@@ -1210,6 +1238,9 @@ mod tests {
             "$insta::secret",
             "$CPAN::Config-",
             "-anonymous@",
+            // An EC P-256 and an RSA public key (SubjectPublicKeyInfo).
+            "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1Olb3zMAFFxXKHiIkQO5cJ3Yhl5i6UPp+IhuteBJbuHcA5UogKo0EWtlWwW6KSaKoTNEYL7JlCQiVnkhBktUgg==",
+            "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB",
             ":USE_HTTP_PATH",
             ":default_password",
             "$dir/private/cakey.pem",
@@ -1231,6 +1262,8 @@ mod tests {
             "!Fq8vLm2x!",
             "!Zq8@vLm2",
             ":Zq8@vLm2x!",
+            // An EC private key (SEC 1: a version INTEGER first) is a secret.
+            "MHcCAQEEIBrlw3vQ8Fq8vLm2xR7nT4dK9pYb2cN6wJ3hF5gE1aS0oAoGCCqGSM49AwEHoUQDQgAE",
             "$Zq8@vLm2-",
         ] {
             assert!(!is_not_a_secret(v), "{v:?} is a value");

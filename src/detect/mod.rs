@@ -743,6 +743,7 @@ impl Detector {
             || key.is_some_and(|k| judge::names_an_entry(k, &secret))
             || key.is_some_and(judge::names_a_non_credential_token)
             || key.is_some() && layers.is_empty() && unquoted_type(text, &span)
+            || key.is_some() && layers.is_empty() && unquoted_call(text, &span)
             || judge::inside_interpolation(
                 &text[prefilter::line_around(text, span.start).start..span.start],
             )
@@ -802,6 +803,22 @@ fn unquoted_type(text: &[u8], span: &Range<usize>) -> bool {
     let after = &text[span.end..line_end.max(span.end)];
     let quoted = span.start > 0 && matches!(text[span.start - 1], b'"' | b'\'' | b'`');
     !quoted && judge::annotates_a_type(after)
+}
+
+/// Whether an unquoted value is the name of a function it calls (`password =
+/// utf8_to_utf16_dup(v);`): a name in code style (snake_case or camelCase) right before `(`.
+fn unquoted_call(text: &[u8], span: &Range<usize>) -> bool {
+    let quoted = span.start > 0 && matches!(text[span.start - 1], b'"' | b'\'' | b'`');
+    let name = &text[span.clone()];
+    let identifier = name
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    let code_style = name.contains(&b'_')
+        || name
+            .windows(2)
+            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+    !quoted && identifier && code_style && text.get(span.end) == Some(&b'(')
 }
 
 /// Strips one pair of matching quotes and surrounding blanks from a captured span.
