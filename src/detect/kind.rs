@@ -94,7 +94,7 @@ const SOURCE_EXTENSIONS: &[&str] = &[
     "scala", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "cs", "fs", "swift", "m", "mm",
     "php", "pl", "pm", "lua", "dart", "ex", "exs", "erl", "hrl", "hs", "ml", "mli", "clj", "cljs",
     "r", "jl", "zig", "nim", "vue", "svelte", "html", "htm", "xhtml", "s", "asm", "proto", "fbs",
-    "v", "d", "f90",
+    "v", "d", "f90", "vim",
 ];
 
 #[cfg(test)]
