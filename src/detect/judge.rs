@@ -478,6 +478,10 @@ fn is_expression(v: &str) -> bool {
 /// An identifier of two or more words, one of them a credential word: `adminPassword`,
 /// `DB_PASSWORD`, `secret_key_base`. A lone `password` is a weak value, not a name.
 fn is_credential_identifier(v: &str) -> bool {
+    // A leading underscore marks a private name in Python and others (`_DSAPrivateKey`, a
+    // type named in an annotation): code, whatever its case.
+    let private = v.starts_with('_');
+    let v = v.trim_start_matches('_');
     let bytes = v.as_bytes();
     if bytes.is_empty()
         || !bytes[0].is_ascii_alphabetic()
@@ -490,7 +494,7 @@ fn is_credential_identifier(v: &str) -> bool {
     // camelCase, snake_case and dotted names are code; PascalCase (`SuperSecret`) reads as a
     // chosen password as often as a type name, so it stays a value.
     let camel = bytes[0].is_ascii_lowercase() && bytes.iter().any(u8::is_ascii_uppercase);
-    let joined = v.contains(['_', '.']);
+    let joined = private || v.contains(['_', '.']);
     let words = split_words(v);
     (camel || joined)
         && words_only(&words)
@@ -1261,6 +1265,8 @@ mod tests {
             "-anonymous@",
             "scram-sha-256",
             "text",
+            "_DSAPrivateKey",
+            "_EllipticCurvePrivateKey",
             // An EC P-256 and an RSA public key (SubjectPublicKeyInfo).
             "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1Olb3zMAFFxXKHiIkQO5cJ3Yhl5i6UPp+IhuteBJbuHcA5UogKo0EWtlWwW6KSaKoTNEYL7JlCQiVnkhBktUgg==",
             "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB",
@@ -1288,6 +1294,7 @@ mod tests {
             // An EC private key (SEC 1: a version INTEGER first) is a secret.
             "MHcCAQEEIBrlw3vQ8Fq8vLm2xR7nT4dK9pYb2cN6wJ3hF5gE1aS0oAoGCCqGSM49AwEHoUQDQgAE",
             "$Zq8@vLm2-",
+            "_Zq8vLm2xR7",
         ] {
             assert!(!is_not_a_secret(v), "{v:?} is a value");
         }
