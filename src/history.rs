@@ -758,9 +758,13 @@ fn scan_message(
     hit(id, holder, text.as_bytes(), scanned.matches)
 }
 
-fn hit(id: ObjectId, holder: Holder, text: &[u8], matches: Vec<Match>) -> Option<Hit> {
+fn hit(id: ObjectId, holder: Holder, text: &[u8], mut matches: Vec<Match>) -> Option<Hit> {
     if matches.is_empty() {
         return None;
+    }
+    // The scan of a delta read only around its changes; the whole text tells docstrings.
+    if matches!(holder, Holder::Blob) {
+        crate::detect::comment::mark_docstrings(text, &mut matches);
     }
     let lines = LineIndex::new(text);
     let positions = matches.iter().map(|m| lines.place(&m.span)).collect();

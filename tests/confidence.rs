@@ -299,3 +299,48 @@ fn vendored_code_keeps_only_credential_formats_by_default() {
     assert!(low.iter().all(|f| f["path"] != "package.json"
         && !f["path"].as_str().unwrap().ends_with("paginators-1.json")));
 }
+
+/// A Python docstring's example password is documentation: commented out, low confidence (a
+/// random-looking one would stay reported, as in any comment), in a scan of the tree and in
+/// history alike, even when a later version changes only lines
+/// far below the docstring's opening quotes (the delta scan does not read them, the placing
+/// reads the whole blob). The same value assigned in code stays reported.
+#[test]
+fn python_docstring_examples_are_documentation_in_scans_and_history() {
+    let repo = Repo::new();
+    let filler: String = (0..40)
+        .map(|i| format!("    step {i} of the setup.\n"))
+        .collect();
+    let module = |tail: &str| {
+        format!(
+            "def connect():\n    \"\"\"Connect to the server.\n\n    Example:\n{filler}        connect(user='klem', password='geheim$parole')\n    \"\"\"\n    password = 'Zq8vLm2xR7!pT4w'\n    return password\n{tail}"
+        )
+    };
+    repo.write("lib/client.py", module(""));
+    repo.commit_all("client");
+    repo.write("lib/client.py", module("\n\ndef close():\n    pass\n"));
+    repo.commit_all("close");
+    repo.git(&["gc", "-q", "--aggressive"]);
+    let docstring_line = 45;
+    for args in [
+        &["scan", "--format", "json", "--min-confidence", "low", "."][..],
+        &[
+            "history",
+            "--format",
+            "json",
+            "--min-confidence",
+            "low",
+            ".",
+        ][..],
+    ] {
+        let found = findings(&repo.scour(args));
+        let example = at(&found, "lib/client.py", docstring_line)
+            .unwrap_or_else(|| panic!("{args:?}: the example at low confidence: {found:#?}"));
+        assert_eq!(example["commented"], true, "{args:?}");
+        assert_eq!(example["confidence"], "low", "{args:?}");
+        let code = at(&found, "lib/client.py", docstring_line + 2)
+            .unwrap_or_else(|| panic!("{args:?}: the assignment: {found:#?}"));
+        assert_eq!(code["commented"], false, "{args:?}");
+        assert_ne!(code["confidence"], "low", "{args:?}");
+    }
+}

@@ -24,6 +24,10 @@ pub enum Marker {
     Markup,
     /// `REM ` or `::` at the start of the line (batch files).
     Rem,
+    /// Inside a string of triple quotes that stands as a statement: a docstring, whose
+    /// `password='...'` is an example in Python's documentation. Unlike the others it is read
+    /// from the whole text (see [`mark_docstrings`]), not from the line.
+    Docstring,
 }
 
 /// The comment marker before `at` on its line, if the match at `at` is commented out.
@@ -81,6 +85,50 @@ pub fn marker_before(text: &[u8], line_start: usize, at: usize) -> Option<Marker
     None
 }
 
+/// Marks the matches of `text` (a whole file) that sit inside a docstring, unless another
+/// marker already comments them out.
+pub fn mark_docstrings(text: &[u8], matches: &mut [super::Match]) {
+    if matches.is_empty() {
+        return;
+    }
+    let blocks = docstrings(text);
+    if blocks.is_empty() {
+        return;
+    }
+    for m in matches.iter_mut().filter(|m| m.comment.is_none()) {
+        let i = blocks.partition_point(|b| b.end <= m.span.start);
+        if blocks.get(i).is_some_and(|b| b.start <= m.span.start) {
+            m.comment = Some(Marker::Docstring);
+        }
+    }
+}
+
+/// The strings of triple quotes (`"""` or `'''`) of `text` that open a line (after blanks and a
+/// string prefix such as `r`): docstrings and strings standing as statements, in order. A
+/// string opened after `=` or `(` is a value and is left out.
+fn docstrings(text: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = memchr::memchr2(b'"', b'\'', &text[at..]).map(|i| at + i) {
+        let q = text[i];
+        if text.get(i..i + 3) != Some(&[q, q, q][..]) {
+            at = i + 1;
+            continue;
+        }
+        let close = memchr::memmem::find(&text[i + 3..], &[q, q, q]).map(|c| i + 3 + c + 3);
+        let line_start = memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1);
+        let lead = &text[line_start..i];
+        let lead = &lead[lead.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+        let statement = lead.len() <= 2 && lead.iter().all(|b| b"rRuUbBfF".contains(b));
+        let end = close.unwrap_or(text.len());
+        if statement {
+            out.push(i..end);
+        }
+        at = end;
+    }
+    out
+}
+
 /// `#define`, `#include` and the other C preprocessor lines are code, not comments.
 fn is_preprocessor(line: &[u8]) -> bool {
     const DIRECTIVES: &[&[u8]] = &[
@@ -117,6 +165,7 @@ impl Marker {
         match self {
             Marker::Hash => !hash_is_syntax(path),
             Marker::Slashes => !slashes_are_syntax(path),
+            Marker::Docstring => matches!(extension(path).as_deref(), Some("py" | "pyi")),
             _ => true,
         }
     }
@@ -240,5 +289,21 @@ mod tests {
         assert!(!Marker::Slashes.comments_out(Some(Path::new("ci/values.yaml"))));
         assert!(Marker::Slashes.comments_out(Some(Path::new("src/main.go"))));
         assert!(Marker::Hash.comments_out(None));
+        assert!(Marker::Docstring.comments_out(Some(Path::new("lib/urllib/request.py"))));
+        assert!(!Marker::Docstring.comments_out(Some(Path::new("config/app.yaml"))));
+    }
+
+    #[test]
+    fn docstrings_are_strings_of_triple_quotes_that_open_a_line() {
+        let text: &[u8] = b"def f():\n    \"\"\"Open it.\n\n    password='geheim'\n    \"\"\"\n    q = \"\"\"password='real'\"\"\"\n    r'''x'''\n";
+        let blocks = docstrings(text);
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
+        let inside = |needle: &[u8]| {
+            let at = memchr::memmem::find(text, needle).unwrap();
+            blocks.iter().any(|b| b.contains(&at))
+        };
+        assert!(inside(b"geheim"));
+        assert!(!inside(b"real"), "a string after `=` is a value");
+        assert!(inside(b"x'''"));
     }
 }

@@ -442,8 +442,12 @@ impl Detector {
             && decode::has_base64_run(bytes, shortest.saturating_mul(4).div_ceil(3).max(1))
     }
 
+    /// Scans a whole file: the only scans that can tell a docstring (its opening quotes may
+    /// be far above the match).
     fn run(&self, bytes: &[u8], kind: FileKind, applicable: &[bool]) -> Scanned {
-        self.run_with(bytes, kind, applicable, Overlaps::Resolve, None)
+        let mut scanned = self.run_with(bytes, kind, applicable, Overlaps::Resolve, None);
+        comment::mark_docstrings(bytes, &mut scanned.matches);
+        scanned
     }
 
     /// Scans `bytes`; `hits`, when given, are the prefilter's on the whole of them.
