@@ -37,6 +37,11 @@ fn findings(out: &std::process::Output) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The findings of `scour COMMAND` over the repository at every confidence.
+fn at_low(repo: &Repo, command: &str) -> Vec<Value> {
+    findings(&repo.scour(&[command, "--format", "json", "--min-confidence", "low", "."]))
+}
+
 fn at<'a>(found: &'a [Value], path: &str, line: u64) -> Option<&'a Value> {
     found
         .iter()
@@ -145,15 +150,7 @@ fn history_and_the_hook_honour_the_threshold() {
     let found = findings(&out);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["line"], 9);
-    let out = repo.scour(&[
-        "history",
-        "--format",
-        "json",
-        "--min-confidence",
-        "low",
-        ".",
-    ]);
-    let found = findings(&out);
+    let found = at_low(&repo, "history");
     let message = found
         .iter()
         .find(|f| f["path"] == "(commit message)")
@@ -322,18 +319,8 @@ fn python_docstring_examples_are_documentation_in_scans_and_history() {
     repo.commit_all("close");
     repo.git(&["gc", "-q", "--aggressive"]);
     let docstring_line = 45;
-    for args in [
-        &["scan", "--format", "json", "--min-confidence", "low", "."][..],
-        &[
-            "history",
-            "--format",
-            "json",
-            "--min-confidence",
-            "low",
-            ".",
-        ][..],
-    ] {
-        let found = findings(&repo.scour(args));
+    for args in ["scan", "history"] {
+        let found = at_low(&repo, args);
         let example = at(&found, "lib/client.py", docstring_line)
             .unwrap_or_else(|| panic!("{args:?}: the example at low confidence: {found:#?}"));
         assert_eq!(example["commented"], true, "{args:?}");
