@@ -178,8 +178,9 @@ fn scan_joining(
     let mut matches = Vec::new();
     let mut issues = Vec::new();
     let mut blocks = Vec::new();
-    // Every stretch to read was made readable when the prefilter searched it.
-    let bytes: &[u8] = b.readable(&read.0, 0);
+    // Every stretch to read was made readable when the prefilter searched it: its bytes are
+    // taken as they are, without finding their lines again.
+    let bytes: &[u8] = b.as_read();
     let emit_read = |part: &Range<usize>, matches: &mut Vec<Match>, issues: &mut Vec<Issue>| {
         // No window reaches out of a stretch to read, so its hits are those of the stretch.
         let mine = hits.within(part);

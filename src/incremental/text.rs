@@ -260,6 +260,14 @@ impl Text<'_> {
         }
     }
 
+    /// The blob's bytes as far as they were made readable (all of them for a whole text).
+    pub fn as_read(&self) -> &[u8] {
+        match self {
+            Text::Whole(b) => b,
+            Text::Sparse(s) => s.buf,
+        }
+    }
+
     /// Every byte of the blob.
     pub fn whole(&mut self) -> &[u8] {
         match self {
