@@ -366,6 +366,27 @@ fn bad_input_never_stops_the_scan() {
 }
 
 #[test]
+fn words_that_are_not_base64_are_not_warnings() {
+    let repo = Repo::new();
+    repo.write(
+        "client.go",
+        "\tauthorizationType = \"Basic Authentication\"\n// works 7.1 Basic queries\n",
+    );
+    repo.write(
+        "config.json",
+        "{\"auths\": {\"r.io\": {\"auth\": \"password\"}}}\n",
+    );
+    repo.write(
+        "templates/secret.yaml",
+        "kind: Secret\ndata:\n  root-password: \"{{ .Values.rootUser.password | b64enc }}\"\n",
+    );
+    let out = repo.scour(&["scan", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(report(&out)["summary"]["decode_warnings"], 0);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+#[test]
 fn missing_path_is_one_line_exit_two() {
     let repo = Repo::new();
     let out = repo.scour(&["scan", "no/such/dir"]);

@@ -707,7 +707,12 @@ impl Detector {
             None => (String::from_utf8_lossy(raw).into_owned(), None),
             Some(how) => {
                 let Some(decoded) = decode::base64(raw).and_then(decode::printable) else {
-                    if layers.is_empty() {
+                    // Only a slot that must hold base64 (a Secret's `data`) is worth a
+                    // warning; `Basic` in prose or a docker `auth` word is just not a match,
+                    // and a template expression is filled in at deploy time.
+                    let must_be_base64 = how == Decode::Base64
+                        && !judge::is_not_a_secret(&String::from_utf8_lossy(raw));
+                    if layers.is_empty() && must_be_base64 {
                         issues.push(Issue {
                             offset: span.start,
                             message: format!(
