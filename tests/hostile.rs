@@ -108,7 +108,10 @@ impl Write for Counted<'_> {
 
 /// Writes `total` bytes of `unit` repeated.
 fn repeat(w: &mut dyn Write, unit: &[u8], total: usize) {
-    let chunk: Vec<u8> = unit.iter().copied().cycle().take(1 << 20).collect();
+    // Whole units per chunk, so that the stream is the unit over and over, never cut mid-unit
+    // (only the end may be).
+    let units = ((1 << 20) / unit.len()).max(1);
+    let chunk: Vec<u8> = unit.repeat(units);
     let mut left = total;
     while left > 0 {
         let n = left.min(chunk.len());
@@ -136,8 +139,10 @@ fn cases() -> Vec<Case> {
             names: "big.env",
             build: |imp, branch, parent| {
                 let size = 200 << 20;
-                let mark = imp.blob(size + SECRET_LINE.len(), |w| {
+                let mark = imp.blob(size + 1 + SECRET_LINE.len(), |w| {
                     repeat(w, FILLER, size);
+                    // The filler ends mid-line: the secret starts a line of its own.
+                    w.write_all(b"\n").unwrap();
                     w.write_all(SECRET_LINE.as_bytes()).unwrap();
                 });
                 imp.commit(
