@@ -112,7 +112,12 @@ pub fn scan_history(
     opts: &Options,
     warn: &(dyn Fn(Warning) + Sync),
 ) -> Result<Outcome, Error> {
-    examine(detector, path, opts, warn).map(|e| e.outcome)
+    let examined = examine(detector, path, opts, warn)?;
+    let mut laps = crate::timing::Laps::start("history");
+    let outcome = examined.outcome;
+    drop((examined.index, examined.tips, examined.repo));
+    laps.lap("freeing the index");
+    Ok(outcome)
 }
 
 /// A history scan and what it learnt of the database on the way.
@@ -137,6 +142,7 @@ pub fn examine(
     warn: &(dyn Fn(Warning) + Sync),
 ) -> Result<Examined, Error> {
     let started = Instant::now();
+    let mut laps = crate::timing::Laps::start("history");
     let repo = git::open(path)?;
     let warn_git = |message: String| {
         warn(Warning {
@@ -145,13 +151,13 @@ pub fn examine(
         })
     };
     let selection = selection(&repo, opts)?;
-    let tips = git::tips(&repo, opts.refs.as_ref())?;
     let head = repo.head_id().ok().map(|id| id.detach());
     let shallow = repo.is_shallow().unwrap_or(false);
     let hash = repo.object_hash();
 
+    laps.lap("opening");
+
     // The pass: every object once.
-    let mut laps = crate::timing::Laps::start("history");
     // Trees, commits and tags go, in batches, to one indexing thread; blobs and messages are
     // scanned on the pass's own threads.
     let (to_index, indexed) = std::sync::mpsc::sync_channel::<Vec<Record>>(64);
@@ -174,7 +180,10 @@ pub fn examine(
         deltas: &deltas,
         rebuilt: Vec::new(),
     };
-    let (pass_warnings, index) = std::thread::scope(|scope| {
+    let (pass_warnings, index, tips) = std::thread::scope(|scope| {
+        // Thousands of loose refs take a while to read; the pass does not need them.
+        let refs_repo = repo.clone();
+        let tips = scope.spawn(move || git::tips(&refs_repo, opts.refs.as_ref()));
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         if opts.progress {
             let (objects, bytes) = (&pass_counts.objects, &counts.bytes);
@@ -192,8 +201,10 @@ pub fn examine(
         );
         drop(stop);
         let index = indexer.join().expect("the indexer does not panic");
-        (warnings, index)
+        let tips = tips.join().expect("listing refs does not panic");
+        (warnings, index, tips)
     });
+    let tips = tips?;
     laps.lap("object pass");
     if std::env::var_os("SCOUR_TIMINGS").is_some() {
         eprintln!(

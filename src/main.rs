@@ -142,7 +142,9 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
 fn run_history(args: HistoryArgs) -> Result<u8> {
     scour::interrupt::install();
     few_arenas();
+    let mut laps = scour::timing::Laps::start("history");
     let (detector, baseline, fail_on) = load_report_args(&args.report, Lookup::Head(&args.repo))?;
+    laps.lap("configuration and rules");
     let refs = globs(&args.refs, "--refs")?;
     let opts = scour::history::Options {
         all_objects: args.all_objects,
@@ -157,13 +159,16 @@ fn run_history(args: HistoryArgs) -> Result<u8> {
         keep_commits: false,
     };
     let outcome = scour::history::scan_history(&detector, &args.repo, &opts, &warn)?;
-    report_outcome(
+    let mut laps = scour::timing::Laps::start("history");
+    let code = report_outcome(
         outcome,
         baseline.as_ref(),
         &detector,
         &args.report.output,
         fail_on,
-    )
+    );
+    laps.lap("report");
+    code
 }
 
 fn globs(patterns: &[String], flag: &str) -> Result<Option<globset::GlobSet>> {

@@ -306,12 +306,15 @@ pub struct Index {
     by_name: FxMap<BString, u32>,
     entries: Vec<Entry>,
     by_entry: IdMap<Box<[u8]>, u32>,
-    trees: FxMap<Obj, Box<[u32]>>,
+    /// By object: its entries, when it is a tree (dense: the graph walks read every tree).
+    trees: Vec<Option<Box<[u32]>>>,
     commits: FxMap<Obj, CommitData>,
     tags: FxMap<Obj, Obj>,
     blobs: HashSet<Obj, BuildHasherDefault<FxHasher>>,
     sizes: FxMap<Obj, u64>,
     raw_commits: FxMap<Obj, Vec<u8>>,
+    /// The entry list [`Index::add_tree`] fills, kept between calls.
+    scratch: Vec<u32>,
     /// Trees or commits that did not decode.
     pub corrupt: Vec<ObjectId>,
 }
@@ -356,7 +359,8 @@ impl Index {
     /// The entries of tree `o`, when it was in the database.
     pub fn tree(&self, o: Obj) -> Option<impl Iterator<Item = &Entry> + '_> {
         self.trees
-            .get(&o)
+            .get(o as usize)
+            .and_then(Option::as_ref)
             .map(|list| list.iter().map(|&e| &self.entries[e as usize]))
     }
 
@@ -383,12 +387,15 @@ impl Index {
     /// Records a tree, sharing entries identical to ones seen before.
     pub fn add_tree(&mut self, id: ObjectId, data: &[u8], hash: gix::hash::Kind) {
         let o = self.intern(id);
-        let mut list = Vec::new();
+        // One list serves every tree, so that each tree's costs one exact allocation.
+        let mut list = std::mem::take(&mut self.scratch);
+        list.clear();
         let mut rest = data;
         let hash_len = hash.len_in_bytes();
         while !rest.is_empty() {
-            // An entry is `<mode> <name>\0<id>`; intern it as raw bytes, decode it once.
-            let Some(nul) = memchr::memchr(0, rest) else {
+            // An entry is `<mode> <name>\0<id>`; intern it as raw bytes, decode it once. Names
+            // are short: a plain loop finds their end sooner than a vectorised search.
+            let Some(nul) = rest.iter().position(|&b| b == 0) else {
                 break;
             };
             let end = nul + 1 + hash_len;
@@ -435,7 +442,11 @@ impl Index {
             self.by_entry.insert(raw.into(), e);
             list.push(e);
         }
-        self.trees.insert(o, list.into_boxed_slice());
+        if self.trees.len() <= o as usize {
+            self.trees.resize_with(self.ids.len(), || None);
+        }
+        self.trees[o as usize] = Some(Box::from(&list[..]));
+        self.scratch = list;
     }
 
     /// Records a commit.
@@ -844,7 +855,7 @@ impl Graph {
                 stack.push(t);
             } else {
                 graph.refs.push((name, None));
-                if index.trees.contains_key(&t) {
+                if index.tree(t).is_some() {
                     root_trees.push(t);
                 } else if index.has_blob(t) {
                     graph.blobs.insert(t);
@@ -865,7 +876,7 @@ impl Graph {
             stack.extend(commit.parents.iter().copied());
         }
         let narrowed = !selection.exclude.is_empty();
-        let mut seen_trees: HashSet<Obj, BuildHasherDefault<FxHasher>> = HashSet::default();
+        let mut seen_trees = vec![false; index.len()];
         for &c in &graph.commits {
             let commit = index.commit(c).expect("walked commits are in the index");
             if narrowed {
@@ -909,11 +920,13 @@ impl Graph {
 fn collect(
     index: &Index,
     root: Obj,
-    seen: &mut HashSet<Obj, BuildHasherDefault<FxHasher>>,
+    seen: &mut [bool],
     blobs: &mut HashSet<Obj, BuildHasherDefault<FxHasher>>,
     submodules: &mut u64,
 ) {
-    if !seen.insert(root) {
+    // Every object is below `index.len()`, so every tree has a slot.
+    let mut first_sight = |t: Obj| !std::mem::replace(&mut seen[t as usize], true);
+    if !first_sight(root) {
         return;
     }
     let mut stack = vec![root];
@@ -924,7 +937,7 @@ fn collect(
         for e in entries {
             match e.kind {
                 EntryKind::Tree => {
-                    if seen.insert(e.id) {
+                    if first_sight(e.id) {
                         stack.push(e.id);
                     }
                 }
