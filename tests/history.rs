@@ -610,3 +610,52 @@ fn delta_scanning_finds_what_whole_scans_find() {
         "some versions hold nothing for the path scan: {timings}"
     );
 }
+
+/// A tree of 100,000 names that all hold one blob (the empty file): their raw entries end in
+/// the same id, and were once hashed by it alone, which made indexing the tree quadratic
+/// (50,000 names took 9 s in a release build). The bound is far above what linear work takes
+/// in a debug build and far below what quadratic work does.
+#[test]
+fn many_names_of_one_blob_are_indexed_in_linear_time() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let repo = Repo::new();
+    repo.write("app.env", "DB_PASSWORD=m4nyN4mesSecret\n");
+    repo.commit_all("a secret");
+    let empty = repo.git(&["hash-object", "-w", "/dev/null"]);
+    let empty = empty.trim();
+    let secret = repo.git(&["rev-parse", "HEAD:app.env"]);
+    let mut listing = format!("100644 blob {}\tapp.env\n", secret.trim());
+    for i in 0..100_000 {
+        listing.push_str(&format!("100644 blob {empty}\tempty-{i:06}.txt\n"));
+    }
+    let mut mktree = Command::new("git")
+        .arg("mktree")
+        .current_dir(repo.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("git mktree runs");
+    mktree
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(listing.as_bytes())
+        .expect("the listing is written");
+    let tree = mktree.wait_with_output().expect("git mktree ends");
+    assert!(tree.status.success());
+    let tree = String::from_utf8_lossy(&tree.stdout).trim().to_string();
+    let commit = repo.git(&["commit-tree", &tree, "-p", "HEAD", "-m", "many names"]);
+    repo.git(&["update-ref", "refs/heads/many", commit.trim()]);
+    let started = std::time::Instant::now();
+    let (status, report, stderr) = history(&repo, &["--refs", "refs/heads/many"]);
+    let took = started.elapsed();
+    assert_eq!(status, 1, "{stderr}");
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|f| f["path"] == "app.env" && f["secret"] == "m4nyN4mesSecret"),
+        "{report}"
+    );
+    assert!(took.as_secs() < 30, "history took {took:?}");
+}

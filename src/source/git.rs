@@ -231,8 +231,8 @@ impl Hasher for FxHasher {
     }
 }
 
-/// A hasher for keys that end in an object id (ids, raw tree entries): the id's last eight
-/// bytes are already uniformly random, so they are the hash.
+/// A hasher for object ids: their last eight bytes are already uniformly random, so they are
+/// the hash.
 #[derive(Default)]
 pub struct TailHasher(u64);
 
@@ -253,6 +253,10 @@ impl Hasher for TailHasher {
 }
 
 type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<TailHasher>>;
+/// For keys a repository chooses (names, raw tree entries): hashed whole, with a seed of the
+/// process's own, so that entries cannot be made to collide (100,000 names of one empty blob
+/// share their id, which made [`TailHasher`]'s lookups quadratic).
+type SeededMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// An object, by the order in which the [`Index`] first met its id.
@@ -303,9 +307,9 @@ pub struct Index {
     ids: Vec<ObjectId>,
     by_id: IdMap<ObjectId, Obj>,
     names: Vec<BString>,
-    by_name: FxMap<BString, u32>,
+    by_name: SeededMap<BString, u32>,
     entries: Vec<Entry>,
-    by_entry: IdMap<Box<[u8]>, u32>,
+    by_entry: SeededMap<Box<[u8]>, u32>,
     /// By object: its entries, when it is a tree (dense: the graph walks read every tree).
     trees: Vec<Option<Box<[u32]>>>,
     commits: FxMap<Obj, CommitData>,
