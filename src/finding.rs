@@ -100,8 +100,12 @@ impl Finding {
         site: Site<'_>,
         placement: Placement,
     ) -> Finding {
-        let context = site.context();
         let context_path = site.path();
+        let context = match site.context() {
+            // A Rust file's `#[cfg(test)]` module holds its tests.
+            Context::Code if m.in_test_module && is_rust(context_path) => Context::Test,
+            context => context,
+        };
         let commented = m.comment.is_some_and(|c| c.comments_out(context_path));
         let words = context_words(m.key.as_deref(), context_path);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
@@ -263,6 +267,12 @@ pub struct Record<'a> {
 pub struct RecordIds {
     /// The finding's credential id.
     pub fingerprint: String,
+}
+
+/// Whether `path` names a Rust source file.
+fn is_rust(path: Option<&Path>) -> bool {
+    path.and_then(Path::extension)
+        .is_some_and(|e| e.eq_ignore_ascii_case("rs"))
 }
 
 /// Words a guesser would try first for a value: its key's words and the path's names

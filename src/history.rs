@@ -773,9 +773,10 @@ fn hit(id: ObjectId, holder: Holder, text: &[u8], mut matches: Vec<Match>) -> Op
     if matches.is_empty() {
         return None;
     }
-    // The scan of a delta read only around its changes; the whole text tells docstrings.
+    // The scan of a delta read only around its changes; the whole text tells docstrings
+    // and test modules.
     if matches!(holder, Holder::Blob) {
-        crate::detect::comment::mark_docstrings(text, &mut matches);
+        crate::detect::mark_whole_text(text, &mut matches);
     }
     let lines = LineIndex::new(text);
     let positions = matches.iter().map(|m| lines.place(&m.span)).collect();

@@ -331,3 +331,37 @@ fn python_docstring_examples_are_documentation_in_scans_and_history() {
         assert_ne!(code["confidence"], "low", "{args:?}");
     }
 }
+
+/// A Rust file's `#[cfg(test)]` module holds its tests: a password there sits in a test, in a
+/// scan of the tree and in history alike, even when a later version changes only lines far
+/// below the module's opening (the delta scan does not read them, the placing reads the whole
+/// blob). The same value in the file's code above the module stays code.
+#[test]
+fn rust_test_modules_are_tests_in_scans_and_history() {
+    let repo = Repo::new();
+    let filler: String = (0..40)
+        .map(|i| format!("    // step {i} of the fixture.\n"))
+        .collect();
+    let module = |tail: &str| {
+        format!(
+            "pub fn connect() -> Client {{\n    let password = \"Zq8vLm2xR7!pT4w\";\n    Client::new(password)\n}}\n\n#[cfg(test)]\nmod tests {{\n    use super::*;\n{filler}    #[test]\n    fn connects() {{\n        let s = \"}}\"; let c = '}}';\n        let password = \"Wq3nTz8kPv5xLm2\";\n        assert!(login(password));\n    }}\n{tail}}}\n"
+        )
+    };
+    repo.write("src/client.rs", module(""));
+    repo.commit_all("client");
+    repo.write(
+        "src/client.rs",
+        module("\n    #[test]\n    fn closes() {}\n"),
+    );
+    repo.commit_all("close");
+    repo.git(&["gc", "-q", "--aggressive"]);
+    for args in ["scan", "history"] {
+        let found = at_low(&repo, args);
+        let code = at(&found, "src/client.rs", 2)
+            .unwrap_or_else(|| panic!("{args:?}: the code's password: {found:#?}"));
+        assert_eq!(code["context"], "code", "{args:?}");
+        let test = at(&found, "src/client.rs", 52)
+            .unwrap_or_else(|| panic!("{args:?}: the test's password: {found:#?}"));
+        assert_eq!(test["context"], "test", "{args:?}");
+    }
+}

@@ -20,6 +20,7 @@ pub mod learned;
 mod list;
 pub mod prefilter;
 pub mod region;
+pub mod test_module;
 pub mod validate;
 
 use std::ops::Range;
@@ -103,6 +104,9 @@ pub struct Match {
     /// The comment syntax the match sits behind on its line, if any (whether it comments
     /// the line out depends on the file, see [`comment::Marker::comments_out`]).
     pub comment: Option<comment::Marker>,
+    /// Inside a `#[cfg(test)]` module, read from the whole text: test code when the file is
+    /// Rust (see [`test_module`]).
+    pub in_test_module: bool,
 }
 
 /// Something inside an input that a decoder could not read; the scan goes on.
@@ -442,11 +446,11 @@ impl Detector {
             && decode::has_base64_run(bytes, shortest.saturating_mul(4).div_ceil(3).max(1))
     }
 
-    /// Scans a whole file: the only scans that can tell a docstring (its opening quotes may
-    /// be far above the match).
+    /// Scans a whole file: the only scans that can tell a docstring or a test module (their
+    /// openings may be far above the match).
     fn run(&self, bytes: &[u8], kind: FileKind, applicable: &[bool]) -> Scanned {
         let mut scanned = self.run_with(bytes, kind, applicable, Overlaps::Resolve, None);
-        comment::mark_docstrings(bytes, &mut scanned.matches);
+        mark_whole_text(bytes, &mut scanned.matches);
         scanned
     }
 
@@ -561,6 +565,7 @@ impl Detector {
                             exemplary: c.exemplary,
                             key: c.key,
                             comment: None,
+                            in_test_module: false,
                         });
                     }
                 }
@@ -574,6 +579,7 @@ impl Detector {
                     exemplary: c.exemplary,
                     key: c.key,
                     comment: None,
+                    in_test_module: false,
                 }),
             }
         }
@@ -945,6 +951,14 @@ pub fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
         }
     }
     merged
+}
+
+/// Marks what only a whole text tells about its matches: docstrings and test modules, whose
+/// openings may be far above a match (a delta's scan reads only around its changes, so the
+/// marks are made once a blob with matches is read whole).
+pub fn mark_whole_text(text: &[u8], matches: &mut [Match]) {
+    comment::mark_docstrings(text, matches);
+    test_module::mark_test_modules(text, matches);
 }
 
 #[cfg(test)]
