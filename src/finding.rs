@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::detect::confidence::{self, Confidence, Evidence};
 use crate::detect::context::{Context, Site};
-use crate::detect::{judge, learned, Match};
+use crate::detect::{judge, learned, test_module, Match};
 use crate::rules::{Category, Rule, RuleId, Severity};
 
 /// A credential found at one place.
@@ -103,7 +103,9 @@ impl Finding {
         let context_path = site.path();
         let context = match site.context() {
             // A Rust file's `#[cfg(test)]` module holds its tests.
-            Context::Code if m.in_test_module && is_rust(context_path) => Context::Test,
+            Context::Code if m.in_test_module && test_module::holds_tests(context_path) => {
+                Context::Test
+            }
             context => context,
         };
         let commented = m.comment.is_some_and(|c| c.comments_out(context_path));
@@ -267,12 +269,6 @@ pub struct Record<'a> {
 pub struct RecordIds {
     /// The finding's credential id.
     pub fingerprint: String,
-}
-
-/// Whether `path` names a Rust source file.
-fn is_rust(path: Option<&Path>) -> bool {
-    path.and_then(Path::extension)
-        .is_some_and(|e| e.eq_ignore_ascii_case("rs"))
 }
 
 /// Words a guesser would try first for a value: its key's words and the path's names

@@ -42,6 +42,14 @@ fn at_low(repo: &Repo, command: &str) -> Vec<Value> {
     findings(&repo.scour(&[command, "--format", "json", "--min-confidence", "low", "."]))
 }
 
+/// Commits `first`, then `second`, at `path`, and packs them (the second as a delta of the
+/// first), so that history scans the later version by its changes.
+fn two_versions_packed(repo: &Repo, path: &str, first: &str, second: &str) {
+    repo.write(path, first).commit_all("first version");
+    repo.write(path, second).commit_all("second version");
+    repo.git(&["gc", "-q", "--aggressive"]);
+}
+
 fn at<'a>(found: &'a [Value], path: &str, line: u64) -> Option<&'a Value> {
     found
         .iter()
@@ -313,11 +321,12 @@ fn python_docstring_examples_are_documentation_in_scans_and_history() {
             "def connect():\n    \"\"\"Connect to the server.\n\n    Example:\n{filler}        connect(user='klem', password='geheim$parole')\n    \"\"\"\n    password = 'Zq8vLm2xR7!pT4w'\n    return password\n{tail}"
         )
     };
-    repo.write("lib/client.py", module(""));
-    repo.commit_all("client");
-    repo.write("lib/client.py", module("\n\ndef close():\n    pass\n"));
-    repo.commit_all("close");
-    repo.git(&["gc", "-q", "--aggressive"]);
+    two_versions_packed(
+        &repo,
+        "lib/client.py",
+        &module(""),
+        &module("\n\ndef close():\n    pass\n"),
+    );
     let docstring_line = 45;
     for args in ["scan", "history"] {
         let found = at_low(&repo, args);
@@ -347,14 +356,12 @@ fn rust_test_modules_are_tests_in_scans_and_history() {
             "pub fn connect() -> Client {{\n    let password = \"Zq8vLm2xR7!pT4w\";\n    Client::new(password)\n}}\n\n#[cfg(test)]\nmod tests {{\n    use super::*;\n{filler}    #[test]\n    fn connects() {{\n        let s = \"}}\"; let c = '}}';\n        let password = \"Wq3nTz8kPv5xLm2\";\n        assert!(login(password));\n    }}\n{tail}}}\n"
         )
     };
-    repo.write("src/client.rs", module(""));
-    repo.commit_all("client");
-    repo.write(
+    two_versions_packed(
+        &repo,
         "src/client.rs",
-        module("\n    #[test]\n    fn closes() {}\n"),
+        &module(""),
+        &module("\n    #[test]\n    fn closes() {}\n"),
     );
-    repo.commit_all("close");
-    repo.git(&["gc", "-q", "--aggressive"]);
     for args in ["scan", "history"] {
         let found = at_low(&repo, args);
         let code = at(&found, "src/client.rs", 2)

@@ -617,8 +617,6 @@ fn delta_scanning_finds_what_whole_scans_find() {
 /// in a debug build and far below what quadratic work does.
 #[test]
 fn many_names_of_one_blob_are_indexed_in_linear_time() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let repo = Repo::new();
     repo.write("app.env", "DB_PASSWORD=m4nyN4mesSecret\n");
     repo.commit_all("a secret");
@@ -629,23 +627,9 @@ fn many_names_of_one_blob_are_indexed_in_linear_time() {
     for i in 0..100_000 {
         listing.push_str(&format!("100644 blob {empty}\tempty-{i:06}.txt\n"));
     }
-    let mut mktree = Command::new("git")
-        .arg("mktree")
-        .current_dir(repo.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("git mktree runs");
-    mktree
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(listing.as_bytes())
-        .expect("the listing is written");
-    let tree = mktree.wait_with_output().expect("git mktree ends");
-    assert!(tree.status.success());
-    let tree = String::from_utf8_lossy(&tree.stdout).trim().to_string();
-    let commit = repo.git(&["commit-tree", &tree, "-p", "HEAD", "-m", "many names"]);
+    let tree = repo.git_input(&["mktree"], listing.as_bytes());
+    let tree = tree.trim();
+    let commit = repo.git(&["commit-tree", tree, "-p", "HEAD", "-m", "many names"]);
     repo.git(&["update-ref", "refs/heads/many", commit.trim()]);
     let started = std::time::Instant::now();
     let (status, report, stderr) = history(&repo, &["--refs", "refs/heads/many"]);

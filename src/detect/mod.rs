@@ -105,7 +105,7 @@ pub struct Match {
     /// the line out depends on the file, see [`comment::Marker::comments_out`]).
     pub comment: Option<comment::Marker>,
     /// Inside a `#[cfg(test)]` module, read from the whole text: test code when the file is
-    /// Rust (see [`test_module`]).
+    /// Rust (see [`test_module::holds_tests`]).
     pub in_test_module: bool,
 }
 

@@ -4,15 +4,15 @@
 //! braces outside comments, strings and character literals.
 
 use std::ops::Range;
+use std::path::Path;
 
 /// The attribute that opens a test module.
 const CFG_TEST: &[u8] = b"#[cfg(test)]";
 
 /// Marks the matches of `text` (a whole file) that sit inside a `#[cfg(test)]` module.
-/// Whether that makes them test code depends on the file being Rust (see
-/// [`super::Match::in_test_module`]).
+/// Whether that makes them test code depends on the file's language (see [`holds_tests`]).
 pub fn mark_test_modules(text: &[u8], matches: &mut [super::Match]) {
-    if matches.is_empty() || memchr::memmem::find(text, CFG_TEST).is_none() {
+    if matches.is_empty() {
         return;
     }
     let modules = test_modules(text);
@@ -22,6 +22,12 @@ pub fn mark_test_modules(text: &[u8], matches: &mut [super::Match]) {
             m.in_test_module = true;
         }
     }
+}
+
+/// Whether a `#[cfg(test)]` module of the file at `path` holds tests: when it is Rust.
+pub fn holds_tests(path: Option<&Path>) -> bool {
+    path.and_then(Path::extension)
+        .is_some_and(|e| e.eq_ignore_ascii_case("rs"))
 }
 
 /// The bodies of the `#[cfg(test)]` modules of `text`, in order.

@@ -397,9 +397,8 @@ impl Index {
         let mut rest = data;
         let hash_len = hash.len_in_bytes();
         while !rest.is_empty() {
-            // An entry is `<mode> <name>\0<id>`; intern it as raw bytes, decode it once. Names
-            // are short: a plain loop finds their end sooner than a vectorised search.
-            let Some(nul) = rest.iter().position(|&b| b == 0) else {
+            // An entry is `<mode> <name>\0<id>`; intern it as raw bytes, decode it once.
+            let Some(nul) = memchr::memchr(0, rest) else {
                 break;
             };
             let end = nul + 1 + hash_len;

@@ -59,14 +59,40 @@ impl Repo {
 
     /// Runs git with author and committer dates set to `date`.
     pub fn git_at(&self, date: &str, args: &[&str]) -> String {
-        let out = Command::new("git")
+        self.git_with(date, args, None)
+    }
+
+    /// Runs git with `input` on its standard input (`git mktree`, `git update-ref --stdin`).
+    pub fn git_input(&self, args: &[&str], input: &[u8]) -> String {
+        self.git_with("2024-11-19T10:00:00Z", args, Some(input))
+    }
+
+    fn git_with(&self, date: &str, args: &[&str], input: Option<&[u8]>) -> String {
+        use std::io::Write;
+        let mut child = Command::new("git")
             .args(args)
             .current_dir(self.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_AUTHOR_DATE", date)
             .env("GIT_COMMITTER_DATE", date)
-            .output()
+            .stdin(if input.is_some() {
+                std::process::Stdio::piped()
+            } else {
+                std::process::Stdio::null()
+            })
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .expect("git runs");
+        let mut stdin = child.stdin.take();
+        // Written beside the reading of its output, so that neither pipe fills while the
+        // other waits.
+        let out = std::thread::scope(|scope| {
+            if let (Some(mut stdin), Some(input)) = (stdin.take(), input) {
+                scope.spawn(move || stdin.write_all(input).expect("git reads its input"));
+            }
+            child.wait_with_output().expect("git ends")
+        });
         assert!(
             out.status.success(),
             "git {args:?} failed: {}",
