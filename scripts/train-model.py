@@ -96,7 +96,7 @@ def creddata_samples(scour, root):
 
 
 def corpora_samples(scour, work):
-    labels, _ = wild.load_labels()
+    labels, _, _ = wild.load_labels()
     samples = []
     for corpus in wild.PRECISION.values():
         if not os.path.isdir(os.path.join(work, corpus)):
