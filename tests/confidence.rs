@@ -263,6 +263,34 @@ fn every_item_of_a_credential_list_is_a_finding() {
 }
 
 #[test]
+fn a_quoted_value_is_read_to_its_closing_quote() {
+    let repo = Repo::new();
+    // Chosen passwords hold brackets, commas and semicolons; an interpolation is not read into.
+    repo.write(
+        "config/app.yml",
+        "db:\n  password: \"s:(jekufxjmri)qjz\"\n  secret: \"Kq9zzLm;ab,9x\"\n  token: \"Zq8vLm2xR7tK{{ .Values.suffix }}\"\n",
+    );
+    repo.commit_all("quoted values");
+    for args in [
+        &["scan", "--format", "json", "."][..],
+        &["history", "--format", "json", "."],
+    ] {
+        let out = repo.scour(args);
+        assert_eq!(code(&out), 1, "{args:?}");
+        let mut spans: Vec<(u64, u64, u64)> = findings(&out)
+            .iter()
+            .map(|f| {
+                let at = |k: &str| f[k].as_u64().unwrap();
+                (at("line"), at("value_start"), at("value_end"))
+            })
+            .collect();
+        spans.sort();
+        spans.dedup();
+        assert_eq!(spans, [(2, 13, 30), (3, 11, 24), (4, 10, 22)], "{args:?}");
+    }
+}
+
+#[test]
 fn vendored_code_keeps_only_credential_formats_by_default() {
     let repo = Repo::new();
     // Package data of the kind botocore and npm packages ship, and a key format in vendored code.

@@ -438,7 +438,8 @@ fn is_expression(v: &str) -> bool {
     }
     let ident_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let bytes = v.as_bytes();
-    // `try(var.password, null)`, `getPassword()`, `os.Getenv("X")`.
+    // `try(var.password, null)`, `getPassword()`, `os.Getenv("X").strip()`: a call, with
+    // nothing after its closing parenthesis but more calls or fields (`s:(x)y` is no call).
     if let Some(open) = v.find('(') {
         let head = &bytes[..open];
         if !head.is_empty()
@@ -446,6 +447,7 @@ fn is_expression(v: &str) -> bool {
             && head
                 .iter()
                 .all(|&b| ident_char(b) || b == b'.' || b == b':')
+            && after_call(&bytes[open..]).map_or(true, |rest| rest.is_empty() || rest[0] == b'.')
         {
             return true;
         }
@@ -473,6 +475,25 @@ fn is_expression(v: &str) -> bool {
         return true;
     }
     is_credential_identifier(v)
+}
+
+/// What follows the parentheses opening `call` (which starts with `(`), or `None` if they do
+/// not close.
+fn after_call(call: &[u8]) -> Option<&[u8]> {
+    let mut depth = 0usize;
+    for (i, &b) in call.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&call[i + 1..]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// An identifier of two or more words, one of them a credential word: `adminPassword`,
@@ -1162,6 +1183,20 @@ mod tests {
     /// overflow. Cargo.toml builds zxcvbn without those checks in every profile, as released.
     /// zxcvbn's hash maps are seeded anew in each thread (and process); how a value reads must
     /// not depend on that, or the same finding would change confidence between runs.
+    #[test]
+    fn a_call_is_a_reference_and_a_bracketed_value_is_not() {
+        for call in [
+            "getPassword()",
+            "os.Getenv(\"X\").strip()",
+            "try(var.password, null)",
+        ] {
+            assert!(is_not_a_secret(call), "{call}");
+        }
+        for value in ["s:(jekufxjmri)qjz", "Ab(cd)ef12"] {
+            assert!(!is_not_a_secret(value), "{value}");
+        }
+    }
+
     #[test]
     fn a_value_reads_the_same_in_every_thread() {
         const VALUES: [&str; 12] = [

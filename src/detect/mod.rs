@@ -655,7 +655,7 @@ impl Detector {
             let Some((start, end)) = locs.get(compiled.secret_group) else {
                 continue;
             };
-            let span = unquote(text, base + start..base + end);
+            let span = to_closing_quote(text, unquote(text, base + start..base + end));
             let key_span = compiled.key_group.and_then(|g| locs.get(g));
             let key = key_span.map(|(start, end)| &hay[start..end]);
             if let (Some(ignore), Some(key)) = (&compiled.ignore_keys, key) {
@@ -852,6 +852,40 @@ fn unquote(text: &[u8], mut span: Range<usize>) -> Range<usize> {
         }
     }
     span
+}
+
+/// Extends a value the rule's class cut short inside its quotes (`"s:(x)y"`, `'ab,cd;e'`) to
+/// its closing quote: a quoted value is the literal between its quotes, and chosen passwords
+/// hold brackets, commas and semicolons that the value classes stop at in unquoted code.
+fn to_closing_quote(text: &[u8], span: Range<usize>) -> Range<usize> {
+    const STOPS: &[u8] = b",;&(){}[]<>";
+    const MOST: usize = 128;
+    let Some(&quote) = span.start.checked_sub(1).and_then(|i| text.get(i)) else {
+        return span;
+    };
+    if !matches!(quote, b'"' | b'\'' | b'`') || span.start >= 2 && text[span.start - 2] == b'\\' {
+        return span;
+    }
+    if !text.get(span.end).is_some_and(|b| STOPS.contains(b)) {
+        return span;
+    }
+    let rest = &text[span.end..text.len().min(span.end + MOST)];
+    let Some(close) = rest
+        .iter()
+        .position(|&b| b == quote || b == b'\n' || b == b'\\')
+    else {
+        return span;
+    };
+    if rest[close] != quote {
+        return span;
+    }
+    // Not into an interpolation or a call: `'Zq8vLm${suffix}'` keeps its literal part.
+    let whole = span.start..span.end + close;
+    let reads = |s: &Range<usize>| String::from_utf8_lossy(&text[s.clone()]).into_owned();
+    if judge::is_not_a_secret(&reads(&whole)) && !judge::is_not_a_secret(&reads(&span)) {
+        return span;
+    }
+    whole
 }
 
 fn is_value_like(secret: &str) -> bool {
