@@ -36,6 +36,12 @@ pub struct Prefilter {
     triggers: Vec<Vec<usize>>,
     /// For each keyword, whether it marks possible YAML regions.
     region: Vec<bool>,
+    /// For each keyword, the byte its line must hold after it for any of its rules to match
+    /// (every one of them says so, see [`Rule::line_needs`]).
+    needs: Vec<Option<u8>>,
+    /// For each anchor searcher, by pattern: the byte the line must hold after the anchor for
+    /// any keyword holding the anchor to count.
+    anchor_needs: Vec<Vec<Option<u8>>>,
     /// How far past their keyword's line the windows reach; see [`Reach`].
     reach: Reach,
 }
@@ -173,26 +179,43 @@ impl Prefilter {
             .iter()
             .map(|rs| !rs.is_empty() && rs.iter().all(|&r| rules[r].distinctive))
             .collect();
-        let anchors = anchor_forms(&keywords, &written)
+        let needs: Vec<Option<u8>> = triggers.iter().map(|rs| common_need(rules, rs)).collect();
+        // The keywords holding a form, whatever their case.
+        let holding = |f: &[u8]| -> Vec<usize> {
+            let f = f.to_ascii_lowercase();
+            (0..keywords.len())
+                .filter(|&k| memchr::memmem::find(keywords[k].as_bytes(), &f).is_some())
+                .collect()
+        };
+        let (anchors, groups) = anchor_forms(&keywords, &written)
             .and_then(|forms| {
-                let rare_form = |f: &Vec<u8>| {
-                    let f = f.to_ascii_lowercase();
-                    keywords
-                        .iter()
-                        .zip(&rare)
-                        .filter(|(k, _)| memchr::memmem::find(k.as_bytes(), &f).is_some())
-                        .all(|(_, &r)| r)
-                };
+                let rare_form = |f: &Vec<u8>| holding(f).iter().all(|&k| rare[k]);
                 let (rare_forms, common_forms): (Vec<_>, Vec<_>) =
                     forms.into_iter().partition(rare_form);
                 anchor_searchers(common_forms, rare_forms)
             })
             .unwrap_or_default();
+        // A form stands for every keyword holding it: it needs a byte only if all of them do.
+        let anchor_needs = groups
+            .iter()
+            .map(|forms| {
+                forms
+                    .iter()
+                    .map(|f| {
+                        let mut ks = holding(f).into_iter().map(|k| needs[k]);
+                        let first = ks.next().flatten();
+                        ks.all(|n| n == first).then_some(first).flatten()
+                    })
+                    .collect()
+            })
+            .collect();
         Prefilter {
             automaton,
             anchors,
             triggers,
             region,
+            needs,
+            anchor_needs,
             reach: Reach::new(rules),
         }
     }
@@ -259,8 +282,15 @@ impl Prefilter {
             }
             let mut next = AnchorCursor::new(&self.anchors);
             let mut at = span.start;
-            while let Some(found) = next.find(text, at..span.end) {
+            while let Some((found, searcher, pattern)) = next.find(text, at..span.end) {
                 let line = line_around(text, found);
+                // An anchor whose keywords need a byte their line lacks after it: the next one.
+                if let Some(b) = self.anchor_needs[searcher][pattern] {
+                    if memchr::memchr(b, &text[found..line.end]).is_none() {
+                        at = found + 1;
+                        continue;
+                    }
+                }
                 self.keywords_in(text, line.clone(), rules, applicable, &mut hits);
                 at = line.end + 1;
             }
@@ -285,6 +315,13 @@ impl Prefilter {
         for m in self.automaton.find_overlapping_iter(input) {
             let k = m.pattern().as_usize();
             hits.region |= self.region[k];
+            if let Some(b) = self.needs[k] {
+                let end =
+                    memchr::memchr(b'\n', &text[m.end()..]).map_or(text.len(), |i| m.end() + i);
+                if memchr::memchr(b, &text[m.end()..end]).is_none() {
+                    continue;
+                }
+            }
             for &r in &self.triggers[k] {
                 if !applicable[r] {
                     continue;
@@ -307,8 +344,11 @@ impl Prefilter {
 /// Packed searchers over the anchor forms: the common forms (which occur on most keyword
 /// lines) and the rare ones (token formats' prefixes) each laid out over slim searchers by
 /// [`buckets::plan`]. `None` when one cannot be built (no SIMD): the automaton then scans.
-fn anchor_searchers(common: Vec<Vec<u8>>, rare: Vec<Vec<u8>>) -> Option<Vec<packed::Searcher>> {
-    let groups: Vec<Vec<Vec<u8>>> = buckets::plan(common)
+fn anchor_searchers(
+    common: Vec<Vec<u8>>,
+    rare: Vec<Vec<u8>>,
+) -> Option<(Vec<packed::Searcher>, Vec<Forms>)> {
+    let groups: Vec<Forms> = buckets::plan(common)
         .into_iter()
         .chain(buckets::plan(rare))
         .collect();
@@ -321,8 +361,8 @@ fn anchor_searchers(common: Vec<Vec<u8>>, rare: Vec<Vec<u8>>) -> Option<Vec<pack
             );
         }
     }
-    groups
-        .into_iter()
+    let searchers = groups
+        .iter()
         .map(|forms| {
             packed::Config::new()
                 .match_kind(PackedKind::LeftmostFirst)
@@ -330,15 +370,35 @@ fn anchor_searchers(common: Vec<Vec<u8>>, rare: Vec<Vec<u8>>) -> Option<Vec<pack
                 .extend(forms)
                 .build()
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()?;
+    Some((searchers, groups))
+}
+
+/// The literals one packed searcher looks for, in pattern order.
+type Forms = Vec<Vec<u8>>;
+
+/// The byte that every rule of `rules` needs after its keyword on its line, if they agree.
+fn common_need(all: &[Rule], rules: &[usize]) -> Option<u8> {
+    let first = all[*rules.first()?].line_needs?;
+    rules
+        .iter()
+        .all(|&r| all[r].line_needs == Some(first))
+        .then_some(first)
 }
 
 /// The next anchor at or after a position, over several searchers: each one's next match is
 /// kept until the search passes it, so no searcher scans the same bytes twice.
 struct AnchorCursor<'a> {
     searchers: &'a [packed::Searcher],
-    /// Per searcher: where its last search started and the start of the match it found.
-    next: Vec<Option<(usize, Option<usize>)>>,
+    /// Per searcher: its last search.
+    next: Vec<Option<Lookup>>,
+}
+
+/// Where a searcher's last search started, and the start and pattern of the match it found.
+#[derive(Debug, Clone, Copy)]
+struct Lookup {
+    from: usize,
+    found: Option<(usize, usize)>,
 }
 
 impl<'a> AnchorCursor<'a> {
@@ -349,31 +409,44 @@ impl<'a> AnchorCursor<'a> {
         }
     }
 
-    /// The start of the first anchor in `span`.
-    fn find(&mut self, text: &[u8], span: Range<usize>) -> Option<usize> {
+    /// The start of the first anchor in `span`, with its searcher and pattern. (Two anchors
+    /// never start at one place: neither holds the other, so neither is a prefix of the other.)
+    fn find(&mut self, text: &[u8], span: Range<usize>) -> Option<(usize, usize, usize)> {
         if span.start >= span.end {
             return None;
         }
-        let mut first: Option<usize> = None;
-        for (searcher, next) in self.searchers.iter().zip(&mut self.next) {
+        let mut first: Option<(usize, usize, usize)> = None;
+        for (i, (searcher, next)) in self.searchers.iter().zip(&mut self.next).enumerate() {
             // A cached answer stands while the span starts at or before the match it found
             // (or, when it found none, while the span starts after where it looked from).
             let stale = match *next {
-                Some((from, Some(found))) => span.start < from || span.start > found,
-                Some((from, None)) => span.start < from,
+                Some(Lookup {
+                    from,
+                    found: Some((found, _)),
+                }) => span.start < from || span.start > found,
+                Some(Lookup { from, found: None }) => span.start < from,
                 None => true,
             };
             if stale {
                 let found = searcher
                     .find_in(text, aho_corasick::Span::from(span.clone()))
-                    .map(|m| m.start());
-                *next = Some((span.start, found));
+                    .map(|m| (m.start(), m.pattern().as_usize()));
+                *next = Some(Lookup {
+                    from: span.start,
+                    found,
+                });
             }
-            if let Some((_, Some(found))) = *next {
-                first = Some(first.map_or(found, |f| f.min(found)));
+            if let Some(Lookup {
+                found: Some((found, pattern)),
+                ..
+            }) = *next
+            {
+                if first.map_or(true, |(f, _, _)| found < f) {
+                    first = Some((found, i, pattern));
+                }
             }
         }
-        first.filter(|&f| f < span.end)
+        first.filter(|&(f, _, _)| f < span.end)
     }
 }
 
@@ -550,7 +623,7 @@ mod tests {
         let mut text = String::new();
         for rule in set.rules() {
             for k in &rule.keywords {
-                text.push_str(&format!("x {k} = 1\nfiller line\n{k}{k}\n"));
+                text.push_str(&format!("x {k} = 1\nfiller line\n{k}{k}\n{k}u:p@h {k}\n"));
             }
         }
         let text = text.as_bytes();
@@ -561,6 +634,34 @@ mod tests {
         // Spans that end mid-text, and an empty one, stay inside the text.
         let spans = [0..10, 10..10, text.len() - 5..text.len()];
         let _ = anchored.hits_in(text, &spans, set.rules(), &applicable);
+    }
+
+    #[test]
+    fn a_keyword_whose_rules_need_a_byte_after_it_counts_only_where_the_line_has_it() {
+        let set = RuleSet::builtin().unwrap();
+        let prefilter = Prefilter::new(set.rules());
+        let applicable = vec![true; set.len()];
+        let rule = |id: &str| {
+            set.rules()
+                .iter()
+                .position(|r| r.id.as_str() == id)
+                .unwrap()
+        };
+        let (url, postgres, yaml) = (
+            rule("generic.url-credentials"),
+            rule("database.postgres-url"),
+            rule("generic.yaml-password"),
+        );
+        let text = b"home: https://example.org/x\n\
+                     db: postgres://app:pw@db/x\n\
+                     mail: me@example.org https://example.org\n\
+                     password: https://example.org/vault\n";
+        let hits = prefilter.hits(text, set.rules(), &applicable);
+        // Only the line with an `@` after its scheme gives the URL rules a window.
+        assert_eq!(hits.windows[url], vec![28..54]);
+        assert_eq!(hits.windows[postgres], vec![28..54]);
+        // A bare URL does not keep another keyword of its line from counting.
+        assert_eq!(hits.windows[yaml], vec![96..131]);
     }
 
     #[test]

@@ -228,6 +228,7 @@ struct RuleSpec {
     validate: Option<Validate>,
     #[serde(default)]
     lines_after: u32,
+    line_needs: Option<String>,
     #[serde(default = "default_priority")]
     priority: i32,
     ignore_keys: Option<String>,
@@ -330,6 +331,9 @@ pub struct Rule {
     pub validate: Option<Validate>,
     /// How many lines after a keyword's line the regex may span.
     pub lines_after: u32,
+    /// A byte every match holds after its keyword on the keyword's line (`@` of a URL's
+    /// credentials): a keyword without it after it is no reason to try the rule.
+    pub line_needs: Option<u8>,
     /// Which rule wins when two report overlapping text: higher first.
     pub priority: i32,
     /// The path the examples are judged as coming from (it decides the file kind).
@@ -444,6 +448,16 @@ impl Rule {
                 spec.min_entropy
             )));
         }
+        let line_needs =
+            match spec.line_needs.as_deref().map(str::as_bytes) {
+                None => None,
+                Some(&[b]) if b.is_ascii_graphic() && spec.lines_after == 0 => Some(b),
+                Some(_) => return Err(invalid(
+                    "line_needs must be one printable ASCII character, for a rule whose matches \
+                     stay on their keyword's line (lines_after = 0)"
+                        .into(),
+                )),
+            };
         let confirm = OnceLock::new();
         if eager {
             let compiled =
@@ -485,6 +499,7 @@ impl Rule {
             decode: spec.decode,
             validate: spec.validate,
             lines_after: spec.lines_after,
+            line_needs,
             priority: spec.priority,
             example_path,
             distinctive: spec.distinctive,
@@ -758,6 +773,21 @@ counterexamples = ["thing_short"]
             .add_text(&text, Path::new("x.toml"))
             .unwrap_err();
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn line_needs_is_one_character_on_the_keyword_line() {
+        let with = |needs: &str, after: u32| {
+            let text = format!("{MINIMAL}line_needs = \"{needs}\"\nlines_after = {after}\n");
+            let mut set = RuleSet::default();
+            set.add_text(&text, Path::new("x.toml")).map(|()| set)
+        };
+        let set = with("_", 0).unwrap();
+        assert_eq!(set.rules()[0].line_needs, Some(b'_'));
+        for (needs, after) in [("@@", 0), ("", 0), ("@", 2)] {
+            let err = with(needs, after).err().unwrap();
+            assert!(err.to_string().contains("line_needs"), "{err}");
+        }
     }
 
     #[test]
