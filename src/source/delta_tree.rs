@@ -382,7 +382,7 @@ impl Spares {
     const SMALLEST: usize = 64 << 10;
     /// How many buffers are kept, and how many bytes at most.
     const MOST: usize = 16;
-    const MOST_BYTES: usize = 256 << 20;
+    const MOST_BYTES: usize = 64 << 20;
 
     fn new() -> Spares {
         Spares {
