@@ -134,6 +134,9 @@ pub struct Detector {
     prefilter: Prefilter,
     /// The rules [`Detector::scan_unplaced`] runs: those with keywords.
     unplaced: Vec<bool>,
+    /// The rules that apply to a text of each kind with no path (a commit message), by
+    /// [`FileKind::bit`]'s position: worked out once, not for each of a history's messages.
+    pathless: [Vec<bool>; 4],
     /// For each rule without keywords that reads the whole text (no region scope), the
     /// fewest bytes its regex can match, when its syntax tells; see
     /// [`Detector::keywordless_may_match`].
@@ -216,10 +219,18 @@ impl Detector {
             })
             .collect();
         let path_globs = PathGlobs::new(rules.rules());
+        let pathless = [
+            FileKind::Config,
+            FileKind::Source,
+            FileKind::Prose,
+            FileKind::Lock,
+        ]
+        .map(|kind| pathless_rules(rules.rules(), kind));
         Detector {
             rules,
             prefilter,
             unplaced,
+            pathless,
             keywordless_min,
             path_globs,
             min_confidence: Confidence::Medium,
@@ -304,6 +315,10 @@ impl Detector {
 
     /// Scans one input.
     pub fn scan(&self, input: Input<'_>) -> Scanned {
+        if input.path.is_none() {
+            let applicable = &self.pathless[input.kind.bit().trailing_zeros() as usize];
+            return self.run(input.bytes, input.kind, applicable);
+        }
         let applicable = self.applicable(input.kind, input.path);
         self.run(input.bytes, input.kind, &applicable)
     }
@@ -805,6 +820,15 @@ fn region_kind(scope: Scope) -> Option<RegionKind> {
     }
 }
 
+/// The rules that apply to a text of `kind` with no path: [`Detector::applicable`] without
+/// one (a rule limited to some paths applies to none).
+fn pathless_rules(rules: &[Rule], kind: FileKind) -> Vec<bool> {
+    rules
+        .iter()
+        .map(|r| r.kinds.contains(kind) && r.path_globs.is_empty())
+        .collect()
+}
+
 /// Regions whose values only their own rules may judge: base64 Secret data and ciphertext.
 fn in_claimed_region(regions: &[Region], at: usize) -> bool {
     regions.iter().any(|g| {
@@ -999,6 +1023,20 @@ pub fn mark_whole_text(text: &[u8], matches: &mut [Match]) {
 mod tests {
     use super::*;
     use crate::rules::RuleSet;
+
+    #[test]
+    fn rules_for_texts_without_a_path_are_those_applicable_without_one() {
+        let detector = Detector::new(RuleSet::builtin().unwrap());
+        for kind in [
+            FileKind::Config,
+            FileKind::Source,
+            FileKind::Prose,
+            FileKind::Lock,
+        ] {
+            let kept = &detector.pathless[kind.bit().trailing_zeros() as usize];
+            assert_eq!(kept, &detector.applicable(kind, None), "{kind:?}");
+        }
+    }
 
     /// Whenever `keywordless_may_match` says a path scan can be skipped, the scan finds nothing
     /// by a rule without keywords; and it does skip texts without such lines.

@@ -36,6 +36,8 @@ pub struct Prefilter {
     triggers: Vec<Vec<usize>>,
     /// For each keyword, whether it marks possible YAML regions.
     region: Vec<bool>,
+    /// The rules without keywords (for dedicated files), which read whole texts.
+    keywordless: Vec<usize>,
     /// For each keyword, the byte its line must hold after it for any of its rules to match
     /// (every one of them says so, see [`Rule::line_needs`]).
     needs: Vec<Option<u8>>,
@@ -214,6 +216,9 @@ impl Prefilter {
             anchors,
             triggers,
             region,
+            keywordless: (0..rules.len())
+                .filter(|&r| rules[r].keywords.is_empty())
+                .collect(),
             needs,
             anchor_needs,
             reach: Reach::new(rules),
@@ -269,9 +274,9 @@ impl Prefilter {
             windows: vec![Vec::new(); rules.len()],
             region: false,
         };
-        for (r, rule) in rules.iter().enumerate() {
-            // Rules for dedicated files (`.pgpass`, `.htpasswd`) have no keyword: whole file.
-            if rule.keywords.is_empty() && applicable[r] && !text.is_empty() {
+        // Rules for dedicated files (`.pgpass`, `.htpasswd`) have no keyword: whole file.
+        for &r in &self.keywordless {
+            if applicable[r] && !text.is_empty() {
                 hits.windows[r].push(0..text.len());
             }
         }
@@ -295,7 +300,8 @@ impl Prefilter {
                 at = line.end + 1;
             }
         }
-        for windows in &mut hits.windows {
+        // Most rules have no window or one: nothing to merge (and no call for each rule).
+        for windows in hits.windows.iter_mut().filter(|w| w.len() > 1) {
             *windows = merge_ranges(std::mem::take(windows));
         }
         hits
