@@ -51,6 +51,25 @@ static BASE64_BYTE: [bool; 256] = {
     table
 };
 
+/// [`base64_runs`]' reading of a byte: in a run (either alphabet), and its case.
+const IN_RUN: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
+static RUN_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if BASE64_BYTE[b] {
+            table[b] = IN_RUN
+                | if c.is_ascii_uppercase() { UPPER } else { 0 }
+                | if c.is_ascii_lowercase() { LOWER } else { 0 };
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Whether `text` holds a run of at least `len` characters of one base64 alphabet (standard, or
 /// URL-safe): the fewest [`base64`] needs to give `len * 3 / 4` bytes, since it decodes a text
 /// in one alphabet or not at all (a URL path mixes `/` and `-`, and decodes as neither).
@@ -85,28 +104,39 @@ fn has_run(text: &[u8], len: usize, member: impl Fn(u8) -> bool) -> bool {
 /// which every base64 encoding of text does and nearly no snake_case name does. The scan looks
 /// at every `min_len`-th byte first: a run that long must cover it, so most text is skipped.
 pub fn base64_runs(text: &[u8], min_len: usize) -> Vec<Range<usize>> {
-    let is_b64 = |i: usize| BASE64_BYTE[text[i] as usize];
+    // One table read per byte says whether it is base64 and which case it has: a run of one
+    // case (a hex digest, a path) is read once, not again to look for the other case.
+    let class = |i: usize| RUN_CLASS[text[i] as usize];
     let n = text.len();
     let mut runs = Vec::new();
     let mut i = 0;
     while min_len > 0 && i + min_len <= n {
         let probe = i + min_len - 1;
-        if !is_b64(probe) {
+        let mut cases = class(probe);
+        if cases & IN_RUN == 0 {
             i = probe + 1;
             continue;
         }
         let mut start = probe;
-        while start > i && is_b64(start - 1) {
+        while start > i {
+            let c = class(start - 1);
+            if c & IN_RUN == 0 {
+                break;
+            }
+            cases |= c;
             start -= 1;
         }
         let mut end = probe + 1;
-        while end < n && is_b64(end) {
+        while end < n {
+            let c = class(end);
+            if c & IN_RUN == 0 {
+                break;
+            }
+            cases |= c;
             end += 1;
         }
         if end - start >= min_len {
-            let run = &text[start..end];
-            let mixed =
-                run.iter().any(u8::is_ascii_uppercase) && run.iter().any(u8::is_ascii_lowercase);
+            let mixed = cases & (UPPER | LOWER) == UPPER | LOWER;
             if mixed {
                 let mut padded = end;
                 while padded < n && padded - end < 2 && text[padded] == b'=' {
@@ -174,6 +204,40 @@ mod tests {
             };
             let expected = longest(b"+/") >= len || longest(b"-_") >= len;
             assert_eq!(has_base64_run(&text, len), expected, "{text:?} {len}");
+        }
+    }
+
+    #[test]
+    fn base64_runs_are_the_long_mixed_case_runs_a_byte_by_byte_walk_finds() {
+        let mut rng = crate::testing::Rng(0xb64);
+        let mut next = |n: usize| rng.next(n);
+        for _ in 0..2000 {
+            let text: Vec<u8> = (0..next(300))
+                .map(|_| [b'a', b'Z', b'9', b'f', b'/', b'-', b' ', b'\n', b'=', b'.'][next(10)])
+                .collect();
+            let min_len = 1 + next(24);
+            let mut expected = Vec::new();
+            let mut at = 0;
+            while at < text.len() {
+                let len = text[at..]
+                    .iter()
+                    .take_while(|&&b| BASE64_BYTE[b as usize])
+                    .count();
+                let run = &text[at..at + len];
+                if len >= min_len
+                    && run.iter().any(u8::is_ascii_uppercase)
+                    && run.iter().any(u8::is_ascii_lowercase)
+                {
+                    let pad = text[at + len..]
+                        .iter()
+                        .take(2)
+                        .take_while(|&&b| b == b'=')
+                        .count();
+                    expected.push(at..at + len + pad);
+                }
+                at += len.max(1);
+            }
+            assert_eq!(base64_runs(&text, min_len), expected, "{text:?} {min_len}");
         }
     }
 
