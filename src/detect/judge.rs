@@ -474,7 +474,19 @@ fn is_expression(v: &str) -> bool {
     {
         return true;
     }
-    is_credential_identifier(v)
+    is_header_name(v) || is_credential_identifier(v)
+}
+
+/// The name of an HTTP header that carries a credential (`X-Access-Token`, `x-api-key`): what
+/// code sends the credential under, not the credential.
+fn is_header_name(v: &str) -> bool {
+    let mut parts = v.split('-');
+    parts.next().is_some_and(|x| x.eq_ignore_ascii_case("x"))
+        && parts.clone().count() >= 2
+        && parts
+            .clone()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic()))
+        && parts.any(|p| CREDENTIAL_WORDS.contains(&p.to_ascii_lowercase().as_str()))
 }
 
 /// What follows the parentheses opening `call` (which starts with `(`), or `None` if they do
@@ -1183,6 +1195,16 @@ mod tests {
     /// overflow. Cargo.toml builds zxcvbn without those checks in every profile, as released.
     /// zxcvbn's hash maps are seeded anew in each thread (and process); how a value reads must
     /// not depend on that, or the same finding would change confidence between runs.
+    #[test]
+    fn a_credential_header_name_is_a_name() {
+        for name in ["X-Access-Token", "x-api-key", "X-Vault-Token", "X-Auth-Key"] {
+            assert!(is_not_a_secret(name), "{name}");
+        }
+        for value in ["X-Zq8vLm2xR7tK", "X-Request-Id9", "Xk-9f2c-token1"] {
+            assert!(!is_not_a_secret(value), "{value}");
+        }
+    }
+
     #[test]
     fn a_call_is_a_reference_and_a_bracketed_value_is_not() {
         for call in [
