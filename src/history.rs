@@ -860,7 +860,7 @@ fn scan_dedicated_files(
                     let applicable = detector.applicable(kind, Some(fs_path));
                     let known = scans
                         .iter()
-                        .position(|(k, a, _)| *k == kind && *a == applicable);
+                        .position(|(k, a, _)| *k == kind && a[..] == applicable[..]);
                     let i = known.unwrap_or_else(|| {
                         let keywordless = |scanned: Scanned| -> Vec<Match> {
                             scanned
@@ -889,7 +889,7 @@ fn scan_dedicated_files(
                             }
                             Vec::new()
                         };
-                        scans.push((kind, applicable, only_new));
+                        scans.push((kind, applicable.into_owned(), only_new));
                         scans.len() - 1
                     });
                     let (_, _, matches) = &scans[i];

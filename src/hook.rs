@@ -171,12 +171,11 @@ pub fn inspect(
             let path = Path::new(&blob.path);
             let kind = FileKind::from_path(path);
             let applicable = detector.applicable(kind, Some(path));
-            let scanned =
-                scans
-                    .entry((kind, applicable))
-                    .or_insert_with_key(|(kind, applicable)| {
-                        detector.scan_with(data, *kind, applicable)
-                    });
+            let scanned = scans
+                .entry((kind, applicable.into_owned()))
+                .or_insert_with_key(|(kind, applicable)| {
+                    detector.scan_with(data, *kind, applicable)
+                });
             for m in &scanned.matches {
                 let Some(finding) =
                     detector.finding(m, &blob.path, Site::File(Some(path)), lines.place(&m.span))

@@ -42,6 +42,17 @@ fn at_low(repo: &Repo, command: &str) -> Vec<Value> {
     findings(&repo.scour(&[command, "--format", "json", "--min-confidence", "low", "."]))
 }
 
+/// What `pick` reads of each default finding of `scour COMMAND` over the repository (which
+/// must report some), sorted and without repeats.
+fn default_picks<T: Ord>(repo: &Repo, command: &str, pick: impl Fn(&Value) -> Option<T>) -> Vec<T> {
+    let out = repo.scour(&[command, "--format", "json", "."]);
+    assert_eq!(code(&out), 1, "{command}");
+    let mut picked: Vec<T> = findings(&out).iter().filter_map(pick).collect();
+    picked.sort();
+    picked.dedup();
+    picked
+}
+
 /// Commits `first`, then `second`, at `path`, and packs them (the second as a delta of the
 /// first), so that history scans the later version by its changes.
 fn two_versions_packed(repo: &Repo, path: &str, first: &str, second: &str) {
@@ -245,19 +256,10 @@ fn every_item_of_a_credential_list_is_a_finding() {
         "{\"api_tokens\": [\"9f2c7a1e5b3d8f4a6c0e2b7d\", \"Qm7xT2vL9pR4sK8wZ3nBc5Hd\"], \"other\": \"x\"}\n",
     );
     repo.commit_all("two tokens");
-    for args in [
-        &["scan", "--format", "json", "."][..],
-        &["history", "--format", "json", "."],
-    ] {
-        let out = repo.scour(args);
-        assert_eq!(code(&out), 1, "{args:?}");
-        let mut starts: Vec<u64> = findings(&out)
-            .iter()
-            .filter(|f| f["path"] == "config/tokens.json")
-            .map(|f| f["value_start"].as_u64().unwrap())
-            .collect();
-        starts.sort();
-        starts.dedup();
+    for args in ["scan", "history"] {
+        let starts = default_picks(&repo, args, |f| {
+            (f["path"] == "config/tokens.json").then(|| f["value_start"].as_u64().unwrap())
+        });
         assert_eq!(starts, [17, 45], "{args:?}");
     }
 }
@@ -271,21 +273,11 @@ fn a_quoted_value_is_read_to_its_closing_quote() {
         "db:\n  password: \"s:(jekufxjmri)qjz\"\n  secret: \"Kq9zzLm;ab,9x\"\n  token: \"Zq8vLm2xR7tK{{ .Values.suffix }}\"\n",
     );
     repo.commit_all("quoted values");
-    for args in [
-        &["scan", "--format", "json", "."][..],
-        &["history", "--format", "json", "."],
-    ] {
-        let out = repo.scour(args);
-        assert_eq!(code(&out), 1, "{args:?}");
-        let mut spans: Vec<(u64, u64, u64)> = findings(&out)
-            .iter()
-            .map(|f| {
-                let at = |k: &str| f[k].as_u64().unwrap();
-                (at("line"), at("value_start"), at("value_end"))
-            })
-            .collect();
-        spans.sort();
-        spans.dedup();
+    for args in ["scan", "history"] {
+        let spans = default_picks(&repo, args, |f| {
+            let at = |k: &str| f[k].as_u64().unwrap();
+            Some((at("line"), at("value_start"), at("value_end")))
+        });
         assert_eq!(spans, [(2, 13, 30), (3, 11, 24), (4, 10, 22)], "{args:?}");
     }
 }

@@ -480,13 +480,16 @@ fn is_expression(v: &str) -> bool {
 /// The name of an HTTP header that carries a credential (`X-Access-Token`, `x-api-key`): what
 /// code sends the credential under, not the credential.
 fn is_header_name(v: &str) -> bool {
-    let mut parts = v.split('-');
-    parts.next().is_some_and(|x| x.eq_ignore_ascii_case("x"))
-        && parts.clone().count() >= 2
-        && parts
-            .clone()
+    let parts: Vec<&str> = v.split('-').collect();
+    let words = &parts[1..];
+    parts[0].eq_ignore_ascii_case("x")
+        && words.len() >= 2
+        && words
+            .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic()))
-        && parts.any(|p| CREDENTIAL_WORDS.contains(&p.to_ascii_lowercase().as_str()))
+        && words
+            .iter()
+            .any(|p| CREDENTIAL_WORDS.contains(&p.to_ascii_lowercase().as_str()))
 }
 
 /// What follows the parentheses opening `call` (which starts with `(`), or `None` if they do

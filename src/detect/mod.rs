@@ -23,6 +23,7 @@ pub mod region;
 pub mod test_module;
 pub mod validate;
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::Path;
 
@@ -315,10 +316,6 @@ impl Detector {
 
     /// Scans one input.
     pub fn scan(&self, input: Input<'_>) -> Scanned {
-        if input.path.is_none() {
-            let applicable = &self.pathless[input.kind.bit().trailing_zeros() as usize];
-            return self.run(input.bytes, input.kind, applicable);
-        }
         let applicable = self.applicable(input.kind, input.path);
         self.run(input.bytes, input.kind, &applicable)
     }
@@ -326,20 +323,20 @@ impl Detector {
     /// Which rules apply to a file of `kind` at `path`: with the kind, all that a path changes
     /// in [`Detector::scan`]. Equal bytes with equal kind and rules scan alike, so the same blob
     /// at many paths needs one scan per distinct (kind, rules), see [`Detector::scan_with`].
-    pub fn applicable(&self, kind: FileKind, path: Option<&Path>) -> Vec<bool> {
+    /// Without a path (a commit message) the list is the kind's, worked out once.
+    pub fn applicable(&self, kind: FileKind, path: Option<&Path>) -> Cow<'_, [bool]> {
+        let pathless = &self.pathless[kind.bit().trailing_zeros() as usize];
+        let Some(path) = path else {
+            return Cow::Borrowed(pathless);
+        };
         let rules = self.rules.rules();
+        let mut applicable = pathless.clone();
         // One match of the path against every rule's globs, not one per path-limited rule.
-        let mut globbed = vec![false; rules.len()];
-        if let Some(path) = path {
-            for g in self.path_globs.set.matches(path) {
-                globbed[self.path_globs.owner[g]] = true;
-            }
+        for g in self.path_globs.set.matches(path) {
+            let r = self.path_globs.owner[g];
+            applicable[r] = rules[r].kinds.contains(kind);
         }
-        rules
-            .iter()
-            .zip(globbed)
-            .map(|(r, globbed)| r.kinds.contains(kind) && (r.path_globs.is_empty() || globbed))
-            .collect()
+        Cow::Owned(applicable)
     }
 
     /// Scans `bytes` as a file of `kind` with the rules `applicable` (from
@@ -427,8 +424,8 @@ impl Detector {
         self.rules
             .rules()
             .iter()
-            .zip(applicable)
-            .any(|(r, applies)| applies && r.keywords.is_empty())
+            .zip(applicable.iter())
+            .any(|(r, &applies)| applies && r.keywords.is_empty())
     }
 
     /// Whether [`Detector::scan_with`] of `bytes` with the rules `applicable` may give a match
@@ -905,8 +902,9 @@ fn to_closing_quote(text: &[u8], span: Range<usize>) -> Range<usize> {
     }
     // Not into an interpolation or a call: `'Zq8vLm${suffix}'` keeps its literal part.
     let whole = span.start..span.end + close;
-    let reads = |s: &Range<usize>| String::from_utf8_lossy(&text[s.clone()]).into_owned();
-    if judge::is_not_a_secret(&reads(&whole)) && !judge::is_not_a_secret(&reads(&span)) {
+    let reference =
+        |s: &Range<usize>| judge::is_not_a_secret(&String::from_utf8_lossy(&text[s.clone()]));
+    if reference(&whole) && !reference(&span) {
         return span;
     }
     whole
@@ -1034,7 +1032,7 @@ mod tests {
             FileKind::Lock,
         ] {
             let kept = &detector.pathless[kind.bit().trailing_zeros() as usize];
-            assert_eq!(kept, &detector.applicable(kind, None), "{kind:?}");
+            assert_eq!(kept[..], *detector.applicable(kind, None), "{kind:?}");
         }
     }
 
