@@ -2,6 +2,7 @@
 """Measure scour on real repositories: the shared corpora and labelled CredData.
 
 usage: scripts/wild.py [--scour BIN] [--corpora DIR] [--work DIR] [--check]
+       scripts/wild.py [--scour BIN] --debian TREES [--check]
 
 Unpacks ../shared/corpora/*.tar.xz into the work directory (once), scans each precision
 corpus at the default confidence, and joins the findings with tests/wild/labels.tsv
@@ -9,6 +10,11 @@ corpus at the default confidence, and joins the findings with tests/wild/labels.
 findings, how many are labelled real or not, and the precision (real / reported, unlabelled
 findings counted as not real); then every finding that has no label yet, without its secret.
 Then the CredData-dev score (`score.py --x-as ignore`) and the recall fixtures of fake-leaks.
+
+--debian TREES scans instead each folder of TREES (the upstream sources that
+scripts/wild-debian.sh fetches) as its own root and joins the findings with
+tests/wild/debian-labels.tsv; --check then exits 1 when a finding labelled real is no longer
+reported or a finding has no label.
 
 --check exits 1 when a finding labelled real is no longer reported, when the precision
 over all corpora falls below the floor written in labels.tsv (`# floor: 0.NN`), or when fewer
@@ -25,6 +31,7 @@ import tarfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 LABELS = os.path.join(REPO, "tests", "wild", "labels.tsv")
+DEBIAN_LABELS = os.path.join(REPO, "tests", "wild", "debian-labels.tsv")
 # Precision corpora: the top folder each tarball unpacks to.
 PRECISION = {
     "charts.tar.xz": "charts",
@@ -58,10 +65,10 @@ def scan(scour, cwd, args):
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
-def load_labels():
-    """The labels, the precision floor and the fake-leaks recall floor of labels.tsv."""
+def load_labels(path=LABELS):
+    """The labels, the precision floor and the fake-leaks recall floor of a labels file."""
     labels, floor, recall_floor = {}, 0.0, 0
-    with open(LABELS, newline="") as fh:
+    with open(path, newline="") as fh:
         for row in fh:
             if row.startswith("# floor:"):
                 floor = float(row.split(":", 1)[1])
@@ -76,14 +83,19 @@ def load_labels():
     return labels, floor, recall_floor
 
 
-def precision_corpora(scour, work, labels):
+def precision_corpora(scour, work, labels, corpora=PRECISION.values(), own_root=False):
+    """Scans each corpus folder of `work` (from `work`, or from inside it with `own_root`)
+    and prints its findings against the labels; returns the precision and the lost reals."""
     seen, unlabelled, missing = set(), [], []
     total = {"findings": 0, "real": 0, "not": 0}
     print(f"{'corpus':22} {'findings':>8} {'real':>5} {'not':>5} {'unlab':>5} {'precision':>9}")
-    for corpus in PRECISION.values():
+    for corpus in corpora:
         if not os.path.isdir(os.path.join(work, corpus)):
             continue
-        found = scan(scour, work, [corpus])
+        if own_root:
+            found = scan(scour, os.path.join(work, corpus), ["--no-config", "."])
+        else:
+            found = scan(scour, work, [corpus])
         counts = {"real": 0, "not": 0, "unlabelled": 0}
         for f in found:
             key = (corpus, f["path"], f["line"])
@@ -91,7 +103,7 @@ def precision_corpora(scour, work, labels):
             label = labels.get(key)
             counts[label or "unlabelled"] += 1
             if label is None:
-                unlabelled.append(f"{f['path']}:{f['line']}  {f['rule']}  {f['confidence']}  {f['reason']}")
+                unlabelled.append(f"{corpus}  {f['path']}:{f['line']}  {f['rule']}  {f['confidence']}  {f['reason']}")
         n = len(found)
         shown = f"{counts['real'] / n:.3f}" if n else "-"
         print(f"{corpus:22} {n:8} {counts['real']:5} {counts['not']:5} {counts['unlabelled']:5} {shown:>9}")
@@ -100,7 +112,7 @@ def precision_corpora(scour, work, labels):
         total["not"] += counts["not"]
     for key, label in labels.items():
         if label == "real" and key not in seen:
-            missing.append(f"{key[1]}:{key[2]}")
+            missing.append(f"{key[0]}  {key[1]}:{key[2]}")
     n = total["findings"]
     precision = total["real"] / n if n else 1.0
     print(f"{'all':22} {n:8} {total['real']:5} {total['not']:5} {n - total['real'] - total['not']:5} {precision:9.3f}")
@@ -110,7 +122,7 @@ def precision_corpora(scour, work, labels):
     if missing:
         print("\nlabelled real but no longer reported:")
         print("\n".join("  " + m for m in missing))
-    return precision, missing
+    return precision, missing, len(unlabelled)
 
 
 def creddata(scour, work):
@@ -145,10 +157,18 @@ def main():
     ap.add_argument("--corpora", default=os.path.join(REPO, "..", "shared", "corpora"))
     ap.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "scour-wild"))
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--debian", metavar="TREES")
     args = ap.parse_args()
+    if args.debian:
+        labels, _, _ = load_labels(DEBIAN_LABELS)
+        trees = sorted(os.listdir(args.debian))
+        _, missing, unlabelled = precision_corpora(args.scour, args.debian, labels, trees, True)
+        if args.check and (missing or unlabelled):
+            sys.exit(f"wild: {len(missing)} real finding(s) lost, {unlabelled} without a label")
+        return
     unpack(args.corpora, args.work)
     labels, floor, recall_floor = load_labels()
-    precision, missing = precision_corpora(args.scour, args.work, labels)
+    precision, missing, _ = precision_corpora(args.scour, args.work, labels)
     if args.check:
         recalled = fake_leaks(args.scour, args.work)
         if missing or precision < floor:

@@ -90,6 +90,27 @@ pub struct Provenance {
     pub refs_total: usize,
 }
 
+/// Why a value that is not a token format is fixture or interface text wherever its
+/// strength and key would place it, if it is: a data file's set of values in a test, example
+/// or document (hundreds of users' passwords in an LDIF; a test's code states each case
+/// apart), or a program's messages in a translation.
+fn fixture_text(m: &Match, context: Context, path: Option<&Path>) -> Option<String> {
+    let path = path?;
+    if crate::detect::context::is_translation(path) {
+        return Some("interface text in a translation".into());
+    }
+    let data_file = crate::detect::FileKind::from_path(path) != crate::detect::FileKind::Source;
+    (m.in_data_set
+        && data_file
+        && matches!(context, Context::Test | Context::Example | Context::Docs))
+    .then(|| {
+        format!(
+            "one of {}+ values of one key in a data set",
+            crate::detect::DATA_SET
+        )
+    })
+}
+
 impl Finding {
     /// Places a detector match at `placement` in what is shown as `path`; `site` says what
     /// holds it (a file and the path whose conventions apply, or a message).
@@ -166,9 +187,16 @@ impl Finding {
             } else {
                 confidence::floor(&hand, context, strength, commented, m.exemplary)
             };
-            confidence::Assessment {
-                confidence: floor.max(verdict.confidence),
-                reason: format!("{}; {}", hand.reason, verdict.reason()),
+            if let Some(why) = fixture_text(m, context, context_path) {
+                confidence::Assessment {
+                    confidence: Confidence::Low,
+                    reason: format!("{}; {why}", hand.reason),
+                }
+            } else {
+                confidence::Assessment {
+                    confidence: floor.max(verdict.confidence),
+                    reason: format!("{}; {}", hand.reason, verdict.reason()),
+                }
             }
         };
         Finding {

@@ -392,3 +392,71 @@ fn rust_test_modules_are_tests_in_scans_and_history() {
         assert_eq!(test["context"], "test", "{args:?}");
     }
 }
+
+/// An LDIF of `n` users, each with a chosen password of its own.
+fn ldif(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("dn: uid=user{i},dc=example,dc=org\nuid: user{i}\nuserPassword: Tq{i}wurvoKel{}\n\n", i * 7))
+        .collect()
+}
+
+#[test]
+fn fixture_data_sets_translations_and_grammar_tokens_are_no_credentials() {
+    let repo = Repo::new();
+    repo.write("tests/data/users.ldif", ldif(25));
+    repo.write("deploy/users.ldif", ldif(25));
+    repo.write(
+        "plugins/password/localization/de_DE.inc",
+        "<?php\n$labels['curpasswd'] = 'Aktuelles Passwort:';\n$messages['password'] = 'Geheimwort';\n",
+    );
+    repo.write(
+        "src/commands/client-kill.json",
+        "{\n  \"arguments\": [\n    {\n      \"name\": \"reset\",\n      \"type\": \"pure-token\",\n      \"token\": \"RESET\"\n    }\n  ]\n}\n",
+    );
+    repo.commit_all("a directory's fixture, its deployed twin, translations, a command table");
+
+    // By default: the deployed directory's passwords are reported, the fixture's are not.
+    for command in ["scan", "history"] {
+        let paths = default_picks(&repo, command, |f| f["path"].as_str().map(str::to_string));
+        assert_eq!(paths, ["deploy/users.ldif"], "{command}");
+    }
+    // At low, the fixture's values say why they are low; translations say they are
+    // interface text; a grammar's token is no value at all.
+    let found = at_low(&repo, "scan");
+    let reasons = |path: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f["path"] == path)
+            .map(|f| format!("{} {}", f["confidence"], f["reason"]))
+            .collect()
+    };
+    let fixture = reasons("tests/data/users.ldif");
+    assert_eq!(fixture.len(), 25, "{fixture:?}");
+    assert!(
+        fixture
+            .iter()
+            .all(|r| r.starts_with("\"low\"") && r.contains("data set")),
+        "{fixture:?}"
+    );
+    let translated = reasons("plugins/password/localization/de_DE.inc");
+    assert!(!translated.is_empty());
+    assert!(
+        translated.iter().all(|r| r.contains("translation")),
+        "{translated:?}"
+    );
+    assert!(reasons("src/commands/client-kill.json").is_empty());
+    assert_eq!(reasons("deploy/users.ldif").len(), 25);
+}
+
+/// A data set's mark is read from each blob whole: a later version that keeps a few of the
+/// fixture's entries (scanned by its changes against the large one) is no data set.
+#[test]
+fn a_data_sets_mark_is_read_from_each_version_whole() {
+    let repo = Repo::new();
+    two_versions_packed(&repo, "tests/data/users.ldif", &ldif(25), &ldif(3));
+    let found = at_low(&repo, "history");
+    let in_set = |f: &&Value| f["reason"].as_str().is_some_and(|r| r.contains("data set"));
+    let marked = found.iter().filter(in_set).count();
+    let unmarked = found.iter().filter(|f| !in_set(f)).count();
+    assert_eq!((marked, unmarked), (25, 3), "{found:#?}");
+}

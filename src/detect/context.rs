@@ -96,7 +96,9 @@ impl Context {
         let kind = FileKind::from_path(path);
         if kind == FileKind::Prose
             || parts.iter().any(|d| DOC_DIRS.contains(d))
+            || is_translation(path)
             || name.starts_with("readme")
+            || !name.contains('.') && DOC_NAMES.contains(&name)
             || name.ends_with(".gotmpl") && name.contains(".md")
         {
             return Context::Docs;
@@ -177,13 +179,66 @@ const DOC_DIRS: &[&str] = &[
     "manual",
     "site",
     "wiki",
+    "api-ref",
+    "releasenotes",
+    "release-notes",
+    "readme_files",
 ];
+
+/// Names of the prose files that sit at a project's top (`INSTALL`, `ChangeLog`, `NEWS`),
+/// without an extension (`install.sh` is a script).
+const DOC_NAMES: &[&str] = &[
+    "install",
+    "changelog",
+    "changes",
+    "news",
+    "history",
+    "authors",
+    "contributing",
+    "hacking",
+    "faq",
+    "todo",
+    "upgrading",
+    "notice",
+    "copying",
+];
+
+/// Directory names that hold translations of a program's messages: what sits there is
+/// interface text in every language (`'curpasswd' => 'Contraseña actual:'`), not settings.
+const LOCALE_DIRS: &[&str] = &[
+    "locale",
+    "locales",
+    "localization",
+    "localizations",
+    "localisation",
+    "l10n",
+    "i18n",
+    "translations",
+    "po",
+];
+
+/// Whether a file holds translations of a program's messages: it sits in a folder of them,
+/// or is a message catalogue (gettext's `.po`/`.pot`, XLIFF; Qt's `.ts` is left out, as
+/// TypeScript shares it).
+pub fn is_translation(path: &Path) -> bool {
+    let text = path
+        .to_string_lossy()
+        .replace('\\', "/")
+        .to_ascii_lowercase();
+    let mut parts = text.split('/').filter(|p| !p.is_empty());
+    let name = parts.next_back().unwrap_or("");
+    [".po", ".pot", ".xliff", ".xlf"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+        || parts.any(|d| LOCALE_DIRS.contains(&d))
+}
 
 /// File names of tests across ecosystems: `*_test.go`, `test_*.py`, `*.spec.ts`, `FooTest.java`.
 fn is_test_name(name: &str) -> bool {
     let stem = name.split('.').next().unwrap_or(name);
     stem == "test"
         || stem.starts_with("test_")
+        || stem.starts_with("test-")
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
         || stem.ends_with("-test")
@@ -255,6 +310,19 @@ mod tests {
             ("deploy/app.env", Context::Config),
             ("latest/contest.yaml", Context::Config),
             ("src/attestation.go", Context::Code),
+            ("plugins/password/localization/es_ES.inc", Context::Docs),
+            ("resources/translations/en/passwords.php", Context::Docs),
+            ("test/sample/lang/app/main.j", Context::Test),
+            ("app/locales/de.yml", Context::Docs),
+            ("po/fr.po", Context::Docs),
+            ("config/languages.yml", Context::Config),
+            ("src/lib-oauth2/test-oauth2-jwt.c", Context::Test),
+            ("INSTALL", Context::Docs),
+            ("ChangeLog", Context::Docs),
+            ("api-ref/source/v3/samples/auth.json", Context::Example),
+            ("api-ref/source/v3/auth.inc", Context::Docs),
+            ("README_FILES/SASL_README", Context::Docs),
+            ("install.sh", Context::Config),
         ];
         for (path, want) in cases {
             assert_eq!(Context::of(Some(Path::new(path))), want, "{path}");

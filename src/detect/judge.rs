@@ -55,7 +55,11 @@ pub fn is_not_a_secret(value: &str) -> bool {
             && !b[0].is_ascii_digit()
             && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
     };
-    if bytes[0] == b'$' && identifier(&bytes[1..]) {
+    if bytes[0] == b'$' && identifier(&bytes[1..]) || only_variables(bytes) {
+        return true;
+    }
+    // A command's output (`` `pwd` ``, `` `dirname "$0"` ``), not a literal.
+    if bytes[0] == b'`' {
         return true;
     }
     if bytes.len() > 2 && bytes[0] == b'%' && bytes[bytes.len() - 1] == b'%' {
@@ -122,6 +126,56 @@ pub fn is_not_a_secret(value: &str) -> bool {
         || is_expression(v)
         || is_prose(v)
         || is_substitution_token(v)
+}
+
+/// Whether a value is variables and what joins them, with no literal letter or digit of its
+/// own: `$user:$pass`, `$_[1]`, `$cred->{'password'}`, `$config{'db_pass'}`, `${A}${B}`.
+fn only_variables(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    let mut variables = 0;
+    let mut literal = false;
+    while let Some((&b, tail)) = rest.split_first() {
+        if b != b'$' {
+            literal |= b.is_ascii_alphanumeric();
+            rest = tail;
+            continue;
+        }
+        // `$6$`, `$2y$10$`: a crypt hash's fields, not a variable.
+        if !tail
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        {
+            literal = true;
+            rest = tail;
+            continue;
+        }
+        variables += 1;
+        let name = tail
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        rest = &tail[name..];
+        // A subscript or a field names a part of the variable (`{'password'}`, `[1]`, `->`).
+        let mut part = false;
+        loop {
+            if let Some(field) = rest.strip_prefix(b"->") {
+                rest = field;
+            } else if let Some(open @ (b'[' | b'{')) = rest.first().copied() {
+                let close = if open == b'[' { b']' } else { b'}' };
+                let end = rest
+                    .iter()
+                    .position(|&c| c == close)
+                    .map_or(rest.len(), |e| e + 1);
+                rest = &rest[end..];
+            } else {
+                break;
+            }
+            part = true;
+        }
+        // `$apr1$salt$hash`: fields of a hash, where names of variables would be apart.
+        literal |= !part && rest.first() == Some(&b'$');
+    }
+    variables > 0 && !literal
 }
 
 /// A public key in base64 DER (`MFkwEwYHKoZIzj0CAQYI...`, `MIIBIjANBgkqhkiG9w0BAQEF...`): a
@@ -219,7 +273,7 @@ pub fn is_plain_url(v: &str) -> bool {
 /// system stores, not a password a client sends.
 pub fn is_crypt_hash(v: &str) -> bool {
     let Some(rest) = v.strip_prefix('$') else {
-        return false;
+        return is_framework_hash(v) || is_ldap_hash(v);
     };
     let Some((scheme, body)) = rest.split_once('$') else {
         return false;
@@ -244,6 +298,57 @@ pub fn is_crypt_hash(v: &str) -> bool {
             | "pbkdf2-sha512"
             | "scrypt"
     ) && body.len() >= 16
+}
+
+/// A hash as Django and passlib store it, `<algorithm>$<parameters>$<salt>$<hash>`
+/// (`pbkdf2_sha256$600000$...`, `argon2$argon2id$...`, `bcrypt_sha256$$2b$12$...`).
+fn is_framework_hash(v: &str) -> bool {
+    let Some((scheme, body)) = v.split_once('$') else {
+        return false;
+    };
+    matches!(
+        scheme,
+        "pbkdf2_sha256"
+            | "pbkdf2_sha1"
+            | "argon2"
+            | "bcrypt"
+            | "bcrypt_sha256"
+            | "scrypt"
+            | "sha1"
+            | "md5"
+            | "unsalted_sha1"
+    ) && body.len() >= 16
+        && body.contains('$')
+}
+
+/// A hash under an LDAP or Dovecot scheme name (`{SSHA}...`, `{BLF-CRYPT}$2y$...`); the
+/// plaintext schemes (`{PLAIN}`, `{CLEARTEXT}`) hold the password itself.
+fn is_ldap_hash(v: &str) -> bool {
+    let Some((scheme, body)) = v.strip_prefix('{').and_then(|r| r.split_once('}')) else {
+        return false;
+    };
+    let scheme = scheme.to_ascii_uppercase();
+    let hashes = [
+        "SSHA",
+        "SHA",
+        "SSHA256",
+        "SSHA512",
+        "SHA256",
+        "SHA512",
+        "SMD5",
+        "MD5",
+        "CRYPT",
+        "BLF-CRYPT",
+        "SHA256-CRYPT",
+        "SHA512-CRYPT",
+        "MD5-CRYPT",
+        "PBKDF2",
+        "ARGON2I",
+        "ARGON2ID",
+        "SCRAM-SHA-1",
+        "SCRAM-SHA-256",
+    ];
+    hashes.contains(&scheme.as_str()) && body.len() >= 12
 }
 
 /// Whether the text before a value on its line leaves an interpolation open (`${`, `{{`,
@@ -392,6 +497,9 @@ fn is_file_name(lower: &str) -> bool {
         "csv",
         "sh",
         "toml",
+        "o",
+        "so",
+        "a",
     ];
     let Some((stem, ext)) = lower.rsplit_once('.') else {
         return false;
@@ -755,6 +863,34 @@ pub fn names_a_non_credential_token(key: &[u8]) -> bool {
     n >= 2
         && matches!(words[n - 1].as_str(), "token" | "tokens" | "marker")
         && QUALIFIERS.contains(&words[n - 2].as_str())
+}
+
+/// Whether a key named for the working directory (`PWD`, `ac_pwd`, `OLDPWD`) holds the
+/// command that prints it (`pwd`): shells and build scripts, not a password.
+pub fn is_working_directory(key: &[u8], value: &str) -> bool {
+    let words = split_words(&String::from_utf8_lossy(key));
+    let command = value.trim_matches(|c| c == '`' || c == '$' || c == '(' || c == ')');
+    matches!(
+        words.last().map(String::as_str),
+        Some("pwd" | "oldpwd" | "cwd")
+    ) && matches!(command, "pwd" | "pwd -P" | "pwd -L")
+}
+
+/// Whether `value`, under a key named just `token`, is a keyword of a grammar or a protocol
+/// (`"token": "RESET"` in a table of commands, `token: SELECT` in a lexer's tests): a word in
+/// one case. A qualified key (`oauth_token`, `api_token`) says it holds a credential.
+pub fn is_lexical_token(key: &[u8], value: &str) -> bool {
+    let words = split_words(&String::from_utf8_lossy(key));
+    // A word in capitals, perhaps numbered (`RESET`, `AUTH2`), or a word in lower case that
+    // reads as one (`normal`; a random `wllfccvrzl` is a token).
+    let letters = value.trim_end_matches(|c: char| c.is_ascii_digit());
+    let word = letters.bytes().all(|b| b.is_ascii_uppercase())
+        || letters.bytes().all(|b| b.is_ascii_lowercase())
+            && strength(value, &[]) == Strength::Weak;
+    matches!(words.as_slice(), [w] if w == "token" || w == "tokens")
+        && (2..=16).contains(&letters.len())
+        && value.len() - letters.len() <= 2
+        && word
 }
 
 /// Prose and instructions: several words with spaces (`Root Password here...`), or a dashed
@@ -1402,6 +1538,74 @@ mod tests {
             "bot_token",
         ] {
             assert!(!names_a_non_credential_token(k.as_bytes()), "{k}");
+        }
+    }
+
+    #[test]
+    fn variables_and_commands_are_no_values() {
+        for v in [
+            "$user:$curpas",
+            "$_[1]",
+            "$cred->{'password'}",
+            "$config{'db_pass'}",
+            "`pwd`",
+            "`dirname \"$0\"`",
+        ] {
+            assert!(is_not_a_secret(v), "{v}");
+        }
+        for v in [
+            "pa$$word1",
+            "x$1y9Qz",
+            "$7k$85$npj",
+            "$apr1$r31vt8lk$Hp0Bdq5wL4HzDq7aGmVx1/",
+        ] {
+            assert!(!only_variables(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn hashes_of_frameworks_and_directories_are_hashes() {
+        for v in [
+            "pbkdf2_sha256$600000$Zx9qLmRt2vYb$Qk3o9YpU1Hc2hA0nLq8Zt7m1Xw4eV6bR5sD2fG8jK0=",
+            "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$aGFzaGhhc2hoYXNo",
+            "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g7ZmVkOTJiZjA=",
+            "{BLF-CRYPT}$2y$05$K1yYlW8qQ0bHqX4Jtr3N0uZ8tYqKcJ3qjv7Y1oE2r6A9cNnHqY3Wm",
+        ] {
+            assert!(is_crypt_hash(v), "{v}");
+        }
+        for v in [
+            "{PLAIN}hunter22hunter2",
+            "sha1$x",
+            "pbkdf2_sha256",
+            "{SSHA}short",
+        ] {
+            assert!(!is_crypt_hash(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn the_working_directory_is_no_password() {
+        assert!(is_working_directory(b"ac_pwd", "pwd"));
+        assert!(is_working_directory(b"PWD", "`pwd`"));
+        assert!(!is_working_directory(b"DB_PWD", "hunter22"));
+        assert!(!is_working_directory(b"password", "pwd"));
+    }
+
+    #[test]
+    fn keywords_of_a_grammar_are_no_tokens() {
+        assert!(is_lexical_token(b"token", "RESET"));
+        assert!(is_lexical_token(b"\"token", "WITHSCORES"));
+        assert!(is_lexical_token(b"token", "normal"));
+        assert!(is_lexical_token(b"token", "AUTH2"));
+        for (k, v) in [
+            ("token", "Reset"),
+            ("token", "A8K2QXJ4"),
+            ("token", "ABCDEFGHJKMNPQRSTVWXYZ"),
+            ("password", "RESET"),
+            ("oauth_token", "IVWPNAOV"),
+            ("token", "wllfccvrzl"),
+        ] {
+            assert!(!is_lexical_token(k.as_bytes(), v), "{k}: {v}");
         }
     }
 

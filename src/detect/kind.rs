@@ -92,9 +92,9 @@ const PROSE_EXTENSIONS: &[&str] = &[
 const SOURCE_EXTENSIONS: &[&str] = &[
     "rs", "go", "py", "pyi", "rb", "js", "mjs", "cjs", "jsx", "ts", "tsx", "java", "kt", "kts",
     "scala", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "cs", "fs", "swift", "m", "mm",
-    "php", "pl", "pm", "lua", "dart", "ex", "exs", "erl", "hrl", "hs", "ml", "mli", "clj", "cljs",
-    "r", "jl", "zig", "nim", "vue", "svelte", "html", "htm", "xhtml", "s", "asm", "proto", "fbs",
-    "v", "d", "f90", "vim",
+    "php", "pl", "pm", "perl", "lua", "dart", "ex", "exs", "erl", "hrl", "hs", "ml", "mli", "clj",
+    "cljs", "r", "jl", "zig", "nim", "vue", "svelte", "html", "htm", "xhtml", "s", "asm", "proto",
+    "fbs", "v", "d", "f90", "vim",
 ];
 
 #[cfg(test)]

@@ -108,6 +108,9 @@ pub struct Match {
     /// Inside a `#[cfg(test)]` module, read from the whole text: test code when the file is
     /// Rust (see [`test_module::holds_tests`]).
     pub in_test_module: bool,
+    /// One of the many values the text assigns to the same key (see [`DATA_SET`]), read from
+    /// the whole text.
+    pub in_data_set: bool,
 }
 
 /// Something inside an input that a decoder could not read; the scan goes on.
@@ -578,6 +581,7 @@ impl Detector {
                             key: c.key,
                             comment: None,
                             in_test_module: false,
+                            in_data_set: false,
                         });
                     }
                 }
@@ -592,6 +596,7 @@ impl Detector {
                     key: c.key,
                     comment: None,
                     in_test_module: false,
+                    in_data_set: false,
                 }),
             }
         }
@@ -769,6 +774,8 @@ impl Detector {
             || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
             || key.is_some_and(|k| judge::names_an_entry(k, &secret))
             || key.is_some_and(judge::names_a_non_credential_token)
+            || key.is_some_and(|k| judge::is_lexical_token(k, &secret))
+            || key.is_some_and(|k| judge::is_working_directory(k, &secret))
             || key.is_some() && layers.is_empty() && unquoted_type(text, &span)
             || key.is_some() && layers.is_empty() && unquoted_call(text, &span)
             || judge::inside_interpolation(
@@ -1015,6 +1022,26 @@ pub fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 pub fn mark_whole_text(text: &[u8], matches: &mut [Match]) {
     comment::mark_docstrings(text, matches);
     test_module::mark_test_modules(text, matches);
+    mark_data_sets(matches);
+}
+
+/// How many values one key takes in one text before the text reads as a data set (a
+/// directory's users in LDIF, recorded fixtures) rather than as settings. Test files of
+/// labelled code corpora give one key up to 17 values, each its own fixture; a test
+/// directory's generated LDIF gives `userPassword` hundreds.
+pub const DATA_SET: usize = 20;
+
+/// Marks the matches whose key (compared without case) holds [`DATA_SET`] values or more in
+/// the text, and unmarks the others (a delta's matches carry their base's marks).
+fn mark_data_sets(matches: &mut [Match]) {
+    let key = |m: &Match| m.key.as_deref().map(str::to_ascii_lowercase);
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    for k in matches.iter().filter_map(key) {
+        *counts.entry(k).or_default() += 1;
+    }
+    for m in matches.iter_mut() {
+        m.in_data_set = key(m).is_some_and(|k| counts[&k] >= DATA_SET);
+    }
 }
 
 #[cfg(test)]
