@@ -962,6 +962,25 @@ const PLACEHOLDER_PHRASES: &[&str] = &[
     "notreal",
     "notasecret",
     "not-a-secret",
+    // A test's stand-ins that say what they are: some password, a wrong or bad one.
+    "somepass",
+    "some-pass",
+    "some_pass",
+    "somesecret",
+    "some-secret",
+    "some_secret",
+    "sometoken",
+    "wrongpass",
+    "wrong-pass",
+    "wrong_pass",
+    "badpass",
+    "bad-pass",
+    "bad_pass",
+    "invalidpass",
+    "invalid-pass",
+    "invalid_pass",
+    "incorrectpass",
+    "incorrect-pass",
 ];
 
 /// Words that mark a value as a stand-in when they stand alone.
@@ -1580,6 +1599,16 @@ mod tests {
             "{SSHA}short",
         ] {
             assert!(!is_crypt_hash(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn stand_ins_that_say_what_they_are_are_placeholders() {
+        for v in ["somepassword", "bad-password", "wrong_password1", "some-secret"] {
+            assert!(is_placeholder(v), "{v}");
+        }
+        for v in ["Kq7zSomeXpassW9", "handsome-pw-92x", "Wr0ngP4ss!x9"] {
+            assert!(!is_placeholder(v), "{v}");
         }
     }
 
