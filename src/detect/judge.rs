@@ -1604,7 +1604,12 @@ mod tests {
 
     #[test]
     fn stand_ins_that_say_what_they_are_are_placeholders() {
-        for v in ["somepassword", "bad-password", "wrong_password1", "some-secret"] {
+        for v in [
+            "somepassword",
+            "bad-password",
+            "wrong_password1",
+            "some-secret",
+        ] {
             assert!(is_placeholder(v), "{v}");
         }
         for v in ["Kq7zSomeXpassW9", "handsome-pw-92x", "Wr0ngP4ss!x9"] {
