@@ -90,11 +90,17 @@ pub struct Provenance {
     pub refs_total: usize,
 }
 
-/// Why a value that is not a token format is fixture or interface text wherever its
-/// strength and key would place it, if it is: a data file's set of values in a test, example
-/// or document (hundreds of users' passwords in an LDIF; a test's code states each case
-/// apart), or a program's messages in a translation.
+/// Why a value that is not a token format is no live credential wherever its strength and
+/// key would place it, if it is: its line carries another tool's mark that a person judged it
+/// no secret, it is a program's messages in a translation, or one of a data file's set of
+/// values in a test, example or document (hundreds of users' passwords in an LDIF; a test's
+/// code states each case apart).
 fn fixture_text(m: &Match, context: Context, path: Option<&Path>) -> Option<String> {
+    if m.clues.has(crate::detect::clues::Clue::MarkedSafe) {
+        return Some(
+            "marked as no secret by a comment on its line (`nosec`, `gitleaks:allow`)".into(),
+        );
+    }
     let path = path?;
     if crate::detect::context::is_translation(path) {
         return Some("interface text in a translation".into());

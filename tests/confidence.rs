@@ -460,3 +460,33 @@ fn a_data_sets_mark_is_read_from_each_version_whole() {
     let unmarked = found.iter().filter(|f| !in_set(f)).count();
     assert_eq!((marked, unmarked), (25, 3), "{found:#?}");
 }
+
+/// Another tool's mark that a person judged a line free of secrets lowers it; the same value
+/// without the mark is reported.
+#[test]
+fn other_tools_no_secret_marks_lower_a_finding() {
+    let repo = Repo::new();
+    repo.write(
+        "deploy/app.py",
+        "API_SECRET = \"Kq7vLm2RtZ9wPx4N\"  # nosec B105\nDB_SECRET = \"Wd8sHj3KpQ6zRt2M\"\n",
+    );
+    repo.write(
+        "deploy/app.env",
+        "TOKEN=Zr5nBv8QwX2kLm7P # gitleaks:allow\n",
+    );
+    repo.commit_all("two secrets, two of them marked");
+    let lines = default_picks(&repo, "scan", |f| {
+        Some((f["path"].as_str()?.to_string(), f["line"].as_u64()?))
+    });
+    assert_eq!(lines, [("deploy/app.py".to_string(), 2)]);
+    let marked: Vec<Value> = at_low(&repo, "scan")
+        .into_iter()
+        .filter(|f| {
+            f["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("marked as no secret"))
+        })
+        .collect();
+    assert_eq!(marked.len(), 2, "{marked:#?}");
+    assert!(marked.iter().all(|f| f["confidence"] == "low"));
+}

@@ -37,9 +37,13 @@ pub enum Clue {
     LongLine,
     /// The value is followed by more words on its line (prose).
     TrailingWords,
+    /// Another tool's mark that a person judged the line holds no secret: bandit's and gosec's
+    /// `nosec`, Sonar's `NOSONAR`, flake8-bandit's `noqa: S105`, gitleaks' `gitleaks:allow`,
+    /// detect-secrets' `pragma: allowlist secret`, TruffleHog's `trufflehog:ignore`.
+    MarkedSafe,
 }
 
-const ALL: [Clue; 12] = [
+const ALL: [Clue; 13] = [
     Clue::Quoted,
     Clue::AssignEquals,
     Clue::AssignColon,
@@ -52,6 +56,7 @@ const ALL: [Clue; 12] = [
     Clue::HasUrl,
     Clue::LongLine,
     Clue::TrailingWords,
+    Clue::MarkedSafe,
 ];
 
 /// What the line's words say, with the clue each sets; matched in any ASCII case.
@@ -76,6 +81,13 @@ const WORDS: &[(&str, Clue)] = &[
     ("env.fetch", Clue::ReadsEnv),
     ("system.getenv", Clue::ReadsEnv),
     ("://", Clue::HasUrl),
+    ("nosec", Clue::MarkedSafe),
+    ("nosonar", Clue::MarkedSafe),
+    ("noqa: s10", Clue::MarkedSafe),
+    ("noqa:s10", Clue::MarkedSafe),
+    ("gitleaks:allow", Clue::MarkedSafe),
+    ("allowlist secret", Clue::MarkedSafe),
+    ("trufflehog:ignore", Clue::MarkedSafe),
 ];
 
 /// The clues of [`WORDS`] found anywhere in `line`, in one pass over it (every occurrence,
@@ -115,6 +127,7 @@ impl Clue {
             Clue::HasUrl => "has_url",
             Clue::LongLine => "long_line",
             Clue::TrailingWords => "trailing_words",
+            Clue::MarkedSafe => "marked_safe",
         }
     }
 
@@ -236,5 +249,19 @@ mod tests {
         assert!(c.has(Clue::AssignArrow));
         let c = clues("DB_PASSWORD=hunter2xyz", "hunter2xyz");
         assert!(c.has(Clue::AssignEquals) && !c.has(Clue::Quoted));
+        for line in [
+            r#"_ACCESS_TOKEN = "OS-OAUTH1:access_token"  # nosec"#,
+            r#"password = "hunter2xyz"  # noqa: S105"#,
+            r#"const secret = "hunter2xyz" // #nosec G101"#,
+            r#"token: hunter2xyz # pragma: allowlist secret"#,
+        ] {
+            let value = if line.contains("OS-") {
+                "OS-OAUTH1:access_token"
+            } else {
+                "hunter2xyz"
+            };
+            assert!(clues(line, value).has(Clue::MarkedSafe), "{line}");
+        }
+        assert!(!clues("password = hunter2xyz # secure", "hunter2xyz").has(Clue::MarkedSafe));
     }
 }

@@ -83,7 +83,14 @@ impl Context {
         if parts.iter().any(|d| VENDORED_DIRS.contains(d)) {
             return Context::Vendored;
         }
-        if is_test_name(name) || parts.iter().any(|d| TEST_DIRS.contains(d)) {
+        // `fixtures-expired/`, `testdata_v2/`: a set of fixtures named by what sets it apart.
+        let test_dir = |d: &&str| {
+            TEST_DIRS.contains(d)
+                || ["fixtures-", "fixtures_", "testdata-", "testdata_"]
+                    .iter()
+                    .any(|p| d.starts_with(p))
+        };
+        if is_test_name(name) || parts.iter().any(test_dir) {
             return Context::Test;
         }
         // Helm charts keep their CI test values in `ci/*-values.yaml`.
@@ -99,6 +106,7 @@ impl Context {
             || is_translation(path)
             || name.starts_with("readme")
             || !name.contains('.') && DOC_NAMES.contains(&name)
+            || is_api_description(name)
             || name.ends_with(".gotmpl") && name.contains(".md")
         {
             return Context::Docs;
@@ -152,6 +160,11 @@ const TEST_DIRS: &[&str] = &[
     "testcases",
     "test-resources",
     "testfiles",
+    "testutil",
+    "testutils",
+    "test-utils",
+    "test_utils",
+    "testhelpers",
 ];
 
 /// Directory names that hold examples and samples.
@@ -185,6 +198,14 @@ const DOC_DIRS: &[&str] = &[
     "readme_files",
 ];
 
+/// An API's description (Swagger or OpenAPI): its `example:` values and request samples
+/// document the API, they configure nothing.
+fn is_api_description(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    (stem == "swagger" || stem == "openapi" || stem.ends_with("-openapi"))
+        && [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+}
+
 /// Names of the prose files that sit at a project's top (`INSTALL`, `ChangeLog`, `NEWS`),
 /// without an extension (`install.sh` is a script).
 const DOC_NAMES: &[&str] = &[
@@ -201,6 +222,7 @@ const DOC_NAMES: &[&str] = &[
     "upgrading",
     "notice",
     "copying",
+    "usage",
 ];
 
 /// Directory names that hold translations of a program's messages: what sits there is
@@ -264,6 +286,8 @@ fn is_example_name(name: &str) -> bool {
         .any(|part| {
             let head = part.split(['-', '_']).next().unwrap_or(part);
             MARKS.contains(&part)
+                // `pools.yaml.sample-infoblox`: a mark after the extension, qualified.
+                || part != name.split('.').next().unwrap_or("") && MARKS.contains(&head)
                 || part.ends_with("-example")
                 || part.ends_with("_example")
                 || part.starts_with("example-")
@@ -323,6 +347,12 @@ mod tests {
             ("api-ref/source/v3/auth.inc", Context::Docs),
             ("README_FILES/SASL_README", Context::Docs),
             ("install.sh", Context::Config),
+            ("integration/fixtures-expired/server.key", Context::Test),
+            ("engine/testutil/registry/registry.go", Context::Test),
+            ("engine/api/swagger.yaml", Context::Docs),
+            ("railties/lib/rails/commands/secrets/USAGE", Context::Docs),
+            ("etc/designate/pools.yaml.sample-infoblox", Context::Example),
+            ("charts/app/default-values.yaml", Context::Config),
         ];
         for (path, want) in cases {
             assert_eq!(Context::of(Some(Path::new(path))), want, "{path}");

@@ -65,8 +65,22 @@ pub fn is_not_a_secret(value: &str) -> bool {
     if bytes.len() > 2 && bytes[0] == b'%' && bytes[bytes.len() - 1] == b'%' {
         return true;
     }
+    // A Nagios or Icinga macro: `$mysql_password$`, `$USER3$`.
+    if bytes.len() > 2
+        && bytes[0] == b'$'
+        && bytes[bytes.len() - 1] == b'$'
+        && identifier(&bytes[1..bytes.len() - 1])
+    {
+        return true;
+    }
     if bytes[0] == b'<' && bytes[bytes.len() - 1] == b'>' {
         return true;
+    }
+    // A command line read to its end: `<password> --os-domain-name=<domain> token issue`.
+    if let Some((first, _)) = v.split_once(char::is_whitespace) {
+        if first.len() > 2 && first.starts_with('<') && first.ends_with('>') {
+            return true;
+        }
     }
     if is_yaml_tag(bytes)
         || bytes[0] == b'&'
@@ -868,6 +882,10 @@ pub fn names_a_non_credential_token(key: &[u8]) -> bool {
 /// Whether a key named for the working directory (`PWD`, `ac_pwd`, `OLDPWD`) holds the
 /// command that prints it (`pwd`): shells and build scripts, not a password.
 pub fn is_working_directory(key: &[u8], value: &str) -> bool {
+    // The shell's own variables hold the working directory whatever they are compared with.
+    if matches!(key, b"PWD" | b"OLDPWD") {
+        return true;
+    }
     let words = split_words(&String::from_utf8_lossy(key));
     let command = value.trim_matches(|c| c == '`' || c == '$' || c == '(' || c == ')');
     matches!(
@@ -1569,6 +1587,8 @@ mod tests {
             "$config{'db_pass'}",
             "`pwd`",
             "`dirname \"$0\"`",
+            "<password> --os-domain-name=<domain> token issue",
+            "$mysql_health_env_password$",
         ] {
             assert!(is_not_a_secret(v), "{v}");
         }
@@ -1623,6 +1643,7 @@ mod tests {
         assert!(is_working_directory(b"PWD", "`pwd`"));
         assert!(!is_working_directory(b"DB_PWD", "hunter22"));
         assert!(!is_working_directory(b"password", "pwd"));
+        assert!(is_working_directory(b"PWD", "/tmp/build"));
     }
 
     #[test]

@@ -777,7 +777,7 @@ impl Detector {
             || key.is_some_and(|k| judge::is_lexical_token(k, &secret))
             || key.is_some_and(|k| judge::is_working_directory(k, &secret))
             || key.is_some() && layers.is_empty() && unquoted_type(text, &span)
-            || key.is_some() && layers.is_empty() && unquoted_call(text, &span)
+            || key.is_some() && layers.is_empty() && unquoted_call(text, &span, kind)
             || judge::inside_interpolation(
                 &text[prefilter::line_around(text, span.start).start..span.start],
             )
@@ -848,9 +848,11 @@ fn unquoted_type(text: &[u8], span: &Range<usize>) -> bool {
     !quoted && judge::annotates_a_type(after)
 }
 
-/// Whether an unquoted value is the name of a function it calls (`password =
-/// utf8_to_utf16_dup(v);`): a name in code style (snake_case or camelCase) right before `(`.
-fn unquoted_call(text: &[u8], span: &Range<usize>) -> bool {
+/// Whether an unquoted value is a name in code rather than a literal: a function it calls
+/// (`password = utf8_to_utf16_dup(v);`: a name in code style, snake_case or camelCase, right
+/// before `(`), and in program source a variable it indexes (`Password: pwds[i]`) or a
+/// variable in code style that ends an argument or a field (`Password: b64Pwd,`).
+fn unquoted_call(text: &[u8], span: &Range<usize>, kind: FileKind) -> bool {
     let quoted = span.start > 0 && matches!(text[span.start - 1], b'"' | b'\'' | b'`');
     let name = &text[span.clone()];
     let identifier = name
@@ -861,7 +863,15 @@ fn unquoted_call(text: &[u8], span: &Range<usize>) -> bool {
         || name
             .windows(2)
             .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
-    !quoted && identifier && code_style && text.get(span.end) == Some(&b'(')
+    if quoted || !identifier {
+        return false;
+    }
+    match text.get(span.end) {
+        Some(b'(') => code_style,
+        Some(b'[') => kind == FileKind::Source,
+        Some(b',' | b')') => kind == FileKind::Source && code_style,
+        _ => false,
+    }
 }
 
 /// Strips one pair of matching quotes and surrounding blanks from a captured span.
