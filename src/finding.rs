@@ -95,7 +95,7 @@ pub struct Provenance {
 /// no secret, it is a program's messages in a translation, or one of a data file's set of
 /// values in a test, example or document (hundreds of users' passwords in an LDIF; a test's
 /// code states each case apart).
-fn fixture_text(m: &Match, context: Context, path: Option<&Path>) -> Option<String> {
+fn why_not_live(m: &Match, context: Context, path: Option<&Path>) -> Option<String> {
     if m.clues.has(crate::detect::clues::Clue::MarkedSafe) {
         return Some(
             "marked as no secret by a comment on its line (`nosec`, `gitleaks:allow`)".into(),
@@ -193,7 +193,7 @@ impl Finding {
             } else {
                 confidence::floor(&hand, context, strength, commented, m.exemplary)
             };
-            if let Some(why) = fixture_text(m, context, context_path) {
+            if let Some(why) = why_not_live(m, context, context_path) {
                 confidence::Assessment {
                     confidence: Confidence::Low,
                     reason: format!("{}; {why}", hand.reason),

@@ -74,10 +74,7 @@ impl Context {
         let Some(path) = path else {
             return Context::Config;
         };
-        let text = path
-            .to_string_lossy()
-            .replace('\\', "/")
-            .to_ascii_lowercase();
+        let text = normalized(path);
         let mut parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
         let name = parts.pop().unwrap_or("");
         if parts.iter().any(|d| VENDORED_DIRS.contains(d)) {
@@ -116,6 +113,13 @@ impl Context {
         }
         Context::Config
     }
+}
+
+/// A path as the conventions read it: `/`-separated and in lower case.
+fn normalized(path: &Path) -> String {
+    path.to_string_lossy()
+        .replace('\\', "/")
+        .to_ascii_lowercase()
 }
 
 /// Directory names that hold other projects' code: package managers' install folders
@@ -243,10 +247,7 @@ const LOCALE_DIRS: &[&str] = &[
 /// or is a message catalogue (gettext's `.po`/`.pot`, XLIFF; Qt's `.ts` is left out, as
 /// TypeScript shares it).
 pub fn is_translation(path: &Path) -> bool {
-    let text = path
-        .to_string_lossy()
-        .replace('\\', "/")
-        .to_ascii_lowercase();
+    let text = normalized(path);
     let mut parts = text.split('/').filter(|p| !p.is_empty());
     let name = parts.next_back().unwrap_or("");
     [".po", ".pot", ".xliff", ".xlf"]

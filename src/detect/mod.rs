@@ -777,7 +777,7 @@ impl Detector {
             || key.is_some_and(|k| judge::is_lexical_token(k, &secret))
             || key.is_some_and(|k| judge::is_working_directory(k, &secret))
             || key.is_some() && layers.is_empty() && unquoted_type(text, &span)
-            || key.is_some() && layers.is_empty() && unquoted_call(text, &span, kind)
+            || key.is_some() && layers.is_empty() && unquoted_name(text, &span, kind)
             || judge::inside_interpolation(
                 &text[prefilter::line_around(text, span.start).start..span.start],
             )
@@ -852,7 +852,7 @@ fn unquoted_type(text: &[u8], span: &Range<usize>) -> bool {
 /// (`password = utf8_to_utf16_dup(v);`: a name in code style, snake_case or camelCase, right
 /// before `(`), and in program source a variable it indexes (`Password: pwds[i]`) or a
 /// variable in code style that ends an argument or a field (`Password: b64Pwd,`).
-fn unquoted_call(text: &[u8], span: &Range<usize>, kind: FileKind) -> bool {
+fn unquoted_name(text: &[u8], span: &Range<usize>, kind: FileKind) -> bool {
     let quoted = span.start > 0 && matches!(text[span.start - 1], b'"' | b'\'' | b'`');
     let name = &text[span.clone()];
     let identifier = name
