@@ -886,29 +886,35 @@ pub fn is_working_directory(key: &[u8], value: &str) -> bool {
     if matches!(key, b"PWD" | b"OLDPWD") {
         return true;
     }
-    let words = split_words(&String::from_utf8_lossy(key));
     let command = value.trim_matches(|c| c == '`' || c == '$' || c == '(' || c == ')');
-    matches!(
-        words.last().map(String::as_str),
-        Some("pwd" | "oldpwd" | "cwd")
-    ) && matches!(command, "pwd" | "pwd -P" | "pwd -L")
+    let ends = |word: &[u8]| {
+        key.len() >= word.len() && key[key.len() - word.len()..].eq_ignore_ascii_case(word)
+    };
+    matches!(command, "pwd" | "pwd -P" | "pwd -L") && (ends(b"pwd") || ends(b"cwd"))
 }
 
 /// Whether `value`, under a key named just `token`, is a keyword of a grammar or a protocol
 /// (`"token": "RESET"` in a table of commands, `token: SELECT` in a lexer's tests): a word in
 /// one case. A qualified key (`oauth_token`, `api_token`) says it holds a credential.
 pub fn is_lexical_token(key: &[u8], value: &str) -> bool {
-    let words = split_words(&String::from_utf8_lossy(key));
+    // Only the key's letters: `"token`, `:tokens`, `$token`.
+    let mut letters_of_key = key.iter().filter(|b| b.is_ascii_alphanumeric());
+    let bare: Vec<u8> = letters_of_key
+        .by_ref()
+        .take(7)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if letters_of_key.next().is_some() || !matches!(&bare[..], b"token" | b"tokens") {
+        return false;
+    }
     // A word in capitals, perhaps numbered (`RESET`, `AUTH2`), or a word in lower case that
     // reads as one (`normal`; a random `wllfccvrzl` is a token).
     let letters = value.trim_end_matches(|c: char| c.is_ascii_digit());
-    let word = letters.bytes().all(|b| b.is_ascii_uppercase())
-        || letters.bytes().all(|b| b.is_ascii_lowercase())
-            && strength(value, &[]) == Strength::Weak;
-    matches!(words.as_slice(), [w] if w == "token" || w == "tokens")
-        && (2..=16).contains(&letters.len())
+    (2..=16).contains(&letters.len())
         && value.len() - letters.len() <= 2
-        && word
+        && (letters.bytes().all(|b| b.is_ascii_uppercase())
+            || letters.bytes().all(|b| b.is_ascii_lowercase())
+                && strength(value, &[]) == Strength::Weak)
 }
 
 /// Prose and instructions: several words with spaces (`Root Password here...`), or a dashed

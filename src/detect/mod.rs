@@ -1044,6 +1044,10 @@ pub const DATA_SET: usize = 20;
 /// Marks the matches whose key (compared without case) holds [`DATA_SET`] values or more in
 /// the text, and unmarks the others (a delta's matches carry their base's marks).
 fn mark_data_sets(matches: &mut [Match]) {
+    if matches.len() < DATA_SET {
+        matches.iter_mut().for_each(|m| m.in_data_set = false);
+        return;
+    }
     let key = |m: &Match| m.key.as_deref().map(str::to_ascii_lowercase);
     let mut counts: std::collections::HashMap<String, usize> = Default::default();
     for k in matches.iter().filter_map(key) {
