@@ -879,6 +879,14 @@ pub fn names_a_non_credential_token(key: &[u8]) -> bool {
         && QUALIFIERS.contains(&words[n - 2].as_str())
 }
 
+/// Whether a key is a build's feature switch (`--enable-spasswd`, `--with-ldap-passwd`), which
+/// turns a feature on or names a package: what follows it is prose or another option.
+pub fn is_feature_switch(key: &[u8]) -> bool {
+    ["enable-", "disable-", "with-", "without-"]
+        .iter()
+        .any(|p| key.len() > p.len() && key[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+}
+
 /// Whether a key named for the working directory (`PWD`, `ac_pwd`, `OLDPWD`) holds the
 /// command that prints it (`pwd`): shells and build scripts, not a password.
 pub fn is_working_directory(key: &[u8], value: &str) -> bool {
@@ -1641,6 +1649,15 @@ mod tests {
         for v in ["Kq7zSomeXpassW9", "handsome-pw-92x", "Wr0ngP4ss!x9"] {
             assert!(!is_placeholder(v), "{v}");
         }
+    }
+
+    #[test]
+    fn a_builds_feature_switches_hold_no_password() {
+        assert!(is_feature_switch(b"enable-spasswd"));
+        assert!(is_feature_switch(b"with-ldap-passwd"));
+        assert!(!is_feature_switch(b"password"));
+        assert!(!is_feature_switch(b"http-password"));
+        assert!(!is_feature_switch(b"with-"));
     }
 
     #[test]

@@ -776,6 +776,7 @@ impl Detector {
             || key.is_some_and(judge::names_a_non_credential_token)
             || key.is_some_and(|k| judge::is_lexical_token(k, &secret))
             || key.is_some_and(|k| judge::is_working_directory(k, &secret))
+            || key.is_some_and(judge::is_feature_switch)
             || key.is_some() && layers.is_empty() && unquoted_type(text, &span)
             || key.is_some() && layers.is_empty() && unquoted_name(text, &span, kind)
             || judge::inside_interpolation(
