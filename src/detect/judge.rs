@@ -55,7 +55,7 @@ pub fn is_not_a_secret(value: &str) -> bool {
             && !b[0].is_ascii_digit()
             && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
     };
-    if bytes[0] == b'$' && identifier(&bytes[1..]) || only_variables(bytes) {
+    if only_variables(bytes) {
         return true;
     }
     // A command's output (`` `pwd` ``, `` `dirname "$0"` ``), not a literal.
@@ -142,8 +142,9 @@ pub fn is_not_a_secret(value: &str) -> bool {
         || is_substitution_token(v)
 }
 
-/// Whether a value is variables and what joins them, with no literal letter or digit of its
-/// own: `$user:$pass`, `$_[1]`, `$cred->{'password'}`, `$config{'db_pass'}`, `${A}${B}`.
+/// Whether a value is `$` variables and what joins them, with no literal letter or digit of
+/// its own: `$VAR`, `$user:$pass`, `$_[1]`, `$cred->{'password'}`, `$config{'db_pass'}`
+/// (`${VAR}` is a template marker).
 fn only_variables(bytes: &[u8]) -> bool {
     let mut rest = bytes;
     let mut variables = 0;
@@ -752,7 +753,7 @@ fn words_only(words: &[String]) -> bool {
 /// Whether `key` names an entry of a Secret rather than holding a credential
 /// (`existingSecretKey`, `tokenSecretKey`, `passwordKey`, `secretName`), and `value` reads as
 /// such a name (`token`, `hosted-grafana-id`).
-pub fn names_an_entry(key: &[u8], value: &str) -> bool {
+fn names_an_entry(key: &[u8], value: &str) -> bool {
     // A Kubernetes-style name (`hosted-grafana-id`) or a CI secret's (`DOCKERHUB_USERNAME`).
     let charset = |upper: bool| {
         value.bytes().all(|b| {
@@ -824,7 +825,7 @@ pub fn annotates_a_type(after: &[u8]) -> bool {
 /// (`NextToken`, `output_token`, `nextPageToken`), a request's idempotency or concurrency token
 /// (`ClientRequestToken`, `ChangeToken`, `update_token`), or a lexical token of a language
 /// model's vocabulary (`eos_token`, `max_tokens`).
-pub fn names_a_non_credential_token(key: &[u8]) -> bool {
+fn names_a_non_credential_token(key: &[u8]) -> bool {
     const QUALIFIERS: &[&str] = &[
         "next",
         "prev",
@@ -879,9 +880,20 @@ pub fn names_a_non_credential_token(key: &[u8]) -> bool {
         && QUALIFIERS.contains(&words[n - 2].as_str())
 }
 
+/// Whether what a key says makes its value no credential: it names an entry of a Secret, a
+/// token that is no credential, a grammar's keyword, the working directory or a build's
+/// feature switch.
+pub fn key_holds_no_credential(key: &[u8], value: &str) -> bool {
+    names_an_entry(key, value)
+        || names_a_non_credential_token(key)
+        || is_lexical_token(key, value)
+        || is_working_directory(key, value)
+        || is_feature_switch(key)
+}
+
 /// Whether a key is a build's feature switch (`--enable-spasswd`, `--with-ldap-passwd`), which
 /// turns a feature on or names a package: what follows it is prose or another option.
-pub fn is_feature_switch(key: &[u8]) -> bool {
+fn is_feature_switch(key: &[u8]) -> bool {
     ["enable-", "disable-", "with-", "without-"]
         .iter()
         .any(|p| key.len() > p.len() && key[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
@@ -889,7 +901,7 @@ pub fn is_feature_switch(key: &[u8]) -> bool {
 
 /// Whether a key named for the working directory (`PWD`, `ac_pwd`, `OLDPWD`) holds the
 /// command that prints it (`pwd`): shells and build scripts, not a password.
-pub fn is_working_directory(key: &[u8], value: &str) -> bool {
+fn is_working_directory(key: &[u8], value: &str) -> bool {
     // The shell's own variables hold the working directory whatever they are compared with.
     if matches!(key, b"PWD" | b"OLDPWD") {
         return true;
@@ -904,7 +916,7 @@ pub fn is_working_directory(key: &[u8], value: &str) -> bool {
 /// Whether `value`, under a key named just `token`, is a keyword of a grammar or a protocol
 /// (`"token": "RESET"` in a table of commands, `token: SELECT` in a lexer's tests): a word in
 /// one case. A qualified key (`oauth_token`, `api_token`) says it holds a credential.
-pub fn is_lexical_token(key: &[u8], value: &str) -> bool {
+fn is_lexical_token(key: &[u8], value: &str) -> bool {
     // Only the key's letters: `"token`, `:tokens`, `$token`.
     let mut letters_of_key = key.iter().filter(|b| b.is_ascii_alphanumeric());
     let bare: Vec<u8> = letters_of_key

@@ -772,11 +772,7 @@ impl Detector {
             // A Secret's own values are credentials whatever they read like; elsewhere
             // `tlsSecret: myapp-tls` names one.
             || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
-            || key.is_some_and(|k| judge::names_an_entry(k, &secret))
-            || key.is_some_and(judge::names_a_non_credential_token)
-            || key.is_some_and(|k| judge::is_lexical_token(k, &secret))
-            || key.is_some_and(|k| judge::is_working_directory(k, &secret))
-            || key.is_some_and(judge::is_feature_switch)
+            || key.is_some_and(|k| judge::key_holds_no_credential(k, &secret))
             || key.is_some() && layers.is_empty() && unquoted_type(text, &span)
             || key.is_some() && layers.is_empty() && unquoted_name(text, &span, kind)
             || judge::inside_interpolation(
