@@ -624,14 +624,9 @@ impl git::Visit for Visitor<'_> {
                 self.keep(hit)
             }
             Kind::Commit => {
-                if let Some(commit) = git::decode_commit(data, self.hash) {
+                if let Some(message) = git::commit_message(data) {
                     self.counts.messages.fetch_add(1, Ordering::Relaxed);
-                    self.keep(scan_message(
-                        self.detector,
-                        id,
-                        Holder::Commit,
-                        commit.message,
-                    ));
+                    self.keep(scan_message(self.detector, id, Holder::Commit, message));
                 }
             }
             Kind::Tag => {
@@ -661,15 +656,13 @@ fn build_index(
                 index.add_blob(id, size)
             }
             Kind::Tree => index.add_tree(id, &data, hash),
-            Kind::Commit => match git::decode_commit(&data, hash) {
-                Some(commit) => {
-                    index.add_commit(id, &commit);
-                    if keep_commits {
-                        index.keep_raw_commit(id, data.clone());
-                    }
+            Kind::Commit => {
+                if !index.add_commit(id, &data, hash) {
+                    index.corrupt.push(id);
+                } else if keep_commits {
+                    index.keep_raw_commit(id, data);
                 }
-                None => index.corrupt.push(id),
-            },
+            }
             Kind::Tag => {
                 let target =
                     git::decode_tag(&data, hash).and_then(|t| ObjectId::from_hex(t.target).ok());
@@ -1067,10 +1060,10 @@ fn place(
                     let git = Arc::new(Provenance {
                         blob: hex.clone(),
                         commit: Some(index.id(occurrence.first).to_hex().to_string()),
-                        author: first.map(|c| c.author.clone()),
-                        date: first.map(|c| c.date.clone()),
+                        author: first.map(git::CommitData::author),
+                        date: first.map(git::CommitData::date),
                         last_commit: Some(index.id(occurrence.last).to_hex().to_string()),
-                        last_date: last.map(|c| c.date.clone()),
+                        last_date: last.map(git::CommitData::date),
                         commits: occurrence.commits,
                         in_head: occurrence.in_head,
                         unreachable: !is_reachable,
@@ -1126,10 +1119,10 @@ fn place(
                 let git = Arc::new(Provenance {
                     blob: hex.clone(),
                     commit: is_commit.then(|| hex.clone()),
-                    author: data.map(|c| c.author.clone()),
-                    date: data.map(|c| c.date.clone()),
+                    author: data.map(git::CommitData::author),
+                    date: data.map(git::CommitData::date),
                     last_commit: is_commit.then(|| hex.clone()),
-                    last_date: data.map(|c| c.date.clone()),
+                    last_date: data.map(git::CommitData::date),
                     commits: usize::from(is_commit),
                     in_head: is_commit && o.is_some() && o == graph.head,
                     unreachable: !is_reachable,

@@ -351,7 +351,7 @@ impl Check<'_> {
     ) -> Vec<Held> {
         let hash = repo.object_hash();
         let message = match kind {
-            Kind::Commit => git::decode_commit(data, hash).map(|c| c.message),
+            Kind::Commit => git::commit_message(data),
             _ => git::decode_tag(data, hash).map(|t| t.message),
         };
         let Some(message) = message else {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gix::bstr::{BStr, BString, ByteSlice};
-use gix::objs::{CommitRef, Kind, TagRef, TreeRefIter};
+use gix::objs::{Kind, TagRef, TreeRefIter};
 use gix::ObjectId;
 use globset::GlobSet;
 
@@ -293,12 +293,56 @@ pub struct CommitData {
     pub tree: Obj,
     /// Its parents.
     pub parents: Vec<Obj>,
-    /// `Name <email>` of the author.
-    pub author: String,
-    /// Author date, RFC 3339.
-    pub date: String,
+    /// `Name <email>` of the author, as written: decoded only for the few commits a finding
+    /// names.
+    author: BString,
     /// Author time, seconds since the epoch, for ordering.
     pub seconds: i64,
+    /// The author's offset from UTC, in seconds.
+    offset: i32,
+}
+
+impl CommitData {
+    /// `Name <email>` of the author.
+    pub fn author(&self) -> String {
+        self.author.to_str_lossy().into_owned()
+    }
+
+    /// Author date, RFC 3339.
+    pub fn date(&self) -> String {
+        gix::date::Time::new(self.seconds, self.offset)
+            .format_or_unix(gix::date::time::format::ISO8601_STRICT)
+    }
+}
+
+/// A tree [`Index::add_tree`] read: the next tree most likely shares most of its entries.
+#[derive(Default)]
+struct PreviousTree {
+    /// Its raw bytes, as far as they decoded.
+    bytes: Vec<u8>,
+    /// Its entries.
+    entries: Vec<u32>,
+    /// Where each entry ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl PreviousTree {
+    /// The entry `rest` starts with and its length, when it is the entry at `*cursor` or the
+    /// one after it (the tree read now may have dropped or changed the first); moves the
+    /// cursor past it.
+    fn same_entry(&self, cursor: &mut usize, rest: &[u8]) -> Option<(u32, usize)> {
+        for k in [*cursor, *cursor + 1] {
+            let end = *self.ends.get(k)?;
+            let start = if k == 0 { 0 } else { self.ends[k - 1] };
+            // An entry ends at a fixed length after its name's NUL, so bytes that start with
+            // a whole entry's bytes start with that entry.
+            if rest.starts_with(&self.bytes[start..end]) {
+                *cursor = k + 1;
+                return Some((self.entries[k], end - start));
+            }
+        }
+        None
+    }
 }
 
 /// Everything the pass keeps of the database: ids, commits, tag targets and interned trees.
@@ -317,8 +361,10 @@ pub struct Index {
     blobs: HashSet<Obj, BuildHasherDefault<FxHasher>>,
     sizes: FxMap<Obj, u64>,
     raw_commits: FxMap<Obj, Vec<u8>>,
-    /// The entry list [`Index::add_tree`] fills, kept between calls.
-    scratch: Vec<u32>,
+    /// The lists [`Index::add_tree`] fills, kept between calls.
+    scratch: PreviousTree,
+    /// The tree [`Index::add_tree`] read last.
+    previous: PreviousTree,
     /// Trees or commits that did not decode.
     pub corrupt: Vec<ObjectId>,
 }
@@ -391,97 +437,116 @@ impl Index {
     /// Records a tree, sharing entries identical to ones seen before.
     pub fn add_tree(&mut self, id: ObjectId, data: &[u8], hash: gix::hash::Kind) {
         let o = self.intern(id);
-        // One list serves every tree, so that each tree's costs one exact allocation.
-        let mut list = std::mem::take(&mut self.scratch);
-        list.clear();
-        let mut rest = data;
-        let hash_len = hash.len_in_bytes();
-        while !rest.is_empty() {
-            // An entry is `<mode> <name>\0<id>`; intern it as raw bytes, decode it once.
-            let Some(nul) = memchr::memchr(0, rest) else {
-                break;
-            };
-            let end = nul + 1 + hash_len;
-            if end > rest.len() {
-                break;
-            }
-            let raw = &rest[..end];
-            rest = &rest[end..];
-            if let Some(&e) = self.by_entry.get(raw) {
-                list.push(e);
-                continue;
-            }
-            let Some(entry) = TreeRefIter::from_bytes(raw, hash)
-                .next()
-                .and_then(Result::ok)
-            else {
+        let previous = std::mem::take(&mut self.previous);
+        // One pair of lists serves every tree, so that each tree's costs one exact allocation.
+        let mut this = std::mem::take(&mut self.scratch);
+        this.entries.clear();
+        this.ends.clear();
+        // Trees arrive much as a pack stores them, most next to the version they are a delta
+        // of: an entry the previous tree has at the same place is found by comparing bytes,
+        // without searching for its end or hashing it.
+        let mut cursor = 0;
+        let mut at = 0;
+        while at < data.len() {
+            let found = previous.same_entry(&mut cursor, &data[at..]);
+            let Some((e, len)) = found.or_else(|| self.intern_entry(&data[at..], hash)) else {
                 self.corrupt.push(id);
                 break;
             };
-            let kind = if entry.mode.is_tree() {
-                EntryKind::Tree
-            } else if entry.mode.is_commit() {
-                EntryKind::Submodule
-            } else {
-                EntryKind::Blob
-            };
-            let name = match self.by_name.get(entry.filename) {
-                Some(&n) => n,
-                None => {
-                    let n = self.names.len() as u32;
-                    self.names.push(entry.filename.to_owned());
-                    self.by_name.insert(entry.filename.to_owned(), n);
-                    n
-                }
-            };
-            let target = self.intern(entry.oid.to_owned());
-            let e = self.entries.len() as u32;
-            self.entries.push(Entry {
-                name,
-                id: target,
-                kind,
-                mode: entry.mode,
-            });
-            self.by_entry.insert(raw.into(), e);
-            list.push(e);
+            this.entries.push(e);
+            at += len;
+            this.ends.push(at);
         }
         if self.trees.len() <= o as usize {
             self.trees.resize_with(self.ids.len(), || None);
         }
-        self.trees[o as usize] = Some(Box::from(&list[..]));
-        self.scratch = list;
+        self.trees[o as usize] = Some(Box::from(&this.entries[..]));
+        this.bytes.clear();
+        this.bytes
+            .extend_from_slice(&data[..this.ends.last().copied().unwrap_or(0)]);
+        self.scratch = previous;
+        self.previous = this;
     }
 
-    /// Records a commit.
-    pub fn add_commit(&mut self, id: ObjectId, commit: &CommitRef<'_>) {
-        let o = self.intern(id);
-        let tree = self.intern(commit.tree());
-        let parents = commit.parents().map(|p| self.intern(p)).collect();
-        let (author, date, seconds) = match commit.author() {
-            Ok(a) => {
-                let time = a.time().unwrap_or_default();
-                (
-                    format!(
-                        "{} <{}>",
-                        a.name.trim().to_str_lossy(),
-                        a.email.trim().to_str_lossy()
-                    ),
-                    time.format_or_unix(gix::date::time::format::ISO8601_STRICT),
-                    time.seconds,
-                )
-            }
-            Err(_) => (String::new(), String::new(), 0),
+    /// The number of the entry `rest` starts with, interning it, and its length in bytes;
+    /// `None` when it does not decode.
+    fn intern_entry(&mut self, rest: &[u8], hash: gix::hash::Kind) -> Option<(u32, usize)> {
+        // An entry is `<mode> <name>\0<id>`; intern it as raw bytes, decode it once.
+        let end = memchr::memchr(0, rest)? + 1 + hash.len_in_bytes();
+        let raw = rest.get(..end)?;
+        if let Some(&e) = self.by_entry.get(raw) {
+            return Some((e, end));
+        }
+        let entry = TreeRefIter::from_bytes(raw, hash).next()?.ok()?;
+        let kind = if entry.mode.is_tree() {
+            EntryKind::Tree
+        } else if entry.mode.is_commit() {
+            EntryKind::Submodule
+        } else {
+            EntryKind::Blob
         };
+        let name = match self.by_name.get(entry.filename) {
+            Some(&n) => n,
+            None => {
+                let n = self.names.len() as u32;
+                self.names.push(entry.filename.to_owned());
+                self.by_name.insert(entry.filename.to_owned(), n);
+                n
+            }
+        };
+        let target = self.intern(entry.oid.to_owned());
+        let e = self.entries.len() as u32;
+        self.entries.push(Entry {
+            name,
+            id: target,
+            kind,
+            mode: entry.mode,
+        });
+        self.by_entry.insert(raw.into(), e);
+        Some((e, end))
+    }
+
+    /// Records a commit from its raw bytes, reading its headers only as far as the author.
+    /// Returns false when they do not decode.
+    pub fn add_commit(&mut self, id: ObjectId, data: &[u8], hash: gix::hash::Kind) -> bool {
+        use gix::objs::commit::ref_iter::Token;
+        let mut tree = None;
+        let mut parents = Vec::new();
+        let mut author = None;
+        for token in gix::objs::CommitRefIter::from_bytes(data, hash) {
+            match token {
+                Ok(Token::Tree { id }) => tree = Some(id),
+                Ok(Token::Parent { id }) => parents.push(id),
+                Ok(Token::Author { signature }) => {
+                    author = Some(signature);
+                    break;
+                }
+                Ok(_) => break,
+                Err(_) => return false,
+            }
+        }
+        let (Some(tree), Some(a)) = (tree, author) else {
+            return false;
+        };
+        let o = self.intern(id);
+        let tree = self.intern(tree);
+        let parents = parents.into_iter().map(|p| self.intern(p)).collect();
+        let time = a.time().unwrap_or_default();
+        let mut written = BString::from(a.name.trim());
+        written.extend_from_slice(b" <");
+        written.extend_from_slice(a.email.trim());
+        written.push(b'>');
         self.commits.insert(
             o,
             CommitData {
                 tree,
                 parents,
-                author,
-                date,
-                seconds,
+                author: written,
+                seconds: time.seconds,
+                offset: time.offset,
             },
         );
+        true
     }
 
     /// Records an annotated tag's target.
@@ -781,9 +846,10 @@ pub fn loose_ids(dir: &Path) -> Vec<ObjectId> {
     ids
 }
 
-/// Decodes a commit for the index, or says why not.
-pub fn decode_commit(data: &[u8], hash: gix::hash::Kind) -> Option<CommitRef<'_>> {
-    CommitRef::from_bytes(data, hash).ok()
+/// A commit's message: what follows the blank line that ends its headers, found as git
+/// finds it, without decoding the headers (a signature header alone can be kilobytes).
+pub fn commit_message(data: &[u8]) -> Option<&BStr> {
+    memchr::memmem::find(data, b"\n\n").map(|end| data[end + 2..].as_bstr())
 }
 
 /// Decodes a tag for the index.
@@ -1411,5 +1477,56 @@ mod tests {
         let mut submodules = 0;
         introduced(&index, t, &[], &mut blobs, &mut submodules);
         assert!(blobs.contains(&b));
+    }
+
+    /// The names and targets a tree holds, as the index recorded it.
+    fn listed(index: &Index, tree: ObjectId) -> Vec<(String, ObjectId)> {
+        let t = index.get(&tree).expect("the tree is interned");
+        index
+            .tree(t)
+            .expect("the tree is recorded")
+            .map(|e| (index.name(e).to_string(), index.id(e.id)))
+            .collect()
+    }
+
+    #[test]
+    fn a_tree_is_read_alike_whether_or_not_it_shares_entries_with_the_one_before() {
+        // Each tree changes the one before it as a commit does: an entry inserted, one
+        // dropped, one changed, and the last one cut short (a corrupt tree).
+        let hash = gix::hash::Kind::Sha1;
+        let id = |c: u8| ObjectId::from_hex(&[c; 40]).unwrap();
+        let versions: [&[(&str, u8)]; 4] = [
+            &[("a", b'1'), ("b", b'2'), ("c", b'3'), ("d", b'4')],
+            &[
+                ("a", b'1'),
+                ("aa", b'5'),
+                ("b", b'2'),
+                ("c", b'3'),
+                ("d", b'4'),
+            ],
+            &[("a", b'1'), ("b", b'2'), ("c", b'6'), ("d", b'4')],
+            &[("a", b'1'), ("c", b'3'), ("d", b'4')],
+        ];
+        let mut index = Index::default();
+        for (n, version) in versions.iter().enumerate() {
+            let tree = id(b'a' + n as u8);
+            let data: Vec<u8> = version
+                .iter()
+                .flat_map(|&(name, c)| entry("100644", name, id(c)))
+                .collect();
+            index.add_tree(tree, &data, hash);
+            let expected: Vec<_> = version
+                .iter()
+                .map(|&(name, c)| (name.to_string(), id(c)))
+                .collect();
+            assert_eq!(listed(&index, tree), expected, "version {n}");
+        }
+        let cut = id(b'f');
+        let mut data = entry("100644", "a", id(b'1'));
+        data.extend(&entry("100644", "b", id(b'2'))[..10]);
+        index.add_tree(cut, &data, hash);
+        assert_eq!(listed(&index, cut), [("a".to_string(), id(b'1'))]);
+        assert_eq!(index.corrupt, [cut]);
+        assert_eq!(index.entries().len(), 6, "shared entries are interned once");
     }
 }
