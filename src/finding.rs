@@ -95,11 +95,21 @@ pub struct Provenance {
 /// no secret, it is a program's messages in a translation, or one of a data file's set of
 /// values in a test, example or document (hundreds of users' passwords in an LDIF; a test's
 /// code states each case apart).
-fn why_not_live(m: &Match, context: Context, path: Option<&Path>) -> Option<String> {
+fn why_not_live(
+    m: &Match,
+    context: Context,
+    path: Option<&Path>,
+    strength: judge::Strength,
+) -> Option<String> {
     if m.clues.has(crate::detect::clues::Clue::MarkedSafe) {
         return Some(
             "marked as no secret by a comment on its line (`nosec`, `gitleaks:allow`)".into(),
         );
+    }
+    // A value written in a description or an example for a reader, unless it reads as
+    // generated: a pasted live key stays reported.
+    if m.clues.has(crate::detect::clues::Clue::Describes) && strength != judge::Strength::Strong {
+        return Some("text of a description or example field".into());
     }
     let path = path?;
     if crate::detect::context::is_translation(path) {
@@ -136,6 +146,15 @@ impl Finding {
             context => context,
         };
         let commented = m.comment.is_some_and(|c| c.comments_out(context_path));
+        // A blob history scanned before knowing its path was judged as configuration.
+        let in_code = context_path.is_some_and(|p| {
+            crate::detect::FileKind::from_path(p) == crate::detect::FileKind::Source
+        });
+        let exemplary = if in_code {
+            m.exemplary_in_code
+        } else {
+            m.exemplary
+        };
         let words = context_words(m.key.as_deref(), context_path);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         // A distinctive format's confidence is the hand model's, which reads only the value's
@@ -152,7 +171,7 @@ impl Finding {
             strength,
             context,
             commented,
-            example_like: m.exemplary,
+            example_like: exemplary,
         });
         let mut features = Vec::new();
         if weighed {
@@ -165,7 +184,7 @@ impl Finding {
                 context,
                 path: context_path,
                 commented,
-                exemplary: m.exemplary,
+                exemplary,
                 decoded: !m.decoded.is_empty(),
                 clues: m.clues,
             });
@@ -186,14 +205,15 @@ impl Finding {
                 learned::ValueSide {
                     strength,
                     commented,
+                    illustrative: matches!(context, Context::Docs | Context::Example),
                 },
             );
             let floor = if rule.net {
                 Confidence::Low
             } else {
-                confidence::floor(&hand, context, strength, commented, m.exemplary)
+                confidence::floor(&hand, context, strength, commented, exemplary)
             };
-            if let Some(why) = why_not_live(m, context, context_path) {
+            if let Some(why) = why_not_live(m, context, context_path, strength) {
                 confidence::Assessment {
                     confidence: Confidence::Low,
                     reason: format!("{}; {why}", hand.reason),

@@ -490,3 +490,65 @@ fn other_tools_no_secret_marks_lower_a_finding() {
     assert_eq!(marked.len(), 2, "{marked:#?}");
     assert!(marked.iter().all(|f| f["confidence"] == "low"));
 }
+
+/// What is written for a reader is no deployed credential: a chosen password in
+/// documentation or an example, a value inside a schema's `description` text, and what a
+/// minified bundle holds are low in scans and history alike, while the same chosen value in
+/// deployable configuration, and a random-looking one in documentation, stay reported. An
+/// unquoted identifier passed on in code (`Password: b64Pwd,`) is no value at all.
+#[test]
+fn values_written_for_a_reader_are_low_and_identifiers_are_no_values() {
+    let repo = Repo::new();
+    repo.write(
+        "docs/setup.md",
+        "```yaml\ndatabase:\n  password: devstacker\n  secret_key: Zq8vLm2xR7tKp4Wn9Bc3\n```\n",
+    );
+    repo.write("examples/app.yaml", "db_password: devstacker\n");
+    repo.write(
+        "schema/config.json",
+        "{\"proxy\": {\n  \"description\": \"the proxy, as http://[[user][:pass]@]host[:port]/\",\n  \"type\": \"string\"\n}}\n",
+    );
+    repo.write(
+        "static/js/app.min.js",
+        "!function(){var e={api_secret:\"kT9vQm2xLp7R\"};window.cfg=e}();\n",
+    );
+    repo.write(
+        "auth/basic.go",
+        "func config(b64Pwd string) Account {\n\treturn Account{\n\t\tPassword: b64Pwd,\n\t}\n}\n",
+    );
+    repo.write("deploy/app.yaml", "db_password: devstacker\n");
+    repo.write(
+        "auth/login.go",
+        "func login() {\n\tpassword := \"password\"\n\tconnect(user, password)\n}\n",
+    );
+    repo.commit_all("docs, an example, a schema, a bundle, code and a deployment");
+    let expected = [
+        "deploy/app.yaml:1".to_string(),
+        "docs/setup.md:4".to_string(),
+    ];
+    for command in ["scan", "history"] {
+        let shown = default_picks(&repo, command, |f| {
+            Some(format!("{}:{}", f["path"].as_str()?, f["line"]))
+        });
+        assert_eq!(shown, expected, "{command}");
+        let low = at_low(&repo, command);
+        for (path, line, why) in [
+            ("docs/setup.md", 3, "chosen value in documentation"),
+            ("examples/app.yaml", 1, "chosen value in an example"),
+            ("schema/config.json", 2, "description or example field"),
+            ("static/js/app.min.js", 1, "third-party code"),
+        ] {
+            let f =
+                at(&low, path, line).unwrap_or_else(|| panic!("{command}: {path}:{line} at low"));
+            assert_eq!(f["confidence"], "low", "{command}: {f:#?}");
+            assert!(
+                f["reason"].as_str().unwrap().contains(why),
+                "{command}: {f:#?}"
+            );
+        }
+        assert!(
+            low.iter().all(|f| f["path"] != "auth/basic.go"),
+            "{command}: {low:#?}"
+        );
+    }
+}

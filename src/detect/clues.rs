@@ -41,9 +41,12 @@ pub enum Clue {
     /// `nosec`, Sonar's `NOSONAR`, flake8-bandit's `noqa: S105`, gitleaks' `gitleaks:allow`,
     /// detect-secrets' `pragma: allowlist secret`, TruffleHog's `trufflehog:ignore`.
     MarkedSafe,
+    /// The line's key is a description, help text or example (`"description": "..."`,
+    /// `help=`, `example:`): what it holds is written for a reader.
+    Describes,
 }
 
-const ALL: [Clue; 13] = [
+const ALL: [Clue; 14] = [
     Clue::Quoted,
     Clue::AssignEquals,
     Clue::AssignColon,
@@ -57,6 +60,7 @@ const ALL: [Clue; 13] = [
     Clue::LongLine,
     Clue::TrailingWords,
     Clue::MarkedSafe,
+    Clue::Describes,
 ];
 
 /// What the line's words say, with the clue each sets; matched in any ASCII case.
@@ -111,6 +115,46 @@ fn words_on(line: &[u8]) -> u32 {
     bits
 }
 
+/// Keys whose values are text for a reader: descriptions, help, usage and examples of a
+/// schema, an API description, a command's options or a package's metadata.
+const DESCRIBING_KEYS: &[&str] = &[
+    "description",
+    "desc",
+    "help",
+    "helptext",
+    "help_text",
+    "summary",
+    "usage",
+    "title",
+    "tooltip",
+    "hint",
+    "example",
+    "examples",
+    "x-example",
+    "docstring",
+];
+
+/// Whether the line up to a value opens with a describing key (`"description": "`,
+/// `  help="`, `- example: `): the value sits in that key's text.
+fn describes(before: &[u8]) -> bool {
+    let rest = before.trim_ascii_start();
+    let rest = rest.strip_prefix(b"- ").unwrap_or(rest).trim_ascii_start();
+    let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
+    let end = rest
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')))
+        .unwrap_or(rest.len());
+    let (key, after) = rest.split_at(end);
+    let after = after
+        .strip_prefix(b"\"")
+        .unwrap_or(after)
+        .trim_ascii_start();
+    matches!(after.first(), Some(b':' | b'='))
+        && DESCRIBING_KEYS
+            .iter()
+            .any(|k| k.as_bytes().eq_ignore_ascii_case(key))
+}
+
 impl Clue {
     /// The feature name the learned filter knows the clue by.
     pub fn name(self) -> &'static str {
@@ -128,6 +172,7 @@ impl Clue {
             Clue::LongLine => "long_line",
             Clue::TrailingWords => "trailing_words",
             Clue::MarkedSafe => "marked_safe",
+            Clue::Describes => "describes",
         }
     }
 
@@ -167,6 +212,10 @@ impl Clues {
             .filter(|w| w.len() >= 3)
             .count();
         clues.set(Clue::TrailingWords, words >= 3);
+        clues.set(
+            Clue::Describes,
+            describes(&text[line.start..value.start.max(line.start)]),
+        );
         clues
     }
 
@@ -203,6 +252,18 @@ mod tests {
             .iter()
             .filter(|(w, _)| memchr::memmem::find(&lower, w.as_bytes()).is_some())
             .fold(0, |bits, (_, c)| bits | c.bit())
+    }
+
+    #[test]
+    fn a_describing_key_marks_its_text() {
+        let line = r#"  "description": "proxy url in the format https://[user][:pass]@]host","#;
+        assert!(clues(line, "pass]").has(Clue::Describes));
+        assert!(clues("- example: hunter22", "hunter22").has(Clue::Describes));
+        assert!(clues("  help='Password for the admin: s3cret'", "s3cret").has(Clue::Describes));
+        assert!(!clues("password: hunter22", "hunter22").has(Clue::Describes));
+        assert!(!clues("description_password: hunter22", "hunter22").has(Clue::Describes));
+        // The key must open the line: a value named by another key only mentions one.
+        assert!(!clues("x = call(title, password='hunter22')", "hunter22").has(Clue::Describes));
     }
 
     #[test]

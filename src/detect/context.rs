@@ -77,7 +77,7 @@ impl Context {
         let text = normalized(path);
         let mut parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
         let name = parts.pop().unwrap_or("");
-        if parts.iter().any(|d| VENDORED_DIRS.contains(d)) {
+        if parts.iter().any(|d| VENDORED_DIRS.contains(d)) || is_minified(name) {
             return Context::Vendored;
         }
         // `fixtures-expired/`, `testdata_v2/`: a set of fixtures named by what sets it apart.
@@ -137,6 +137,14 @@ const VENDORED_DIRS: &[&str] = &[
     "thirdparty",
     "carthage",
 ];
+
+/// A minified script or style sheet (`jquery.min.js`): a build's output, most often a
+/// library copied in, whose one long line reads as random to every generic rule.
+fn is_minified(name: &str) -> bool {
+    [".min.js", ".min.mjs", ".min.css"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
 
 /// Directory names that hold tests and their data.
 const TEST_DIRS: &[&str] = &[
@@ -320,6 +328,8 @@ mod tests {
                 Context::Vendored,
             ),
             ("vendor/github.com/org/lib/config.go", Context::Vendored),
+            ("wp-includes/js/wp-embed.min.js", Context::Vendored),
+            ("static/admin.js", Context::Code),
             ("k8s/pods/db.yaml", Context::Config),
             ("contrib/credential/netrc/test.netrc", Context::Test),
             (

@@ -97,8 +97,15 @@ pub struct Match {
     pub in_run: bool,
     /// What the line around the value says (how it is assigned, what the code does).
     pub clues: clues::Clues,
-    /// Spelling its own key, or next to an example domain (weakness aside).
+    /// Spelling its own key, or next to an example domain (weakness aside), as judged for the
+    /// kind of file scanned.
     pub exemplary: bool,
+    /// The same judgement for program code, where spelling the key in one word is enough:
+    /// history scans a blob as configuration before it knows the blob's paths.
+    pub exemplary_in_code: bool,
+    /// An unquoted identifier that program code passes on (`Password: b64Pwd,`): no value in
+    /// a source file, which [`Detector::select_for_path`] applies once the path is known.
+    pub a_name_in_code: bool,
     /// The name the secret was assigned to (`POSTGRES_PASSWORD`, a registry host), when the
     /// rule captures one.
     pub key: Option<String>,
@@ -198,6 +205,10 @@ struct Candidate {
     clues: clues::Clues,
     /// See [`Match::exemplary`].
     exemplary: bool,
+    /// See [`Match::exemplary_in_code`].
+    exemplary_in_code: bool,
+    /// See [`Match::a_name_in_code`].
+    a_name_in_code: bool,
     /// The captured key, if any.
     key: Option<String>,
 }
@@ -416,9 +427,9 @@ impl Detector {
     }
 
     /// Whether a match of [`Detector::scan_unplaced`], whose rule applies, stands in a file of
-    /// `kind`: decoded base64 runs only in configuration.
+    /// `kind`: decoded base64 runs only in configuration, and identifiers only outside code.
     fn stands_in(m: &Match, kind: FileKind) -> bool {
-        !(m.in_run && kind != FileKind::Config)
+        !(m.in_run && kind != FileKind::Config || m.a_name_in_code && kind == FileKind::Source)
     }
 
     /// Whether any rule without keywords reads files at `path` (they need a scan with the path).
@@ -578,6 +589,8 @@ impl Detector {
                             in_run: false,
                             clues: c.clues,
                             exemplary: c.exemplary,
+                            exemplary_in_code: c.exemplary_in_code,
+                            a_name_in_code: c.a_name_in_code,
                             key: c.key,
                             comment: None,
                             in_test_module: false,
@@ -593,6 +606,8 @@ impl Detector {
                     in_run: false,
                     clues: c.clues,
                     exemplary: c.exemplary,
+                    exemplary_in_code: c.exemplary_in_code,
+                    a_name_in_code: c.a_name_in_code,
                     key: c.key,
                     comment: None,
                     in_test_module: false,
@@ -796,8 +811,11 @@ impl Detector {
         let line = prefilter::line_around(text, span.start);
         let names_key = key.is_some_and(|k| judge::names_itself(k, &secret));
         let example_domain = judge::mentions_example_domain(&text[line.clone()]);
+        let exemplary_in_code = example_domain || names_key;
         let exemplary = example_domain
             || names_key && (kind == FileKind::Source || judge::split_words(&secret).len() >= 2);
+        let a_name_in_code =
+            key.is_some() && layers.is_empty() && unquoted_name(text, &span, FileKind::Source);
         let clues = clues::Clues::read(text, line, span.clone());
         Some(Candidate {
             rule: r,
@@ -807,6 +825,8 @@ impl Detector {
             inner,
             clues,
             exemplary,
+            exemplary_in_code,
+            a_name_in_code,
             key: key.map(|k| String::from_utf8_lossy(k).into_owned()),
         })
     }
@@ -857,9 +877,9 @@ fn unquoted_name(text: &[u8], span: &Range<usize>, kind: FileKind) -> bool {
         .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
         && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
     let code_style = name.contains(&b'_')
-        || name
-            .windows(2)
-            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+        || name.windows(2).any(|w| {
+            (w[0].is_ascii_lowercase() || w[0].is_ascii_digit()) && w[1].is_ascii_uppercase()
+        });
     if quoted || !identifier {
         return false;
     }
