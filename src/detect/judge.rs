@@ -55,7 +55,7 @@ pub fn is_not_a_secret(value: &str) -> bool {
             && !b[0].is_ascii_digit()
             && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
     };
-    if only_variables(bytes) {
+    if only_variables(bytes) || interpolates_a_credential(bytes) {
         return true;
     }
     // A command's output (`` `pwd` ``, `` `dirname "$0"` ``), not a literal.
@@ -133,6 +133,8 @@ pub fn is_not_a_secret(value: &str) -> bool {
         }
     }
     is_positional(bytes)
+        || is_route_target(v)
+        || is_alternation_of_names(v)
         || is_version(v)
         || is_format_string(v)
         || is_path(v)
@@ -191,6 +193,66 @@ fn only_variables(bytes: &[u8]) -> bool {
         literal |= !part && rest.first() == Some(&b'$');
     }
     variables > 0 && !literal
+}
+
+/// Whether a value interpolates a variable that holds the credential: an environment
+/// variable (`::add-mask::$PASSWORD`) or one named for a credential (`"mime-$token"`). The
+/// `$` opens the value or follows a separator, so `Pa$SWORD` and `pa$$word` stay literals.
+fn interpolates_a_credential(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| {
+        if b != b'$' || i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'$') {
+            return false;
+        }
+        let name = &bytes[i + 1..];
+        let len = name
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        let name = &name[..len];
+        if len < 3 || !name[0].is_ascii_alphabetic() && name[0] != b'_' {
+            return false;
+        }
+        let environment = name
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+            && name.iter().filter(|c| c.is_ascii_uppercase()).count() >= 3;
+        environment
+            || split_words(&String::from_utf8_lossy(name))
+                .iter()
+                .any(|w| CREDENTIAL_WORDS.contains(&w.as_str()))
+    })
+}
+
+/// A web framework's route target, `controller#action` (`active_storage/disk#update`), which a
+/// route maps a path such as `/disk/:encoded_token` to.
+fn is_route_target(v: &str) -> bool {
+    let Some((controller, action)) = v.split_once('#') else {
+        return false;
+    };
+    let lower_words = |s: &str, slash: bool| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || slash && b == b'/')
+            && s.split(['/', '_'])
+                .all(|w| !w.is_empty() && reads_as_name(w))
+    };
+    lower_words(controller, true) && lower_words(action, false)
+}
+
+/// Alternatives of names joined by `|` (`PASSWORD|-PASS`, `pass|passwd|password`): a pattern
+/// that matches a key, not a value.
+fn is_alternation_of_names(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('|').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            let p = p.trim_start_matches('-');
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+        })
+        && parts.iter().any(|p| {
+            split_words(p)
+                .iter()
+                .any(|w| CREDENTIAL_WORDS.contains(&w.as_str()))
+        })
 }
 
 /// A public key in base64 DER (`MFkwEwYHKoZIzj0CAQYI...`, `MIIBIjANBgkqhkiG9w0BAQEF...`): a
@@ -889,6 +951,15 @@ pub fn key_holds_no_credential(key: &[u8], value: &str) -> bool {
         || is_lexical_token(key, value)
         || is_working_directory(key, value)
         || is_feature_switch(key)
+        || is_autoconf_result(key)
+}
+
+/// Whether a key is one of autoconf's cache variables (`ac_cv_member_struct_passwd_pw_passwd`):
+/// the result of a feature check, `yes` or `no`, in every generated `configure` script.
+fn is_autoconf_result(key: &[u8]) -> bool {
+    let key = key.strip_prefix(b"$").unwrap_or(key);
+    let key = key.strip_prefix(b"\"x$").unwrap_or(key);
+    key.len() > 6 && key[..6].eq_ignore_ascii_case(b"ac_cv_")
 }
 
 /// Whether a key is a build's feature switch (`--enable-spasswd`, `--with-ldap-passwd`), which
@@ -1615,8 +1686,25 @@ mod tests {
             "`dirname \"$0\"`",
             "<password> --os-domain-name=<domain> token issue",
             "$mysql_health_env_password$",
+            "::add-mask::$PASSWORD",
+            "mime-$token",
+            "--password=$DB_PASS",
+            "active_storage/disk#update",
+            "sessions#create",
+            "PASSWORD|-PASS",
+            "pass|passwd|password",
         ] {
             assert!(is_not_a_secret(v), "{v}");
+        }
+        // Literals with a `$` inside, a fragment, and alternatives that name nothing.
+        for v in [
+            "Pa$SWORD99x",
+            "pa$$WORDxyz",
+            "S3cr3t$abc9",
+            "x9#Qm7vLp2",
+            "Zq8v|Lm2x|R7tK",
+        ] {
+            assert!(!is_not_a_secret(v), "{v}");
         }
         for v in [
             "pa$$word1",
@@ -1661,6 +1749,15 @@ mod tests {
         for v in ["Kq7zSomeXpassW9", "handsome-pw-92x", "Wr0ngP4ss!x9"] {
             assert!(!is_placeholder(v), "{v}");
         }
+    }
+
+    #[test]
+    fn autoconfs_cache_variables_hold_no_password() {
+        assert!(key_holds_no_credential(
+            b"ac_cv_member_struct_passwd_pw_passwd",
+            "xyes"
+        ));
+        assert!(!key_holds_no_credential(b"ac_password", "Zq8vLm2xR7tK"));
     }
 
     #[test]
