@@ -526,11 +526,8 @@ impl Detector {
             Vec::new()
         };
         let mut candidates = Vec::new();
-        for (r, windows) in hits.windows.iter().enumerate() {
+        for (r, windows) in hits.iter() {
             let rule = &rules[r];
-            if windows.is_empty() {
-                continue;
-            }
             match region_kind(rule.scope) {
                 None => {
                     for w in windows {

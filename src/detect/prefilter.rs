@@ -86,53 +86,89 @@ impl Reach {
 /// What the prefilter found in one text.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Hits {
-    /// For each rule, the merged windows its regex should run on (empty: not triggered).
-    pub windows: Vec<Vec<Range<usize>>>,
+    /// The rules given a window, by their index, in its order, each with its merged windows
+    /// (never empty). Sparse: a text triggers a few of the rules, and a list of every rule,
+    /// allocated and walked for each of tens of thousands of small texts, cost more than the
+    /// search.
+    triggered: Vec<(usize, Vec<Range<usize>>)>,
     /// Whether a region keyword was seen.
     pub region: bool,
 }
 
 impl Hits {
+    /// The windows of rule `r` (empty: not triggered).
+    pub fn windows(&self, r: usize) -> &[Range<usize>] {
+        match self.triggered.binary_search_by_key(&r, |(rule, _)| *rule) {
+            Ok(i) => &self.triggered[i].1,
+            Err(_) => &[],
+        }
+    }
+
+    /// The rules given a window, in their order, with their windows.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &[Range<usize>])> + '_ {
+        self.triggered.iter().map(|(r, w)| (*r, &w[..]))
+    }
+
+    /// The window list of rule `r`, created empty where it has none yet.
+    fn of(&mut self, r: usize) -> &mut Vec<Range<usize>> {
+        // Hits arrive in runs for one rule: the last entry first.
+        let i = match self.triggered.last() {
+            Some((last, _)) if *last == r => self.triggered.len() - 1,
+            _ => match self.triggered.binary_search_by_key(&r, |(rule, _)| *rule) {
+                Ok(i) => i,
+                Err(i) => {
+                    self.triggered.insert(i, (r, Vec::new()));
+                    i
+                }
+            },
+        };
+        &mut self.triggered[i].1
+    }
+
     /// Adds the hits found on other lines of the same text.
     pub fn absorb(&mut self, other: Hits) {
         self.region |= other.region;
-        if self.windows.is_empty() {
-            self.windows = other.windows;
+        if self.triggered.is_empty() {
+            self.triggered = other.triggered;
             return;
         }
-        for (mine, theirs) in self.windows.iter_mut().zip(other.windows) {
-            if !theirs.is_empty() {
-                mine.extend(theirs);
-                *mine = merge_ranges(std::mem::take(mine));
-            }
+        for (r, theirs) in other.triggered {
+            let mine = self.of(r);
+            mine.extend(theirs);
+            *mine = merge_ranges(std::mem::take(mine));
         }
     }
 
     /// The hits within `part` (whole lines of the text), as offsets into `part` alone: what
     /// the prefilter finds on `part` by itself when no window reaches out of it.
     pub fn within(&self, part: &Range<usize>) -> Hits {
-        let windows = self
-            .windows
+        let triggered = self
+            .triggered
             .iter()
-            .map(|ws| {
-                // Most rules have no window here: two searches and no iterator to run.
+            .filter_map(|(r, ws)| {
                 let first = ws.partition_point(|w| w.start < part.start);
                 let end = first + ws[first..].partition_point(|w| w.start < part.end);
-                ws[first..end]
+                let inside: Vec<Range<usize>> = ws[first..end]
                     .iter()
                     .map(|w| w.start - part.start..w.end.min(part.end) - part.start)
-                    .collect()
+                    .collect();
+                (!inside.is_empty()).then_some((*r, inside))
             })
             .collect();
         Hits {
-            windows,
+            triggered,
             region: self.region,
         }
     }
 
     /// Every rule's windows, merged where they overlap or touch.
     pub fn blocks(&self) -> Vec<Range<usize>> {
-        merge_ranges(self.windows.iter().flatten().cloned().collect())
+        merge_ranges(
+            self.triggered
+                .iter()
+                .flat_map(|(_, w)| w.iter().cloned())
+                .collect(),
+        )
     }
 }
 
@@ -242,7 +278,7 @@ impl Prefilter {
         self.reach
             .far_rules
             .iter()
-            .any(|&r| hits.windows.get(r).is_some_and(|w| !w.is_empty()))
+            .any(|&r| !hits.windows(r).is_empty())
     }
 
     /// Whether the fast anchor stage is in use (false: the automaton scans every byte).
@@ -270,14 +306,11 @@ impl Prefilter {
         rules: &[Rule],
         applicable: &[bool],
     ) -> Hits {
-        let mut hits = Hits {
-            windows: vec![Vec::new(); rules.len()],
-            region: false,
-        };
+        let mut hits = Hits::default();
         // Rules for dedicated files (`.pgpass`, `.htpasswd`) have no keyword: whole file.
         for &r in &self.keywordless {
             if applicable[r] && !text.is_empty() {
-                hits.windows[r].push(0..text.len());
+                hits.of(r).push(0..text.len());
             }
         }
         for span in spans {
@@ -301,7 +334,7 @@ impl Prefilter {
             }
         }
         // Most rules have no window or one: nothing to merge (and no call for each rule).
-        for windows in hits.windows.iter_mut().filter(|w| w.len() > 1) {
+        for (_, windows) in hits.triggered.iter_mut().filter(|(_, w)| w.len() > 1) {
             *windows = merge_ranges(std::mem::take(windows));
         }
         hits
@@ -341,7 +374,7 @@ impl Prefilter {
                     }
                 };
                 let window = extend_lines(text, current, rules[r].lines_after);
-                push_merged(&mut hits.windows[r], window);
+                push_merged(hits.of(r), window);
             }
         }
     }
@@ -635,7 +668,7 @@ mod tests {
         let text = text.as_bytes();
         let a = anchored.hits(text, set.rules(), &applicable);
         let p = plain.hits(text, set.rules(), &applicable);
-        assert_eq!(a.windows, p.windows);
+        assert_eq!(a.triggered, p.triggered);
         assert_eq!(a.region, p.region);
         // Spans that end mid-text, and an empty one, stay inside the text.
         let spans = [0..10, 10..10, text.len() - 5..text.len()];
@@ -664,10 +697,10 @@ mod tests {
                      password: https://example.org/vault\n";
         let hits = prefilter.hits(text, set.rules(), &applicable);
         // Only the line with an `@` after its scheme gives the URL rules a window.
-        assert_eq!(hits.windows[url], vec![28..54]);
-        assert_eq!(hits.windows[postgres], vec![28..54]);
+        assert_eq!(hits.windows(url), vec![28..54]);
+        assert_eq!(hits.windows(postgres), vec![28..54]);
         // A bare URL does not keep another keyword of its line from counting.
-        assert_eq!(hits.windows[yaml], vec![96..131]);
+        assert_eq!(hits.windows(yaml), vec![96..131]);
     }
 
     #[test]
@@ -683,6 +716,6 @@ mod tests {
             .iter()
             .position(|r| r.id.as_str() == "kubernetes.helm-password")
             .unwrap();
-        assert_eq!(hits.windows[helm], vec![18..37]);
+        assert_eq!(hits.windows(helm), vec![18..37]);
     }
 }
