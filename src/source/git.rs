@@ -327,22 +327,61 @@ struct PreviousTree {
 }
 
 impl PreviousTree {
-    /// The entry `rest` starts with and its length, when it is the entry at `*cursor` or the
-    /// one after it (the tree read now may have dropped or changed the first); moves the
-    /// cursor past it.
-    fn same_entry(&self, cursor: &mut usize, rest: &[u8]) -> Option<(u32, usize)> {
-        for k in [*cursor, *cursor + 1] {
-            let end = *self.ends.get(k)?;
-            let start = if k == 0 { 0 } else { self.ends[k - 1] };
-            // An entry ends at a fixed length after its name's NUL, so bytes that start with
-            // a whole entry's bytes start with that entry.
-            if rest.starts_with(&self.bytes[start..end]) {
-                *cursor = k + 1;
-                return Some((self.entries[k], end - start));
+    /// Adds to `this` the run of this tree's entries that `data` repeats from `at`, starting
+    /// with the entry at `*cursor` or the one after it (the tree read now may have dropped or
+    /// changed the first), and moves the cursor past them; returns the run's length in bytes.
+    fn shared_run(
+        &self,
+        cursor: &mut usize,
+        data: &[u8],
+        at: usize,
+        this: &mut PreviousTree,
+    ) -> Option<usize> {
+        let rest = &data[at..];
+        for first in [*cursor, *cursor + 1] {
+            let first_end = *self.ends.get(first)?;
+            let start = if first == 0 { 0 } else { self.ends[first - 1] };
+            // An entry ends at a fixed length after its name's NUL, so bytes alike from the
+            // start of an entry hold the same whole entries: one comparison finds the run.
+            if !rest.starts_with(&self.bytes[start..first_end]) {
+                continue;
             }
+            let limit = start + common_prefix(rest, &self.bytes[start..]);
+            let mut k = first;
+            while let Some(&end) = self.ends.get(k).filter(|&&end| end <= limit) {
+                this.entries.push(self.entries[k]);
+                this.ends.push(end - start + at);
+                k += 1;
+            }
+            *cursor = k;
+            return Some(self.ends[k - 1] - start);
         }
         None
     }
+}
+
+/// How many bytes `a` and `b` start with alike: by blocks (one `memcmp` each) up to the
+/// block that differs, then by words.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    while i + 8 <= n {
+        let differ = word(a, i) ^ word(b, i);
+        if differ != 0 {
+            return i + (differ.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Everything the pass keeps of the database: ids, commits, tag targets and interned trees.
@@ -443,13 +482,16 @@ impl Index {
         this.entries.clear();
         this.ends.clear();
         // Trees arrive much as a pack stores them, most next to the version they are a delta
-        // of: an entry the previous tree has at the same place is found by comparing bytes,
-        // without searching for its end or hashing it.
+        // of: the entries the previous tree has at the same place are found by comparing
+        // bytes, without searching for where each ends or hashing it.
         let mut cursor = 0;
         let mut at = 0;
         while at < data.len() {
-            let found = previous.same_entry(&mut cursor, &data[at..]);
-            let Some((e, len)) = found.or_else(|| self.intern_entry(&data[at..], hash)) else {
+            if let Some(len) = previous.shared_run(&mut cursor, data, at, &mut this) {
+                at += len;
+                continue;
+            }
+            let Some((e, len)) = self.intern_entry(&data[at..], hash) else {
                 self.corrupt.push(id);
                 break;
             };
