@@ -42,7 +42,7 @@ pub fn is_not_a_secret(value: &str) -> bool {
     if NON_VALUES.contains(&lower.as_str()) {
         return true;
     }
-    if TEMPLATE_MARKERS.iter().any(|m| v.contains(m)) {
+    if TEMPLATE_MARKERS.iter().any(|m| v.contains(m)) || interpolates_php(v) {
         return true;
     }
     if REFERENCE_PREFIXES.iter().any(|p| lower.starts_with(p)) {
@@ -134,6 +134,7 @@ pub fn is_not_a_secret(value: &str) -> bool {
     }
     is_positional(bytes)
         || is_route_target(v)
+        || is_selector(v)
         || is_alternation_of_names(v)
         || is_version(v)
         || is_format_string(v)
@@ -220,6 +221,26 @@ fn interpolates_a_credential(bytes: &[u8]) -> bool {
             || split_words(&String::from_utf8_lossy(name))
                 .iter()
                 .any(|w| CREDENTIAL_WORDS.contains(&w.as_str()))
+    })
+}
+
+/// PHP's interpolation of an expression in a string, `{$this->getToken()}`: `{$` before a
+/// name and a closing brace.
+fn interpolates_php(v: &str) -> bool {
+    v.match_indices("{$").any(|(i, _)| {
+        let rest = &v[i + 2..];
+        rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && rest.contains('}')
+    })
+}
+
+/// A CSS class or an event's namespace (`.data-api`, `.is-hidden`): a name after a dot.
+fn is_selector(v: &str) -> bool {
+    v.strip_prefix('.').is_some_and(|name| {
+        name.len() >= 3
+            && name
+                .split(['-', '_'])
+                .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+            && name.contains(['-', '_'])
     })
 }
 
@@ -628,7 +649,7 @@ fn is_expression(v: &str) -> bool {
     if let Some(open) = v.find('(') {
         let head = &bytes[..open];
         if !head.is_empty()
-            && head[0].is_ascii_alphabetic()
+            && (head[0].is_ascii_alphabetic() || head[0] == b'_')
             && head
                 .iter()
                 .all(|&b| ident_char(b) || b == b'.' || b == b':')
@@ -1362,6 +1383,10 @@ const NON_VALUES: &[&str] = &[
     "anonymous@",
     "-anonymous@",
     "anonymous",
+    // Keywords that stand where a value would: Go's constant counter (`FooPass = iota`), a
+    // function literal's (`match_credentials = lambda { ... }`).
+    "iota",
+    "lambda",
 ];
 
 /// Substrings of template and interpolation syntax.
@@ -1693,6 +1718,10 @@ mod tests {
             "sessions#create",
             "PASSWORD|-PASS",
             "pass|passwd|password",
+            "iota",
+            "{$this->getToken()}",
+            ".data-api",
+            "_env.args(3).u32()",
         ] {
             assert!(is_not_a_secret(v), "{v}");
         }
@@ -1703,6 +1732,9 @@ mod tests {
             "S3cr3t$abc9",
             "x9#Qm7vLp2",
             "Zq8v|Lm2x|R7tK",
+            "Qm{$7vL}x9",
+            ".Zq8vLm2x",
+            ".abc",
         ] {
             assert!(!is_not_a_secret(v), "{v}");
         }
