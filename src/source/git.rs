@@ -360,6 +360,34 @@ impl PreviousTree {
     }
 }
 
+impl PreviousTree {
+    /// Moves the cursor past the entries named up to `name` (a tree lists its entries sorted
+    /// by name): an entry the tree read now changed or added leaves the cursor where the next
+    /// entry may be shared, however many changed entries come in a row. (Git sorts a folder
+    /// as if its name ended in `/`; where that differs from the names' own order, an entry is
+    /// looked up by hash instead: slower, never wrong.)
+    fn skip_to_name_after(&self, cursor: &mut usize, name: &[u8]) {
+        while let Some(&end) = self.ends.get(*cursor) {
+            let start = if *cursor == 0 {
+                0
+            } else {
+                self.ends[*cursor - 1]
+            };
+            if entry_name(&self.bytes[start..end]) > name {
+                break;
+            }
+            *cursor += 1;
+        }
+    }
+}
+
+/// The name of a raw tree entry, `<mode> <name>\0<id>`.
+fn entry_name(raw: &[u8]) -> &[u8] {
+    let from = memchr::memchr(b' ', raw).map_or(0, |i| i + 1);
+    let to = memchr::memchr(0, &raw[from..]).map_or(raw.len(), |i| from + i);
+    &raw[from..to]
+}
+
 /// How many bytes `a` and `b` start with alike: by blocks (one `memcmp` each) up to the
 /// block that differs, then by words.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
@@ -481,6 +509,9 @@ impl Index {
         let mut this = std::mem::take(&mut self.scratch);
         this.entries.clear();
         this.ends.clear();
+        // A version of a tree has about as many entries as the one before it.
+        this.entries.reserve(previous.entries.len() + 1);
+        this.ends.reserve(previous.entries.len() + 1);
         // Trees arrive much as a pack stores them, most next to the version they are a delta
         // of: the entries the previous tree has at the same place are found by comparing
         // bytes, without searching for where each ends or hashing it.
@@ -495,6 +526,7 @@ impl Index {
                 self.corrupt.push(id);
                 break;
             };
+            previous.skip_to_name_after(&mut cursor, entry_name(&data[at..at + len]));
             this.entries.push(e);
             at += len;
             this.ends.push(at);
@@ -1537,7 +1569,7 @@ mod tests {
         // dropped, one changed, and the last one cut short (a corrupt tree).
         let hash = gix::hash::Kind::Sha1;
         let id = |c: u8| ObjectId::from_hex(&[c; 40]).unwrap();
-        let versions: [&[(&str, u8)]; 4] = [
+        let versions: [&[(&str, u8)]; 5] = [
             &[("a", b'1'), ("b", b'2'), ("c", b'3'), ("d", b'4')],
             &[
                 ("a", b'1'),
@@ -1548,6 +1580,8 @@ mod tests {
             ],
             &[("a", b'1'), ("b", b'2'), ("c", b'6'), ("d", b'4')],
             &[("a", b'1'), ("c", b'3'), ("d", b'4')],
+            // Two changed entries in a row, then shared ones.
+            &[("a", b'7'), ("b", b'8'), ("c", b'3'), ("d", b'4')],
         ];
         let mut index = Index::default();
         for (n, version) in versions.iter().enumerate() {
@@ -1569,6 +1603,6 @@ mod tests {
         index.add_tree(cut, &data, hash);
         assert_eq!(listed(&index, cut), [("a".to_string(), id(b'1'))]);
         assert_eq!(index.corrupt, [cut]);
-        assert_eq!(index.entries().len(), 6, "shared entries are interned once");
+        assert_eq!(index.entries().len(), 8, "shared entries are interned once");
     }
 }
