@@ -182,7 +182,7 @@ def noted(sample):
 
 def shown_to_a_reader(sample):
     """A weak or chosen value in documentation, an example, or a description field's text:
-    low whatever the model says (src/detect/learned.rs, src/finding.rs why_not_live)."""
+    low whatever the model says (why_not_live in src/finding.rs)."""
     x = sample["x"]
     return "strength:strong" not in x and (
         "ctx:docs" in x or "ctx:example" in x or "line:describes" in x)

@@ -92,9 +92,10 @@ pub struct Provenance {
 
 /// Why a value that is not a token format is no live credential wherever its strength and
 /// key would place it, if it is: its line carries another tool's mark that a person judged it
-/// no secret, it is a program's messages in a translation, or one of a data file's set of
-/// values in a test, example or document (hundreds of users' passwords in an LDIF; a test's
-/// code states each case apart).
+/// no secret, it is a weak or chosen value written for a reader (in documentation, an example
+/// or a description's text), it is a program's messages in a translation, or one of a data
+/// file's set of values in a test, example or document (hundreds of users' passwords in an
+/// LDIF; a test's code states each case apart).
 fn why_not_live(
     m: &Match,
     context: Context,
@@ -106,24 +107,28 @@ fn why_not_live(
             "marked as no secret by a comment on its line (`nosec`, `gitleaks:allow`)".into(),
         );
     }
-    // A value written in a description or an example for a reader, unless it reads as
-    // generated: a pasted live key stays reported.
-    if m.clues.has(crate::detect::clues::Clue::Describes) && strength != judge::Strength::Strong {
-        return Some("text of a description or example field".into());
+    if let Some(path) = path {
+        if crate::detect::context::is_translation(path) {
+            return Some("interface text in a translation".into());
+        }
+        let data_file = crate::detect::FileKind::from_path(path) != crate::detect::FileKind::Source;
+        if m.in_data_set
+            && data_file
+            && matches!(context, Context::Test | Context::Example | Context::Docs)
+        {
+            return Some(format!(
+                "one of {}+ values of one key in a data set",
+                crate::detect::DATA_SET
+            ));
+        }
     }
-    let path = path?;
-    if crate::detect::context::is_translation(path) {
-        return Some("interface text in a translation".into());
-    }
-    let data_file = crate::detect::FileKind::from_path(path) != crate::detect::FileKind::Source;
-    (m.in_data_set
-        && data_file
-        && matches!(context, Context::Test | Context::Example | Context::Docs))
-    .then(|| {
-        format!(
-            "one of {}+ values of one key in a data set",
-            crate::detect::DATA_SET
-        )
+    // Picked for the reader (`'PASSWORD': 's3krit'` in a guide), unless it reads as generated:
+    // a pasted live key stays reported. Labelled code corpora count such values as
+    // credentials, so the learned filter lifts them; a user does not.
+    let for_a_reader = matches!(context, Context::Docs | Context::Example)
+        || m.clues.has(crate::detect::clues::Clue::Describes);
+    (for_a_reader && strength != judge::Strength::Strong).then(|| {
+        "written for a reader (documentation, an example, a description or example field)".into()
     })
 }
 
@@ -146,15 +151,10 @@ impl Finding {
             context => context,
         };
         let commented = m.comment.is_some_and(|c| c.comments_out(context_path));
-        // A blob history scanned before knowing its path was judged as configuration.
         let in_code = context_path.is_some_and(|p| {
             crate::detect::FileKind::from_path(p) == crate::detect::FileKind::Source
         });
-        let exemplary = if in_code {
-            m.exemplary_in_code
-        } else {
-            m.exemplary
-        };
+        let exemplary = m.exemplary(in_code);
         let words = context_words(m.key.as_deref(), context_path);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         // A distinctive format's confidence is the hand model's, which reads only the value's
@@ -205,7 +205,6 @@ impl Finding {
                 learned::ValueSide {
                     strength,
                     commented,
-                    illustrative: matches!(context, Context::Docs | Context::Example),
                 },
             );
             let floor = if rule.net {

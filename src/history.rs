@@ -657,9 +657,7 @@ fn build_index(
             }
             Kind::Tree => index.add_tree(id, &data, hash),
             Kind::Commit => {
-                if !index.add_commit(id, &data, hash) {
-                    index.corrupt.push(id);
-                } else if keep_commits {
+                if index.add_commit(id, &data, hash) && keep_commits {
                     index.keep_raw_commit(id, data);
                 }
             }

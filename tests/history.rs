@@ -643,3 +643,54 @@ fn many_names_of_one_blob_are_indexed_in_linear_time() {
     );
     assert!(took.as_secs() < 30, "history took {took:?}");
 }
+
+/// History reads a commit's headers only as far as its author: one whose committer line is
+/// broken (as `git hash-object --literally` or an old tool writes) is still walked, its
+/// message scanned and its author credited, while one without an author is reported corrupt
+/// and skipped, as before.
+#[test]
+fn a_commit_is_read_as_far_as_its_author() {
+    let repo = Repo::new();
+    repo.write("app.yaml", "name: app\n").commit_all("first");
+    let tree = repo.git(&["rev-parse", "HEAD^{tree}"]);
+    let tree = tree.trim();
+    let broken = format!(
+        "tree {tree}\nauthor Ann <ann@example.org> 1600000000 +0000\ncommitter broken\n\n\
+         rotate: DB_PASSWORD=Zq8vLm2xR7tKp4Wn\n"
+    );
+    let no_author = format!("tree {tree}\ncommitter C <c@example.org> 1600000000 +0000\n\nx\n");
+    let write = |raw: &str| {
+        repo.git_input(
+            &[
+                "hash-object",
+                "-t",
+                "commit",
+                "-w",
+                "--literally",
+                "--stdin",
+            ],
+            raw.as_bytes(),
+        )
+        .trim()
+        .to_string()
+    };
+    let (broken, no_author) = (write(&broken), write(&no_author));
+    repo.git(&["update-ref", "refs/heads/broken", &broken]);
+    repo.git(&["update-ref", "refs/heads/no-author", &no_author]);
+    let out = repo.scour(&["history", "--format", "json", "--progress", "never", "."]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("object {no_author} is corrupt")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&broken), "{stderr}");
+    let found = report(&out)["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let message = found
+        .iter()
+        .find(|f| f["commit"] == broken.as_str())
+        .unwrap_or_else(|| panic!("the broken commit's message is scanned: {found:#?}"));
+    assert_eq!(message["author"], "Ann <ann@example.org>");
+}

@@ -217,10 +217,7 @@ fn interpolates_a_credential(bytes: &[u8]) -> bool {
             .iter()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
             && name.iter().filter(|c| c.is_ascii_uppercase()).count() >= 3;
-        environment
-            || split_words(&String::from_utf8_lossy(name))
-                .iter()
-                .any(|w| CREDENTIAL_WORDS.contains(&w.as_str()))
+        environment || has_credential_word(&String::from_utf8_lossy(name))
     })
 }
 
@@ -269,11 +266,14 @@ fn is_alternation_of_names(v: &str) -> bool {
             let p = p.trim_start_matches('-');
             !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
         })
-        && parts.iter().any(|p| {
-            split_words(p)
-                .iter()
-                .any(|w| CREDENTIAL_WORDS.contains(&w.as_str()))
-        })
+        && parts.iter().any(|p| has_credential_word(p))
+}
+
+/// Whether one of the words of a name (`api_token`, `dbPassword`) is a credential word.
+fn has_credential_word(name: &str) -> bool {
+    split_words(name)
+        .iter()
+        .any(|w| CREDENTIAL_WORDS.contains(&w.as_str()))
 }
 
 /// A public key in base64 DER (`MFkwEwYHKoZIzj0CAQYI...`, `MIIBIjANBgkqhkiG9w0BAQEF...`): a
@@ -978,8 +978,6 @@ pub fn key_holds_no_credential(key: &[u8], value: &str) -> bool {
 /// Whether a key is one of autoconf's cache variables (`ac_cv_member_struct_passwd_pw_passwd`):
 /// the result of a feature check, `yes` or `no`, in every generated `configure` script.
 fn is_autoconf_result(key: &[u8]) -> bool {
-    let key = key.strip_prefix(b"$").unwrap_or(key);
-    let key = key.strip_prefix(b"\"x$").unwrap_or(key);
     key.len() > 6 && key[..6].eq_ignore_ascii_case(b"ac_cv_")
 }
 

@@ -110,8 +110,6 @@ pub struct ValueSide {
     pub strength: Strength,
     /// Its line is commented out.
     pub commented: bool,
-    /// It sits in documentation or an example, written for a reader to see.
-    pub illustrative: bool,
 }
 
 /// The model's verdict on one candidate.
@@ -307,11 +305,7 @@ impl Model {
         // A commented-out value that is not random-looking is a note, and a weak value is at
         // most medium: high promises a generated value or a format.
         let noted = value.commented && value.strength != Strength::Strong;
-        // A weak or chosen value in documentation or an example was picked for the reader
-        // (`'PASSWORD': 's3krit'`); labelled code corpora count such values as credentials,
-        // so the model learned to lift them, against what a user judges.
-        let shown = value.illustrative && value.strength != Strength::Strong;
-        let confidence = if shown || noted && probability < self.high {
+        let confidence = if noted && probability < self.high {
             Confidence::Low
         } else if probability >= self.high && !weak {
             Confidence::High

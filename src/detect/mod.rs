@@ -97,14 +97,13 @@ pub struct Match {
     pub in_run: bool,
     /// What the line around the value says (how it is assigned, what the code does).
     pub clues: clues::Clues,
-    /// Spelling its own key, or next to an example domain (weakness aside), as judged for the
-    /// kind of file scanned.
-    pub exemplary: bool,
-    /// The same judgement for program code, where spelling the key in one word is enough:
-    /// history scans a blob as configuration before it knows the blob's paths.
-    pub exemplary_in_code: bool,
+    /// Its line names a domain reserved for examples (`example.com`).
+    pub example_domain: bool,
+    /// The value only respells its key (`jwtSecret: jwt-secret`).
+    pub names_key: bool,
     /// An unquoted identifier that program code passes on (`Password: b64Pwd,`): no value in
-    /// a source file, which [`Detector::select_for_path`] applies once the path is known.
+    /// a source file, which [`Detector::select_for_path`] applies once the path is known
+    /// (history scans a blob before it knows its paths).
     pub a_name_in_code: bool,
     /// The name the secret was assigned to (`POSTGRES_PASSWORD`, a registry host), when the
     /// rule captures one.
@@ -118,6 +117,17 @@ pub struct Match {
     /// One of the many values the text assigns to the same key (see [`DATA_SET`]), read from
     /// the whole text.
     pub in_data_set: bool,
+}
+
+impl Match {
+    /// Whether the value reads as an example where it sits: next to an example domain, or
+    /// respelling its key, in program code even in one word (`token = "token"` names a map
+    /// entry there), elsewhere only in two or more (a lone `password: password` is the weak
+    /// default audits find).
+    pub fn exemplary(&self, in_code: bool) -> bool {
+        self.example_domain
+            || self.names_key && (in_code || judge::split_words(&self.secret).len() >= 2)
+    }
 }
 
 /// Something inside an input that a decoder could not read; the scan goes on.
@@ -203,10 +213,10 @@ struct Candidate {
     inner: Option<String>,
     /// See [`Match::clues`].
     clues: clues::Clues,
-    /// See [`Match::exemplary`].
-    exemplary: bool,
-    /// See [`Match::exemplary_in_code`].
-    exemplary_in_code: bool,
+    /// See [`Match::example_domain`].
+    example_domain: bool,
+    /// See [`Match::names_key`].
+    names_key: bool,
     /// See [`Match::a_name_in_code`].
     a_name_in_code: bool,
     /// The captured key, if any.
@@ -585,8 +595,8 @@ impl Detector {
                             decoded: deeper,
                             in_run: false,
                             clues: c.clues,
-                            exemplary: c.exemplary,
-                            exemplary_in_code: c.exemplary_in_code,
+                            example_domain: c.example_domain,
+                            names_key: c.names_key,
                             a_name_in_code: c.a_name_in_code,
                             key: c.key,
                             comment: None,
@@ -602,8 +612,8 @@ impl Detector {
                     decoded: c.layers,
                     in_run: false,
                     clues: c.clues,
-                    exemplary: c.exemplary,
-                    exemplary_in_code: c.exemplary_in_code,
+                    example_domain: c.example_domain,
+                    names_key: c.names_key,
                     a_name_in_code: c.a_name_in_code,
                     key: c.key,
                     comment: None,
@@ -771,6 +781,10 @@ impl Detector {
                 }
             }
         };
+        // What a file of another kind reads as a value may be an identifier in code: judged
+        // here for code, where it decides, and kept for history, which learns the path later.
+        let a_name_in_code =
+            key.is_some() && layers.is_empty() && unquoted_name(text, &span, FileKind::Source);
         // A URL without credentials is where a service is; only a token format (a webhook
         // URL) makes one a secret.
         if judge::is_not_a_secret(&secret)
@@ -786,7 +800,7 @@ impl Detector {
             || rule.scope == Scope::Anywhere && judge::names_a_credential(&secret)
             || key.is_some_and(|k| judge::key_holds_no_credential(k, &secret))
             || key.is_some() && layers.is_empty() && unquoted_type(text, &span)
-            || key.is_some() && layers.is_empty() && unquoted_name(text, &span, kind)
+            || a_name_in_code && (kind == FileKind::Source || unquoted_name(text, &span, kind))
             || judge::inside_interpolation(
                 &text[prefilter::line_around(text, span.start).start..span.start],
             )
@@ -804,15 +818,10 @@ impl Detector {
         // `password: password` is the weak default audits find; `jwtSecret: jwt-secret`
         // names its key in two words, and `example.com` marks an example. Whether either
         // counts where it sits (source code is full of examples) is the learned filter's
-        // call, with the path.
+        // call, with the path ([`Match::exemplary`]).
         let line = prefilter::line_around(text, span.start);
         let names_key = key.is_some_and(|k| judge::names_itself(k, &secret));
         let example_domain = judge::mentions_example_domain(&text[line.clone()]);
-        let exemplary_in_code = example_domain || names_key;
-        let exemplary = example_domain
-            || names_key && (kind == FileKind::Source || judge::split_words(&secret).len() >= 2);
-        let a_name_in_code =
-            key.is_some() && layers.is_empty() && unquoted_name(text, &span, FileKind::Source);
         let clues = clues::Clues::read(text, line, span.clone());
         Some(Candidate {
             rule: r,
@@ -821,8 +830,8 @@ impl Detector {
             layers: candidate_layers,
             inner,
             clues,
-            exemplary,
-            exemplary_in_code,
+            example_domain,
+            names_key,
             a_name_in_code,
             key: key.map(|k| String::from_utf8_lossy(k).into_owned()),
         })

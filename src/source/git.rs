@@ -327,6 +327,12 @@ struct PreviousTree {
 }
 
 impl PreviousTree {
+    /// Where entry `k` lies in `bytes`, if there is one.
+    fn span(&self, k: usize) -> Option<std::ops::Range<usize>> {
+        let end = *self.ends.get(k)?;
+        Some(if k == 0 { 0 } else { self.ends[k - 1] }..end)
+    }
+
     /// Adds to `this` the run of this tree's entries that `data` repeats from `at`, starting
     /// with the entry at `*cursor` or the one after it (the tree read now may have dropped or
     /// changed the first), and moves the cursor past them; returns the run's length in bytes.
@@ -339,11 +345,11 @@ impl PreviousTree {
     ) -> Option<usize> {
         let rest = &data[at..];
         for first in [*cursor, *cursor + 1] {
-            let first_end = *self.ends.get(first)?;
-            let start = if first == 0 { 0 } else { self.ends[first - 1] };
+            let entry = self.span(first)?;
+            let start = entry.start;
             // An entry ends at a fixed length after its name's NUL, so bytes alike from the
             // start of an entry hold the same whole entries: one comparison finds the run.
-            if !rest.starts_with(&self.bytes[start..first_end]) {
+            if !rest.starts_with(&self.bytes[entry]) {
                 continue;
             }
             let limit = start + common_prefix(rest, &self.bytes[start..]);
@@ -358,22 +364,15 @@ impl PreviousTree {
         }
         None
     }
-}
 
-impl PreviousTree {
     /// Moves the cursor past the entries named up to `name` (a tree lists its entries sorted
     /// by name): an entry the tree read now changed or added leaves the cursor where the next
     /// entry may be shared, however many changed entries come in a row. (Git sorts a folder
     /// as if its name ended in `/`; where that differs from the names' own order, an entry is
     /// looked up by hash instead: slower, never wrong.)
     fn skip_to_name_after(&self, cursor: &mut usize, name: &[u8]) {
-        while let Some(&end) = self.ends.get(*cursor) {
-            let start = if *cursor == 0 {
-                0
-            } else {
-                self.ends[*cursor - 1]
-            };
-            if entry_name(&self.bytes[start..end]) > name {
+        while let Some(entry) = self.span(*cursor) {
+            if entry_name(&self.bytes[entry]) > name {
                 break;
             }
             *cursor += 1;
@@ -580,8 +579,8 @@ impl Index {
         Some((e, end))
     }
 
-    /// Records a commit from its raw bytes, reading its headers only as far as the author.
-    /// Returns false when they do not decode.
+    /// Records a commit from its raw bytes, reading its headers only as far as the author;
+    /// returns whether they decoded (a commit that did not is listed as corrupt, as a tree is).
     pub fn add_commit(&mut self, id: ObjectId, data: &[u8], hash: gix::hash::Kind) -> bool {
         use gix::objs::commit::ref_iter::Token;
         let mut tree = None;
@@ -595,11 +594,12 @@ impl Index {
                     author = Some(signature);
                     break;
                 }
-                Ok(_) => break,
-                Err(_) => return false,
+                // Past the author, or a header that does not decode (no author then: corrupt).
+                _ => break,
             }
         }
         let (Some(tree), Some(a)) = (tree, author) else {
+            self.corrupt.push(id);
             return false;
         };
         let o = self.intern(id);
